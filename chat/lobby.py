@@ -1,0 +1,76 @@
+"""The lobby's listings: public rooms, and a person's rooms and conversations with unread counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from chat.models import Membership, Message, Room
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    """One of my rooms as the lobby lists it."""
+
+    room: Room
+    unread: int
+    last_body: str | None
+    last_author: str | None
+    partner: str | None = None
+
+
+def _latest(field: str, room_ref: str) -> Subquery:
+    return Subquery(
+        Message.objects.filter(room=OuterRef(room_ref)).order_by("-id").values(field)[:1]
+    )
+
+
+def public_rooms() -> list[Room]:
+    """Every public room with ``member_count`` and ``last_at``, most recently active first."""
+    rooms = Room.objects.filter(kind=Room.Kind.PUBLIC).annotate(
+        member_count=Count("memberships", distinct=True),
+        last_at=_latest("created_at", "pk"),
+    )
+    return sorted(rooms, key=lambda room: room.last_at or room.created_at, reverse=True)
+
+
+def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
+    """The group rooms and the direct conversations ``user`` belongs to, newest activity first."""
+    unread = Subquery(
+        Message.objects.filter(room=OuterRef("room"), id__gt=OuterRef("last_read"))
+        .exclude(author=user)
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    partner = Subquery(
+        Membership.objects.filter(room=OuterRef("room"))
+        .exclude(user=user)
+        .values("user__username")[:1]
+    )
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("room")
+        .annotate(
+            unread=Coalesce(unread, 0),
+            last_id=_latest("id", "room"),
+            last_body=_latest("body", "room"),
+            last_author=_latest("author__username", "room"),
+            partner=partner,
+        )
+        .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
+    )
+    groups: list[RoomEntry] = []
+    directs: list[RoomEntry] = []
+    for m in memberships:
+        if m.room.is_direct:
+            # A direct room with no other member is the user's own notes.
+            partner = m.partner or user.get_username()
+            directs.append(RoomEntry(m.room, m.unread, m.last_body, m.last_author, partner))
+        else:
+            groups.append(RoomEntry(m.room, m.unread, m.last_body, m.last_author))
+    return groups, directs

@@ -1,0 +1,125 @@
+"""Rooms, who may see them, and the messages said in them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.utils import timezone
+
+from chat.limits import MESSAGE_MAX_CHARS, PAGE_SIZE
+
+
+class RoomQuerySet(models.QuerySet["Room"]):
+    """Named queries over rooms."""
+
+    def visible_to(self, user) -> RoomQuerySet:
+        """Rooms ``user`` may read: every public room and any room they belong to."""
+        return self.filter(
+            models.Q(kind=Room.Kind.PUBLIC) | models.Q(memberships__user=user)
+        ).distinct()
+
+
+class Room(models.Model):
+    """A place where messages are said: a public or private room, or a direct conversation."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public"
+        PRIVATE = "private", "Private"
+        DIRECT = "direct", "Direct"
+
+    slug = models.CharField(max_length=64, unique=True)
+    title = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PUBLIC)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def member_users(self) -> list:
+        """The room's members, by username."""
+        return [m.user for m in self.memberships.select_related("user").order_by("user__username")]
+
+    @property
+    def is_direct(self) -> bool:
+        """True for a direct conversation between two people (or one's own notes)."""
+        return self.kind == self.Kind.DIRECT
+
+
+class Membership(models.Model):
+    """Who belongs to a room, and how far they have read it."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(default=timezone.now)
+    last_read = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["room", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    """Named queries over messages; ids give the order inside a room."""
+
+    def for_room(self, room: Room) -> MessageQuerySet:
+        """Messages of one room, authors fetched along, oldest first."""
+        return self.filter(room=room).select_related("author").order_by("id")
+
+    def after(self, message_id: int) -> MessageQuerySet:
+        """Messages newer than ``message_id``."""
+        return self.filter(id__gt=message_id)
+
+    def page_before(
+        self, before: int | None = None, size: int = PAGE_SIZE
+    ) -> tuple[list[Message], bool]:
+        """The ``size`` newest messages older than ``before``, oldest first, and
+        whether older ones remain."""
+        query = self if before is None else self.filter(id__lt=before)
+        newest_first = list(query.order_by("-id")[: size + 1])
+        has_older = len(newest_first) > size
+        return newest_first[:size][::-1], has_older
+
+
+class Message(models.Model):
+    """One thing said in a room: plain text, escaped wherever it is shown."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
+    )
+    body = models.TextField(max_length=MESSAGE_MAX_CHARS)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BooleanField(default=False)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
+        constraints = [
+            # The form already enforces this; the database keeps it true for every path in.
+            models.CheckConstraint(
+                condition=models.Q(GreaterThan(Length("body"), 0))
+                & models.Q(LessThanOrEqual(Length("body"), MESSAGE_MAX_CHARS)),
+                name="message_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"

@@ -1,0 +1,208 @@
+"""The chat's actions. HTTP views and consumers both call these; neither holds rules of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from chat import rendering
+from chat.limits import RESUME_MAX_MESSAGES
+from chat.models import Membership, Message, Room
+
+
+def room_group(room_id: int) -> str:
+    """The channel-layer group every socket of a room listens on."""
+    return f"room.{room_id}"
+
+
+# --- finding rooms -----------------------------------------------------------
+
+
+def visible_room(user: AbstractBaseUser, slug: str) -> Room:
+    """The group room ``slug`` if ``user`` may read it, else ``Room.DoesNotExist``.
+
+    A private room the user is not in is reported exactly like a missing one,
+    so that its existence is not revealed.
+    """
+    return Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT).get(slug=slug)
+
+
+def enter_room(user: AbstractBaseUser, slug: str) -> Room:
+    """Called when a person opens a room page: visiting a public room joins it."""
+    room = visible_room(user, slug)
+    if room.kind == Room.Kind.PUBLIC:
+        Membership.objects.get_or_create(room=room, user=user)
+    return room
+
+
+def _direct_slug(first: AbstractBaseUser, second: AbstractBaseUser) -> str:
+    low, high = sorted([first.pk, second.pk])
+    # A dot never appears in a slug made from a title, so direct slugs cannot clash.
+    return f"dm.{low}.{high}"
+
+
+def open_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room:
+    """Find or create the one direct room for the pair; ``other == user`` is one's notes.
+
+    The unique slug makes a concurrent first visit from both people end in one
+    room: the loser of the race gets an IntegrityError and reads the winner's.
+    """
+    slug = _direct_slug(user, other)
+    room = Room.objects.filter(slug=slug).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                slug=slug,
+                title="Notes" if other == user else f"{user} & {other}",
+                kind=Room.Kind.DIRECT,
+                created_by=user,
+            )
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=member) for member in {user, other}]
+            )
+    except IntegrityError:
+        room = Room.objects.get(slug=slug)
+    return room
+
+
+def find_direct_room(user: AbstractBaseUser, username: str) -> Room | None:
+    """The direct room between ``user`` and ``username``, if it has been opened."""
+    other = get_user_model().objects.filter(username=username).first()
+    if other is None:
+        return None
+    return Room.objects.filter(slug=_direct_slug(user, other)).first()
+
+
+def socket_room(
+    user: AbstractBaseUser, *, slug: str | None = None, username: str | None = None
+) -> Room | None:
+    """The room a socket asks for, or None when ``user`` may not listen to it."""
+    if not user.is_authenticated:
+        return None
+    if username is not None:
+        return find_direct_room(user, username)
+    try:
+        return visible_room(user, slug or "")
+    except Room.DoesNotExist:
+        return None
+
+
+# --- changing rooms ----------------------------------------------------------
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title)[:50].strip("-") or "room"
+    slug, n = base, 1
+    while Room.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class RoomExists(Exception):
+    """A room the creator can already see has the same name."""
+
+    def __init__(self, room: Room) -> None:
+        super().__init__(room.title)
+        self.room = room
+
+
+def create_room(user: AbstractBaseUser, title: str, kind: str) -> Room:
+    """Create a public or private room with ``user`` as its first member.
+
+    A clash with a room the user can see is an error (``RoomExists``); a clash
+    with a private room they cannot see quietly takes another slug, so that
+    creating rooms cannot be used to discover private ones.
+    """
+    wanted = slugify(title)[:50].strip("-") or "room"
+    clash = Room.objects.visible_to(user).filter(slug=wanted).first()
+    if clash is not None:
+        raise RoomExists(clash)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                room = Room.objects.create(
+                    slug=_unique_slug(title), title=title, kind=kind, created_by=user
+                )
+                Membership.objects.create(room=room, user=user)
+                return room
+        except IntegrityError:
+            continue  # another request took that slug between our check and insert
+    raise RuntimeError("could not find a free slug")
+
+
+def add_member(room: Room, user: AbstractBaseUser) -> Membership:
+    """Add ``user`` to ``room`` (no-op if already there)."""
+    membership, _created = Membership.objects.get_or_create(room=room, user=user)
+    return membership
+
+
+def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
+    """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
+    Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)
+
+
+# --- messages ----------------------------------------------------------------
+
+
+def _store_message(room: Room, author: AbstractBaseUser, body: str) -> tuple[Message, dict]:
+    """Save a message and build its channel-layer event, HTML rendered once for all."""
+    message = Message.objects.create(room=room, author=author, body=body)
+    mark_room_read(author, room, message.id)
+    event = {
+        "type": "chat.message",
+        "id": message.id,
+        "html": rendering.new_messages_frame([message]),
+    }
+    return message, event
+
+
+def post_message(room: Room, author: AbstractBaseUser, body: str) -> Message:
+    """Save a validated message and push it to every socket of the room (sync callers)."""
+    message, event = _store_message(room, author, body)
+    async_to_sync(get_channel_layer().group_send)(room_group(room.id), event)
+    return message
+
+
+async def apost_message(room: Room, author: AbstractBaseUser, body: str) -> Message:
+    """Save a validated message and push it to every socket of the room (async callers)."""
+    message, event = await database_sync_to_async(_store_message)(room, author, body)
+    await get_channel_layer().group_send(room_group(room.id), event)
+    return message
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a reconnecting socket missed: new messages, or the latest page when too many."""
+
+    messages: list[Message]
+    replaces_page: bool = False
+    has_older: bool = False
+
+    @property
+    def newest_id(self) -> int:
+        """Id of the newest message covered (0 when none)."""
+        return self.messages[-1].id if self.messages else 0
+
+
+def catch_up(room: Room, after: int, exclude: Collection[int] = ()) -> CatchUp:
+    """The messages of ``room`` newer than ``after``, oldest first, less ``exclude``.
+
+    A gap longer than RESUME_MAX_MESSAGES answers with the latest page instead
+    (``replaces_page``): the page swaps its list, and "load older" reaches the rest.
+    """
+    missed = list(Message.objects.for_room(room).after(after)[: RESUME_MAX_MESSAGES + 1])
+    if len(missed) > RESUME_MAX_MESSAGES:
+        latest, has_older = Message.objects.for_room(room).page_before()
+        return CatchUp(latest, replaces_page=True, has_older=has_older)
+    return CatchUp([message for message in missed if message.id not in exclude])

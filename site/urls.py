@@ -1,0 +1,15 @@
+"""Site-wide URLs: accounts, admin, and the chat app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from chat.accounts import signup
+
+urlpatterns = [
+    path("accounts/signup/", signup, name="signup"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("", include("chat.urls")),
+]
