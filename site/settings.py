@@ -6,6 +6,8 @@ the in-memory channel layer.
 """
 
 import os
+import tempfile
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -93,6 +95,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests use a file too: an in-memory database shares one lock across threads
+    # and fails where a real deployment would wait ("database table is locked").
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"chat-test-{os.getpid()}.sqlite3")
+    }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -132,6 +139,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Serve straight from the source folders until `collectstatic` has been run.
 WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+if not STATIC_ROOT.exists():
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

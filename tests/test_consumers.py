@@ -1,0 +1,349 @@
+"""The room socket, driven through the full ASGI application with real session cookies."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from channels.db import database_sync_to_async
+
+from chat import services
+from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
+from chat.models import Membership, Message, Room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TIMEOUT = 3
+
+
+def frame(**fields) -> str:
+    """A frame as the htmx ws extension sends it: the form's fields plus HEADERS."""
+    return json.dumps({**fields, "HEADERS": {"HX-Request": "true", "HX-Trigger": "composer-form"}})
+
+
+async def receive_frames(socket, count: int) -> list[str]:
+    return [await socket.receive_from(timeout=TIMEOUT) for _ in range(count)]
+
+
+def message_frames(frames: list[str]) -> list[str]:
+    return [f for f in frames if f.startswith('<div id="messages" hx-swap-oob="beforeend">')]
+
+
+@database_sync_to_async
+def stored_bodies(room: Room) -> list[str]:
+    return list(Message.objects.filter(room=room).order_by("id").values_list("body", flat=True))
+
+
+@database_sync_to_async
+def post_directly(room: Room, author, *bodies: str) -> list[Message]:
+    return [services.post_message(room, author, body) for body in bodies]
+
+
+# --- delivery ------------------------------------------------------------------
+
+
+async def test_message_reaches_every_socket_as_identical_html(open_socket, alice, bob, lunch):
+    alice_tab1 = await open_socket("/ws/r/lunch/", alice)
+    alice_tab2 = await open_socket("/ws/r/lunch/", alice)
+    bob_tab = await open_socket("/ws/r/lunch/", bob)
+
+    await alice_tab1.send_to(text_data=frame(body="Soup today?"))
+
+    sender = message_frames(await receive_frames(alice_tab1, 2))
+    others = [await alice_tab2.receive_from(TIMEOUT), await bob_tab.receive_from(TIMEOUT)]
+    assert len(sender) == 1
+    assert others == [sender[0], sender[0]]
+    message = (await database_sync_to_async(list)(Message.objects.all()))[0]
+    assert f'<article id="message-{message.id}" class="message" data-author="{alice.id}">' in (
+        sender[0]
+    )
+    assert "Soup today?" in sender[0]
+
+
+async def test_sender_gets_fresh_composer_and_cleared_notice(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(body="hi"))
+
+    frames = await receive_frames(socket, 2)
+    composer = [f for f in frames if f.startswith('<div id="composer"')]
+    assert len(composer) == 1
+    assert '<textarea name="body"' in composer[0]
+    assert "hi</textarea>" not in composer[0]
+    assert '<div id="notice" class="notice" role="status"></div>' in composer[0]
+
+
+async def test_author_is_the_signed_in_user_never_a_field(open_socket, alice, bob, lunch):
+    socket = await open_socket("/ws/r/lunch/", bob)
+
+    await socket.send_to(text_data=frame(body="I am alice", author=alice.id, author_id=alice.id))
+    await receive_frames(socket, 2)
+
+    authors = await database_sync_to_async(list)(Message.objects.values_list("author", flat=True))
+    assert authors == [bob.id]
+
+
+async def test_message_body_is_escaped_in_the_frame(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(body="<script>alert(1)</script>"))
+
+    html = message_frames(await receive_frames(socket, 2))[0]
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+async def test_outsider_sockets_in_other_rooms_receive_nothing(open_socket, alice, bob, lunch):
+    await database_sync_to_async(services.create_room)(bob, "Tea", Room.Kind.PUBLIC)
+    alice_socket = await open_socket("/ws/r/lunch/", alice)
+    bob_socket = await open_socket("/ws/r/tea/", bob)
+
+    await alice_socket.send_to(text_data=frame(body="lunch only"))
+    await receive_frames(alice_socket, 2)
+
+    assert await bob_socket.receive_nothing(timeout=0.3)
+
+
+async def test_http_post_reaches_live_sockets(open_socket, login, alice, bob, lunch):
+    socket = await open_socket("/ws/r/lunch/", bob)
+    client = await database_sync_to_async(login)(alice)
+
+    response = await database_sync_to_async(client.post)("/r/lunch/", {"body": "from a form"})
+
+    assert response.status_code == 302
+    assert "from a form" in await socket.receive_from(TIMEOUT)
+
+
+async def test_direct_room_socket_delivers_between_the_pair(open_socket, alice, bob):
+    await database_sync_to_async(services.open_direct_room)(alice, bob)
+    alice_socket = await open_socket("/ws/p/bob/", alice)
+    bob_socket = await open_socket("/ws/p/alice/", bob)
+
+    await alice_socket.send_to(text_data=frame(body="psst"))
+
+    assert "psst" in await bob_socket.receive_from(TIMEOUT)
+
+
+# --- who may connect -------------------------------------------------------------
+
+
+async def test_anonymous_socket_is_refused(open_socket, lunch):
+    await open_socket("/ws/r/lunch/", None, expect_accept=False)
+
+
+async def test_wrong_origin_socket_is_refused(open_socket, alice, lunch):
+    await open_socket("/ws/r/lunch/", alice, origin=b"http://evil.example", expect_accept=False)
+
+
+async def test_socket_without_origin_is_refused(open_socket, alice, lunch):
+    await open_socket("/ws/r/lunch/", alice, origin=b"", expect_accept=False)
+
+
+async def test_non_member_cannot_listen_to_private_room(open_socket, mallory, secret):
+    await open_socket(f"/ws/r/{secret.slug}/", mallory, expect_accept=False)
+
+
+async def test_member_can_listen_to_private_room(open_socket, alice, secret):
+    socket = await open_socket(f"/ws/r/{secret.slug}/", alice)
+
+    assert await socket.receive_nothing(timeout=0.1)
+
+
+async def test_unknown_room_is_refused(open_socket, alice):
+    await open_socket("/ws/r/nowhere/", alice, expect_accept=False)
+
+
+async def test_third_person_cannot_listen_to_direct_room(open_socket, alice, bob, mallory):
+    await database_sync_to_async(services.open_direct_room)(alice, bob)
+
+    await open_socket("/ws/p/bob/", mallory, expect_accept=False)
+    await open_socket("/ws/p/alice/", mallory, expect_accept=False)
+
+
+async def test_unknown_user_direct_socket_is_refused(open_socket, alice):
+    await open_socket("/ws/p/nobody/", alice, expect_accept=False)
+
+
+# --- bad input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[1, 2]", '"a string"', "null", "{"],
+    ids=["text", "array", "string", "null", "truncated"],
+)
+async def test_unreadable_frame_gets_notice_and_stores_nothing(open_socket, alice, lunch, text):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=text)
+
+    assert await socket.receive_from(TIMEOUT) == (
+        '<div id="notice" class="notice" role="status">'
+        "That message could not be read; nothing was sent.</div>"
+    )
+    assert await stored_bodies(lunch) == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({}, "Write something before sending."),
+        ({"body": "   \n\t "}, "Write something before sending."),
+        ({"body": 42}, "Write something before sending."),
+        ({"body": ["a"]}, "Write something before sending."),
+        (
+            {"body": "x" * (MESSAGE_MAX_CHARS + 1)},
+            f"Messages are at most {MESSAGE_MAX_CHARS} characters (this one has 4001).",
+        ),
+    ],
+    ids=["missing", "blank", "number", "list", "too-long"],
+)
+async def test_invalid_body_gets_error_composer_and_stores_nothing(
+    open_socket, alice, lunch, fields, error
+):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(**fields))
+
+    html = await socket.receive_from(TIMEOUT)
+    assert html.startswith('<div id="composer"')
+    assert f'<p class="error" role="alert">{error}</p>' in html
+    assert await stored_bodies(lunch) == []
+
+
+async def test_too_long_body_is_kept_in_the_composer(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+    body = "y" * (MESSAGE_MAX_CHARS + 1)
+
+    await socket.send_to(text_data=frame(body=body))
+
+    assert f">\n{body}</textarea>" in await socket.receive_from(TIMEOUT)
+
+
+async def test_body_is_stripped_before_storing(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(body="  padded \n"))
+    await receive_frames(socket, 2)
+
+    assert await stored_bodies(lunch) == ["padded"]
+
+
+async def test_binary_frame_closes_with_1003(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(bytes_data=b'{"body": "hi"}')
+
+    assert await socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 1003}
+    assert await stored_bodies(lunch) == []
+
+
+async def test_oversized_frame_closes_with_1009(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(body="z" * FRAME_MAX_CHARS))
+
+    assert await socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 1009}
+    assert await stored_bodies(lunch) == []
+
+
+async def test_flood_of_bad_frames_closes_the_socket(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    for _ in range(RATE_MAX_MESSAGES + 1):
+        await socket.send_to(text_data="garbage")
+    answers = [await socket.receive_output(TIMEOUT) for _ in range(RATE_MAX_MESSAGES + 1)]
+
+    assert answers[-1] == {"type": "websocket.close", "code": 4429}
+
+
+async def test_rate_limit_answers_with_notice_and_stores_nothing_extra(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    for n in range(RATE_MAX_MESSAGES):
+        await socket.send_to(text_data=frame(body=f"msg {n}"))
+        await receive_frames(socket, 2)
+    await socket.send_to(text_data=frame(body="one too many"))
+
+    notice = await socket.receive_from(TIMEOUT)
+    assert notice.startswith('<div id="notice" class="notice" role="status">')
+    assert "You are sending messages too fast. Wait" in notice
+    assert "your text is kept" in notice
+    assert await stored_bodies(lunch) == [f"msg {n}" for n in range(RATE_MAX_MESSAGES)]
+
+
+# --- resume ---------------------------------------------------------------------
+
+
+async def test_resume_returns_exactly_the_missed_messages_in_order(open_socket, alice, bob, lunch):
+    seen = await post_directly(lunch, alice, "one", "two")
+    missed = await post_directly(lunch, alice, "three", "four", "five")
+    socket = await open_socket("/ws/r/lunch/", bob)
+
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": seen[-1].id}))
+
+    html = await socket.receive_from(TIMEOUT)
+    ids = [f'id="message-{m.id}"' for m in missed]
+    assert [html.index(i) for i in ids] == sorted(html.index(i) for i in ids)
+    assert all(f'id="message-{m.id}"' not in html for m in seen)
+    assert html.count("<article") == 3
+    assert await socket.receive_nothing(timeout=0.2)
+
+
+async def test_resume_with_nothing_missed_sends_nothing(open_socket, alice, lunch):
+    posted = await post_directly(lunch, alice, "one")
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": posted[-1].id}))
+
+    assert await socket.receive_nothing(timeout=0.3)
+
+
+async def test_resume_does_not_repeat_messages_already_pushed_live(open_socket, alice, bob, lunch):
+    before = await post_directly(lunch, alice, "old")
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+    live = await post_directly(lunch, alice, "live one")
+    assert f'id="message-{live[0].id}"' in await bob_socket.receive_from(TIMEOUT)
+
+    await bob_socket.send_to(text_data=json.dumps({"type": "resume", "after": before[0].id}))
+
+    assert await bob_socket.receive_nothing(timeout=0.3)
+
+
+async def test_resume_after_long_absence_replaces_the_list_with_latest_page(
+    open_socket, alice, lunch
+):
+    await post_directly(lunch, alice, *[f"m{n}" for n in range(RESUME_MAX_MESSAGES + 2)])
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
+
+    html = await socket.receive_from(TIMEOUT)
+    assert html.startswith('<div id="messages" class="messages" hx-swap-oob="true">')
+    assert html.count("<article") == 50
+    assert 'hx-get="/r/lunch/messages?before=' in html
+    assert f"m{RESUME_MAX_MESSAGES + 1}</p>" in html
+
+
+@pytest.mark.parametrize("after", ["5", -1, None, True, 1.5])
+async def test_malformed_resume_gets_notice(open_socket, alice, lunch, after):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": after}))
+
+    assert "resume request was malformed" in await socket.receive_from(TIMEOUT)
+
+
+# --- reading --------------------------------------------------------------------
+
+
+async def test_closing_a_socket_marks_what_it_showed_as_read(open_socket, alice, bob, lunch):
+    await database_sync_to_async(services.enter_room)(bob, "lunch")
+    socket = await open_socket("/ws/r/lunch/", bob)
+    posted = await post_directly(lunch, alice, "read me")
+    await socket.receive_from(TIMEOUT)
+
+    await socket.disconnect()
+
+    membership = await Membership.objects.aget(room=lunch, user=bob)
+    assert membership.last_read == posted[0].id

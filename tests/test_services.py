@@ -1,0 +1,139 @@
+"""The chat's actions, below HTTP and sockets."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, transaction
+
+from chat import services
+from chat.limits import PAGE_SIZE, RESUME_MAX_MESSAGES
+from chat.models import Membership, Message, Room
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_direct_room_concurrent_first_visits_make_one_room(alice, bob, monkeypatch):
+    # Both visitors pass the "does it exist?" lookup before either creates: the
+    # unique slug, not timing, must then keep the room single.
+    both_looked = threading.Barrier(2, timeout=10)
+    waited = threading.local()
+    real_atomic = transaction.atomic
+
+    @contextmanager
+    def atomic_after_both_looked(*args, **kwargs):
+        if not getattr(waited, "done", False):  # the service's own block, not Django's inner ones
+            waited.done = True
+            both_looked.wait()
+        with real_atomic(*args, **kwargs):
+            yield
+
+    monkeypatch.setattr(services.transaction, "atomic", atomic_after_both_looked)
+    rooms, errors = [], []
+
+    def visit(user, other):
+        try:
+            rooms.append(services.open_direct_room(user, other))
+        except Exception as error:  # reported below, with the thread's own traceback
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=visit, args=(alice, bob)),
+        threading.Thread(target=visit, args=(bob, alice)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len({room.id for room in rooms}) == 1
+    assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
+    assert Membership.objects.filter(room=rooms[0]).count() == 2
+
+
+@pytest.mark.django_db
+def test_open_direct_room_finds_existing_either_way(alice, bob):
+    first = services.open_direct_room(alice, bob)
+
+    assert services.open_direct_room(bob, alice) == first
+
+
+@pytest.mark.django_db
+def test_find_direct_room_for_self_is_only_the_notes_room(alice, bob):
+    services.open_direct_room(alice, bob)
+    notes = services.open_direct_room(alice, alice)
+
+    assert services.find_direct_room(alice, "alice") == notes
+
+
+@pytest.mark.django_db
+def test_create_room_slug_from_title(alice):
+    room = services.create_room(alice, "  Café Crème!  ", Room.Kind.PUBLIC)
+
+    assert room.slug == "cafe-creme"
+
+
+@pytest.mark.django_db
+def test_create_room_title_without_letters_gets_room_slug(alice):
+    assert services.create_room(alice, "!!!", Room.Kind.PUBLIC).slug == "room"
+
+
+@pytest.mark.django_db
+def test_post_message_marks_author_read(alice, lunch):
+    message = services.post_message(lunch, alice, "hi")
+
+    assert Membership.objects.get(room=lunch, user=alice).last_read == message.id
+
+
+@pytest.mark.django_db
+def test_mark_room_read_never_goes_backwards(alice, lunch):
+    services.mark_room_read(alice, lunch, 10)
+    services.mark_room_read(alice, lunch, 5)
+
+    assert Membership.objects.get(room=lunch, user=alice).last_read == 10
+
+
+@pytest.mark.django_db
+def test_page_before_pages_through_history(alice, lunch):
+    posted = [services.post_message(lunch, alice, str(n)) for n in range(PAGE_SIZE + 1)]
+
+    latest, has_older = Message.objects.for_room(lunch).page_before()
+    previous, has_more = Message.objects.for_room(lunch).page_before(latest[0].id)
+
+    assert (latest, has_older) == (posted[1:], True)
+    assert (previous, has_more) == (posted[:1], False)
+
+
+@pytest.mark.django_db
+def test_catch_up_excludes_already_shown(alice, lunch):
+    posted = [services.post_message(lunch, alice, str(n)) for n in range(4)]
+
+    missed = services.catch_up(lunch, posted[0].id, exclude={posted[2].id})
+
+    assert missed.messages == [posted[1], posted[3]]
+    assert not missed.replaces_page
+
+
+@pytest.mark.django_db
+def test_catch_up_long_gap_replaces_page(alice, lunch):
+    Message.objects.bulk_create(
+        [Message(room=lunch, author=alice, body=str(n)) for n in range(RESUME_MAX_MESSAGES + 1)]
+    )
+
+    missed = services.catch_up(lunch, 0)
+
+    assert missed.replaces_page and missed.has_older
+    assert len(missed.messages) == PAGE_SIZE
+
+
+@pytest.mark.django_db
+def test_database_refuses_blank_or_oversized_body(alice, lunch):
+    from django.db import IntegrityError
+
+    for body in ["", "x" * 4001]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Message.objects.create(room=lunch, author=alice, body=body)
