@@ -31,5 +31,15 @@ chromium:
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+# Everything on SQLite (browser journey included), then everything but the browser on PostgreSQL.
 test: $(VENV)/.installed chromium lint
 	$(PY) -m pytest
+	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -m "not browser"; \
+	elif [ "$$CI" = true ]; then \
+	  echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI requires it."; exit 1; \
+	else \
+	  echo "SKIPPED LOUDLY: the PostgreSQL pass (nothing listens on 127.0.0.1:5432)."; \
+	fi

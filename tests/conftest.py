@@ -78,7 +78,8 @@ def session_cookie(user) -> bytes:
     """A ``Cookie`` header value signing ``user`` in, as a browser would send it."""
     client = Client()
     client.force_login(user)
-    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
 
 
 SocketFactory = Callable[..., Awaitable[WebsocketCommunicator]]

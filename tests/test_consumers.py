@@ -54,8 +54,9 @@ async def test_message_reaches_every_socket_as_identical_html(open_socket, alice
     assert len(sender) == 1
     assert others == [sender[0], sender[0]]
     message = (await database_sync_to_async(list)(Message.objects.all()))[0]
-    assert f'<article id="message-{message.id}" class="message" data-author="{alice.id}">' in (
-        sender[0]
+    assert (
+        f'<article id="message-{message.id}" class="message" data-author="{alice.id}">'
+        in (sender[0])
     )
     assert "Soup today?" in sender[0]
 

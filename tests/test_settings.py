@@ -18,10 +18,15 @@ PROBE = (
 
 
 def run_settings(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))}
+    ours = ("DJANGO_", "DATABASE_", "REDIS_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=REPO, env={**clean, **env},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", PROBE],
+        cwd=REPO,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -42,8 +42,11 @@ def test_signup_creates_account_and_signs_in():
 
     response = client.post(
         "/accounts/signup/",
-        {"username": "zoe", "password1": "Correct-Horse-42-battery",
-         "password2": "Correct-Horse-42-battery"},
+        {
+            "username": "zoe",
+            "password1": "Correct-Horse-42-battery",
+            "password2": "Correct-Horse-42-battery",
+        },
     )
 
     assert response.status_code == 302
@@ -63,8 +66,12 @@ def test_signup_rejects_weak_password():
 def test_signup_ignores_offsite_next():
     response = Client().post(
         "/accounts/signup/",
-        {"username": "zoe", "password1": "Correct-Horse-42-battery",
-         "password2": "Correct-Horse-42-battery", "next": "https://evil.example/"},
+        {
+            "username": "zoe",
+            "password1": "Correct-Horse-42-battery",
+            "password2": "Correct-Horse-42-battery",
+            "next": "https://evil.example/",
+        },
     )
 
     assert response["Location"] == "/"
@@ -228,7 +235,9 @@ def test_room_page_wires_socket_and_composer(login, alice, lunch):
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert '<section class="room" hx-ext="ws" ws-connect="/ws/r/lunch/">' in html
-    assert '<form id="composer-form" class="composer-form" method="post" action="/r/lunch/" ws-send>' in html
+    assert (
+        '<form id="composer-form" class="composer-form" method="post" action="/r/lunch/" ws-send>'
+    ) in html
     assert 'name="csrfmiddlewaretoken"' in html
 
 
@@ -303,7 +312,8 @@ def test_older_partial_returns_previous_page(login, alice, lunch):
 
     expected = posted[-2 * PAGE_SIZE : -PAGE_SIZE]
     assert article_ids(html) == [m.id for m in expected]
-    assert html.startswith(f'<a id="older" class="older" href="/r/lunch/messages?before={expected[0].id}"')
+    older_url = f"/r/lunch/messages?before={expected[0].id}"
+    assert html.startswith(f'<a id="older" class="older" href="{older_url}"')
 
 
 def test_older_partial_reaches_the_start(login, alice, lunch):
