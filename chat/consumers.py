@@ -103,8 +103,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         if not self.posts.allow():
             wait = max(1, round(self.posts.retry_after()))
+            # The composer comes back holding the text, so nothing typed is lost.
             await self.send(
-                text_data=rendering.notice_frame(
+                text_data=rendering.composer_frame(form)
+                + rendering.notice_frame(
                     f"You are sending messages too fast. Wait {wait} s; your text is kept."
                 )
             )

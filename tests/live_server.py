@@ -24,7 +24,12 @@ def free_port() -> int:
 class LiveServer:
     """Start, stop and restart the chat on one port with one database file."""
 
-    def __init__(self, database_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        database_path: Path,
+        env: dict[str, str] | None = None,
+        serve_args: tuple[str, ...] = (),
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         # In-memory channel layer unless the caller passes REDIS_URL on purpose.
@@ -35,6 +40,7 @@ class LiveServer:
             "DJANGO_DEBUG": "1",
             **(env or {}),
         }
+        self.serve_args = serve_args
         self.process: subprocess.Popen | None = None
         self.log_path = database_path.with_suffix(".log")
         self._manage("migrate", "--no-input", "-v0")
@@ -46,7 +52,14 @@ class LiveServer:
         """Start daphne and wait until /healthz answers."""
         log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps writing to it
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{self.port}"],
+            [
+                sys.executable,
+                "manage.py",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                *self.serve_args,
+            ],
             cwd=REPO,
             env=self.env,
             stdout=log,

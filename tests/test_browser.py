@@ -141,8 +141,6 @@ def send(person: Person, text: str) -> None:
     """Type ``text`` and press Enter; wait until the server hands back a fresh composer."""
     person.composer.press_sequentially(text)
     person.composer.press("Enter")
-    # The textarea keeps the text until the server's fresh composer replaces it, so an
-    # empty box means the server took the message (and typing on cannot be lost).
     expect(person.composer).to_have_value("")
 
 
@@ -245,7 +243,8 @@ def test_two_people_chat_live(people, server: LiveServer) -> None:
     ids_b = expect_conversation(bob, conversation)
     assert ids_a == ids_b
 
-    bob.page.screenshot(path="/tmp/room-b.png", full_page=True)
+    # For a person to look at after a failing run; not compared with anything.
+    bob.page.screenshot(path=server.log_path.with_name("room-bob.png"), full_page=True)
     assert alice.page_errors == [] and bob.page_errors == []
 
 
@@ -337,3 +336,81 @@ def test_missed_messages_arrive_after_reconnect(people, server: LiveServer) -> N
     expect(bob.badge).to_have_attribute("data-state", "live")
     expect_conversation(bob, conversation)
     assert alice.page_errors == [] and bob.page_errors == []
+
+
+def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    # With the server away the send waits in the ws extension's queue, so the fresh
+    # composer answering it certainly arrives after the next words were typed.
+    server.stop()
+    expect(alice.badge).to_have_attribute("data-state", "reconnecting")
+
+    alice.composer.press_sequentially("sent while offline")
+    alice.composer.press("Enter")
+    expect(alice.composer).to_have_value("")
+    alice.composer.press_sequentially("second thought")
+    server.start()
+
+    expect(message_with(bob, "sent while offline")).to_have_count(1)
+    expect(message_with(alice, "sent while offline")).to_have_count(1)
+    expect(alice.composer).to_have_value("second thought")
+    expect(alice.composer).to_be_focused()
+    expect_conversation(bob, [("alice", "sent while offline")])
+
+
+COUNT_OPENS = """
+window.__opens = 0;
+document.addEventListener("htmx:wsOpen", () => { window.__opens += 1; });
+"""
+
+
+@pytest.fixture
+def short_lived_sockets(tmp_path: Path) -> Iterator[LiveServer]:
+    """A server whose sockets daphne closes with code 1000 after about 3 s."""
+    live = LiveServer(tmp_path / "chat.sqlite3", serve_args=("--websocket-timeout", "3"))
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def test_clean_close_by_server_reconnects(browser: Browser, short_lived_sockets) -> None:
+    server = short_lived_sockets
+    contexts = []
+    try:
+        people = []
+        for name in ("alice", "bob"):
+            context = browser.new_context(base_url=server.url)
+            contexts.append(context)
+            context.add_init_script(COUNT_OPENS)
+            people.append(Person(name, context, context.new_page()))
+        alice, bob = people
+        sign_up(alice, server)
+        sign_up(bob, server)
+        create_public_room(alice, server, "Lunch", "lunch")
+        bob.page.goto("/r/lunch/")
+
+        # daphne closed the first socket with 1000, which the ws extension alone ignores.
+        alice.page.wait_for_function("window.__opens >= 2", timeout=RECONNECT_TIMEOUT_MS)
+        bob.page.wait_for_function("window.__opens >= 2", timeout=RECONNECT_TIMEOUT_MS)
+        send(bob, "still here?")
+
+        expect(message_with(alice, "still here?")).to_have_count(1)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_signed_out_page_goes_to_login_instead_of_retrying(people, server: LiveServer) -> None:
+    alice, _bob = meet_in_lunch(people, server)
+    other_tab = alice.context.new_page()
+    other_tab.goto("/")
+    other_tab.get_by_role("button", name="Log out").click()
+    expect(other_tab).to_have_url(f"{server.url}/accounts/login/")
+
+    server.restart()  # the open socket drops; its reconnects are now anonymous
+
+    expect(alice.page).to_have_url(
+        f"{server.url}/accounts/login/?next=/r/lunch/", timeout=RECONNECT_TIMEOUT_MS
+    )

@@ -266,10 +266,12 @@ async def test_rate_limit_answers_with_notice_and_stores_nothing_extra(open_sock
         await receive_frames(socket, 2)
     await socket.send_to(text_data=frame(body="one too many"))
 
-    notice = await socket.receive_from(TIMEOUT)
-    assert notice.startswith('<div id="notice" class="notice" role="status">')
-    assert "You are sending messages too fast. Wait" in notice
-    assert "your text is kept" in notice
+    answer = await socket.receive_from(TIMEOUT)
+    assert answer.startswith('<div id="composer"')
+    assert ">\none too many</textarea>" in answer
+    assert '<div id="notice" class="notice" role="status">' in answer
+    assert "You are sending messages too fast. Wait" in answer
+    assert "your text is kept" in answer
     assert await stored_bodies(lunch) == [f"msg {n}" for n in range(RATE_MAX_MESSAGES)]
 
 
