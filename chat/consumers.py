@@ -13,6 +13,7 @@ from chat import rendering, services
 from chat.forms import MessageForm
 from chat.limits import FRAME_MAX_CHARS, RESUME_MAX_MESSAGES, SlidingWindowLimiter
 from chat.models import Room
+from chat.reading import read_tracker
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         self.posts = SlidingWindowLimiter()
         self.other_frames = SlidingWindowLimiter()
-        self.newest_shown = 0
         # Ids pushed live since the last resume, so a resume never repeats them.
         self.live_since_resume: set[int] = set()
         self.resumed_upto = 0
@@ -57,14 +57,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        """Called when the socket closes: leave the group and remember how far it read."""
+        """Called when the socket closes: leave the room's group."""
         if self.room is None:
             return
         await self.channel_layer.group_discard(self.group, self.channel_name)
-        if self.newest_shown:
-            await database_sync_to_async(services.mark_room_read)(
-                self.user, self.room, self.newest_shown
-            )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called for each frame from the browser: a message to post, or a resume request."""
@@ -92,8 +88,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return  # a resume already showed it
         if len(self.live_since_resume) < RESUME_MAX_MESSAGES:
             self.live_since_resume.add(message_id)
-        self.newest_shown = max(self.newest_shown, message_id)
         await self.send(text_data=event["html"])
+        self._shown(message_id)
 
     async def _post(self, body: object) -> None:
         form = MessageForm(data={"body": body if isinstance(body, str) else ""})
@@ -123,10 +119,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         frame, newest = await self._catch_up_frame(after)
         self.resumed_upto = max(self.resumed_upto, newest)
-        self.newest_shown = max(self.newest_shown, newest)
         self.live_since_resume.clear()
         if frame:
             await self.send(text_data=frame)
+            self._shown(newest)
 
     @database_sync_to_async
     def _catch_up_frame(self, after: int) -> tuple[str, int]:
@@ -138,6 +134,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         else:
             frame = rendering.new_messages_frame(missed.messages)
         return frame, missed.newest_id
+
+    def _shown(self, message_id: int) -> None:
+        read_tracker.note(self.user.pk, self.room.id, message_id)
 
     async def _answer_other_frame(self, html: str) -> None:
         # Bad frames cost a render each; a socket that keeps sending them is closed.

@@ -10,6 +10,7 @@ from channels.db import database_sync_to_async
 from chat import services
 from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
 from chat.models import Membership, Message, Room
+from chat.reading import read_tracker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -340,13 +341,26 @@ async def test_malformed_resume_gets_notice(open_socket, alice, lunch, after):
 # --- reading --------------------------------------------------------------------
 
 
-async def test_closing_a_socket_marks_what_it_showed_as_read(open_socket, alice, bob, lunch):
+async def test_messages_shown_live_are_marked_read(open_socket, alice, bob, lunch):
     await database_sync_to_async(services.enter_room)(bob, "lunch")
     socket = await open_socket("/ws/r/lunch/", bob)
-    posted = await post_directly(lunch, alice, "read me")
-    await socket.receive_from(TIMEOUT)
+    posted = await post_directly(lunch, alice, "read me", "and me")
+    await receive_frames(socket, 2)
 
-    await socket.disconnect()
+    await read_tracker.flush()
 
     membership = await Membership.objects.aget(room=lunch, user=bob)
-    assert membership.last_read == posted[0].id
+    assert membership.last_read == posted[-1].id
+
+
+async def test_messages_shown_by_resume_are_marked_read(open_socket, alice, bob, lunch):
+    await database_sync_to_async(services.enter_room)(bob, "lunch")
+    posted = await post_directly(lunch, alice, "missed")
+    socket = await open_socket("/ws/r/lunch/", bob)
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
+    await socket.receive_from(TIMEOUT)
+
+    await read_tracker.flush()
+
+    membership = await Membership.objects.aget(room=lunch, user=bob)
+    assert membership.last_read == posted[-1].id
