@@ -7,6 +7,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import DatabaseError
 from django.urls import reverse
 
 from chat import rendering, services
@@ -24,6 +25,9 @@ CLOSE_FLOODING = 4429
 
 NOTICE_UNREADABLE = "That message could not be read; nothing was sent."
 NOTICE_BAD_RESUME = "Could not catch up: the resume request was malformed."
+NOTICE_NOT_STORED = "Your message could not be saved just now; it is still here, try again."
+#: Message ids are 64-bit; a larger "after" is malformed, not a query to run.
+MAX_ID = 2**63 - 1
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -107,11 +111,18 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
-        await services.apost_message(self.room, self.user, form.cleaned_data["body"])
+        try:
+            await services.apost_message(self.room, self.user, form.cleaned_data["body"])
+        except DatabaseError:
+            logger.exception("could not store a message in room %s", self.room.id)
+            await self.send(
+                text_data=rendering.composer_frame(form) + rendering.notice_frame(NOTICE_NOT_STORED)
+            )
+            return
         await self.send(text_data=rendering.fresh_composer_frame())
 
     async def _resume(self, after: object) -> None:
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
             await self._answer_other_frame(rendering.notice_frame(NOTICE_BAD_RESUME))
             return
         if not self.other_frames.allow():

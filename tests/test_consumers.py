@@ -6,6 +6,7 @@ import json
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import OperationalError
 
 from chat import services
 from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
@@ -276,6 +277,21 @@ async def test_rate_limit_answers_with_notice_and_stores_nothing_extra(open_sock
     assert await stored_bodies(lunch) == [f"msg {n}" for n in range(RATE_MAX_MESSAGES)]
 
 
+async def test_database_failure_keeps_the_text_and_says_so(open_socket, alice, lunch, monkeypatch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("database is unavailable")
+
+    monkeypatch.setattr(services.Message.objects, "create", database_down)
+    await socket.send_to(text_data=frame(body="keep me"))
+
+    answer = await socket.receive_from(TIMEOUT)
+    assert ">\nkeep me</textarea>" in answer
+    assert "Your message could not be saved just now; it is still here, try again." in answer
+    assert await socket.receive_nothing(timeout=0.2)
+
+
 # --- resume ---------------------------------------------------------------------
 
 
@@ -329,7 +345,7 @@ async def test_resume_after_long_absence_replaces_the_list_with_latest_page(
     assert f"m{RESUME_MAX_MESSAGES + 1}</p>" in html
 
 
-@pytest.mark.parametrize("after", ["5", -1, None, True, 1.5])
+@pytest.mark.parametrize("after", ["5", -1, None, True, 1.5, 2**64])
 async def test_malformed_resume_gets_notice(open_socket, alice, lunch, after):
     socket = await open_socket("/ws/r/lunch/", alice)
 
