@@ -12,22 +12,29 @@ from django.urls import reverse
 
 from chat import rendering, services
 from chat.forms import MessageForm
-from chat.limits import FRAME_MAX_CHARS, RESUME_MAX_MESSAGES, SlidingWindowLimiter
+from chat.limits import FRAME_MAX_CHARS, SlidingWindowLimiter
 from chat.models import Room
 from chat.reading import read_tracker
 
 logger = logging.getLogger(__name__)
 
-#: Close codes. 1003 and 1009 are the WebSocket standard's own; 4xxx are ours.
+#: Close codes. 1003 and 1009 are the WebSocket standard's own; 4xxx are ours and
+#: tell the page not to reconnect.
 CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_TOO_BIG = 1009
+CLOSE_SIGNED_OUT = 4401
+CLOSE_NO_LONGER_MEMBER = 4403
 CLOSE_FLOODING = 4429
 
 NOTICE_UNREADABLE = "That message could not be read; nothing was sent."
 NOTICE_BAD_RESUME = "Could not catch up: the resume request was malformed."
 NOTICE_NOT_STORED = "Your message could not be saved just now; it is still here, try again."
-#: Message ids are 64-bit; a larger "after" is malformed, not a query to run.
+#: Ids and revisions are 64-bit; anything larger is malformed, not a query to run.
 MAX_ID = 2**63 - 1
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -46,7 +53,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.user = user
-        self.group = services.room_group(self.room.id)
+        self.groups_joined = [services.room_group(self.room.id), services.user_group(user.pk)]
         self.older_url = (
             reverse("direct-messages", args=[route["username"]])
             if "username" in route
@@ -54,17 +61,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         self.posts = SlidingWindowLimiter()
         self.other_frames = SlidingWindowLimiter()
-        # Ids pushed live since the last resume, so a resume never repeats them.
-        self.live_since_resume: set[int] = set()
-        self.resumed_upto = 0
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        """Called when the socket closes: leave the room's group."""
+        """Called when the socket closes: leave the room's and the user's groups."""
         if self.room is None:
             return
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called for each frame from the browser: a message to post, or a resume request."""
@@ -81,73 +87,83 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if not isinstance(frame, dict):
             await self._answer_other_frame(rendering.notice_frame(NOTICE_UNREADABLE))
         elif frame.get("type") == "resume":
-            await self._resume(frame.get("after"))
+            await self._resume(frame.get("after", 0), frame.get("cursor"))
         else:
-            await self._post(frame.get("body"))
+            await self._post(frame)
 
     async def chat_message(self, event: dict) -> None:
         """Called for each new message in the room: pass its pre-rendered HTML on."""
-        message_id = event["id"]
-        if message_id <= self.resumed_upto:
-            return  # a resume already showed it
-        if len(self.live_since_resume) < RESUME_MAX_MESSAGES:
-            self.live_since_resume.add(message_id)
         await self.send(text_data=event["html"])
-        self._shown(message_id)
+        read_tracker.note(self.user.pk, self.room.id, event["id"])
 
-    async def _post(self, body: object) -> None:
-        form = MessageForm(data={"body": body if isinstance(body, str) else ""})
+    async def session_ended(self, event: dict) -> None:
+        """Called when this user logs out anywhere: the session no longer opens rooms."""
+        await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def membership_ended(self, event: dict) -> None:
+        """Called when this user leaves or is removed from a room."""
+        if event["room"] == self.room.id:
+            await self.close(code=CLOSE_NO_LONGER_MEMBER)
+
+    async def _post(self, frame: dict) -> None:
+        body = frame.get("body")
+        data = {"body": body if isinstance(body, str) else ""}
+        ack = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+        if ack is not None:
+            data["client_id"] = ack
+        form = MessageForm(data=data)
         if not form.is_valid():
             # The sender's text stays in their composer; only the error is added.
-            await self._answer_other_frame(rendering.composer_frame(form))
+            await self._answer_other_frame(rendering.composer_frame(form, ack=ack))
             return
         if not self.posts.allow():
             wait = max(1, round(self.posts.retry_after()))
             # The composer comes back holding the text, so nothing typed is lost.
             await self.send(
-                text_data=rendering.composer_frame(form)
+                text_data=rendering.composer_frame(form, ack=ack)
                 + rendering.notice_frame(
                     f"You are sending messages too fast. Wait {wait} s; your text is kept."
                 )
             )
             return
         try:
-            await services.apost_message(self.room, self.user, form.cleaned_data["body"])
+            await services.apost_message(
+                self.room, self.user, form.cleaned_data["body"], form.cleaned_data["client_id"]
+            )
         except DatabaseError:
             logger.exception("could not store a message in room %s", self.room.id)
             await self.send(
-                text_data=rendering.composer_frame(form) + rendering.notice_frame(NOTICE_NOT_STORED)
+                text_data=rendering.composer_frame(form, ack=ack)
+                + rendering.notice_frame(NOTICE_NOT_STORED)
             )
             return
-        await self.send(text_data=rendering.fresh_composer_frame())
+        await self.send(text_data=rendering.fresh_composer_frame(ack))
 
-    async def _resume(self, after: object) -> None:
-        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
+    async def _resume(self, after: object, cursor: object) -> None:
+        if not _is_id(after) or not (cursor is None or _is_id(cursor)):
             await self._answer_other_frame(rendering.notice_frame(NOTICE_BAD_RESUME))
             return
         if not self.other_frames.allow():
             await self.close(code=CLOSE_FLOODING)
             return
-        frame, newest = await self._catch_up_frame(after)
-        self.resumed_upto = max(self.resumed_upto, newest)
-        self.live_since_resume.clear()
+        frame, newest = await self._catch_up_frame(after, cursor)
         if frame:
             await self.send(text_data=frame)
-            self._shown(newest)
+        if newest:
+            read_tracker.note(self.user.pk, self.room.id, newest)
 
     @database_sync_to_async
-    def _catch_up_frame(self, after: int) -> tuple[str, int]:
-        missed = services.catch_up(self.room, after, exclude=self.live_since_resume)
-        if not missed.messages:
-            return "", 0
+    def _catch_up_frame(self, after: int, cursor: int | None) -> tuple[str, int]:
+        missed = services.catch_up(self.room, after_id=after, cursor=cursor)
         if missed.replaces_page:
             frame = rendering.message_list_frame(missed.messages, missed.has_older, self.older_url)
-        else:
+        elif missed.messages:
             frame = rendering.new_messages_frame(missed.messages)
+        else:
+            frame = ""
+        if cursor is not None and missed.revision != cursor:
+            frame += rendering.cursor_frame(missed.revision)
         return frame, missed.newest_id
-
-    def _shown(self, message_id: int) -> None:
-        read_tracker.note(self.user.pk, self.room.id, message_id)
 
     async def _answer_other_frame(self, html: str) -> None:
         # Bad frames cost a render each; a socket that keeps sending them is closed.

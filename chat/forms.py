@@ -1,5 +1,7 @@
 """Forms: the one place each input rule lives, shared by HTTP views and consumers."""
 
+from uuid import uuid4
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
@@ -23,6 +25,17 @@ class MessageForm(forms.Form):
             "(this one has %(show_value)s).",
         },
     )
+    # Chosen anew for every send (chat.js), so the server can store a resent frame once.
+    client_id = forms.UUIDField(
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": "This page is out of date: reload it to send messages."},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("client_id", uuid4())
 
 
 class RoomForm(forms.Form):

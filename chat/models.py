@@ -36,6 +36,9 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    #: Bumped by every change to the room's messages (create, edit, delete); the
+    #: change cursor a reconnecting page resumes from.
+    revision = models.PositiveBigIntegerField(default=0)
 
     objects = RoomQuerySet.as_manager()
 
@@ -85,6 +88,10 @@ class MessageQuerySet(models.QuerySet["Message"]):
         """Messages newer than ``message_id``."""
         return self.filter(id__gt=message_id)
 
+    def changed_since(self, revision: int) -> MessageQuerySet:
+        """Messages created or changed after room revision ``revision``."""
+        return self.filter(revision__gt=revision)
+
     def page_before(
         self, before: int | None = None, size: int = PAGE_SIZE
     ) -> tuple[list[Message], bool]:
@@ -107,12 +114,24 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted = models.BooleanField(default=False)
+    #: The room revision of this message's latest change.
+    revision = models.PositiveBigIntegerField(default=0)
+    #: Chosen by the sender's page for each send, so a resent frame is stored once.
+    client_id = models.UUIDField(null=True, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["room", "id"], name="message_room_id")]
+        indexes = [
+            models.Index(fields=["room", "id"], name="message_room_id"),
+            models.Index(fields=["room", "revision"], name="message_room_revision"),
+        ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_id"],
+                condition=models.Q(client_id__isnull=False),
+                name="one_message_per_client_id",
+            ),
             # The form already enforces this; the database keeps it true for every path in.
             models.CheckConstraint(
                 condition=models.Q(GreaterThan(Length("body"), 0))

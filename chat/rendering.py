@@ -7,7 +7,6 @@ each one out of band into the element with the same id.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache
 from typing import TYPE_CHECKING
 
 from django.template.loader import render_to_string
@@ -31,20 +30,24 @@ def message_list_frame(messages: list[Message], has_older: bool, older_url: str)
     )
 
 
-def composer_frame(form: forms.Form) -> str:
-    """The composer's fields: fresh after a send, or with the errors of a bad one."""
-    return render_to_string("chat/room.html#composer", {"form": form})
+def composer_frame(form: forms.Form, *, ack: str | None = None) -> str:
+    """The composer's fields: fresh after a send, or with the errors of a bad one.
 
-
-@cache
-def fresh_composer_frame() -> str:
-    """An empty composer and a cleared notice, sent after a successful send.
-
-    The same for every socket, so rendered once per process.
+    ``ack`` names the send it answers, so the page stops holding that send for a retry.
     """
+    return render_to_string("chat/room.html#composer", {"form": form, "ack": ack})
+
+
+def fresh_composer_frame(ack: str | None) -> str:
+    """An empty composer and a cleared notice, the answer to a send that was stored."""
     from chat.forms import MessageForm
 
-    return composer_frame(MessageForm()) + notice_frame("")
+    return composer_frame(MessageForm(), ack=ack) + notice_frame("")
+
+
+def cursor_frame(revision: int) -> str:
+    """The room revision the page is now complete up to (after a resume)."""
+    return render_to_string("chat/room.html#cursor", {"revision": revision})
 
 
 def notice_frame(text: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
+from uuid import UUID
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.text import slugify
 
 from chat import rendering
@@ -21,6 +22,20 @@ from chat.models import Membership, Message, Room
 def room_group(room_id: int) -> str:
     """The channel-layer group every socket of a room listens on."""
     return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    """The channel-layer group every socket of one person listens on."""
+    return f"user.{user_id}"
+
+
+def _tell_user_sockets(user_id: int, event: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), event)
+
+
+def end_sessions(user_id: int) -> None:
+    """Close every open socket of a user who has logged out."""
+    _tell_user_sockets(user_id, {"type": "session.ended"})
 
 
 # --- finding rooms -----------------------------------------------------------
@@ -147,6 +162,12 @@ def add_member(room: Room, user: AbstractBaseUser) -> Membership:
     return membership
 
 
+def remove_member(room: Room, user: AbstractBaseUser) -> None:
+    """Take ``user`` out of ``room`` and close their sockets in it at once."""
+    Membership.objects.filter(room=room, user=user).delete()
+    _tell_user_sockets(user.pk, {"type": "membership.ended", "room": room.id})
+
+
 def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
     """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
     Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)
@@ -155,9 +176,42 @@ def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
 # --- messages ----------------------------------------------------------------
 
 
-def _store_message(room: Room, author: AbstractBaseUser, body: str) -> tuple[Message, dict]:
-    """Save a message and build its channel-layer event, HTML rendered once for all."""
-    message = Message.objects.create(room=room, author=author, body=body)
+def next_revision(room_id: int) -> int:
+    """Take the room's next change number; call inside the transaction making the change.
+
+    The UPDATE locks the room's row until commit, so changes to one room commit in
+    revision order: a reader who sees revision N has every revision below it.
+    """
+    Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
+    return Room.objects.values_list("revision", flat=True).get(pk=room_id)
+
+
+def _store_message(
+    room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None
+) -> tuple[Message, dict | None]:
+    """Save a message and build its channel-layer event, HTML rendered once for all.
+
+    A ``client_id`` the author already used returns that message and no event:
+    a frame resent after a reconnect is stored and broadcast once.
+    """
+    if client_id is not None:
+        earlier = Message.objects.filter(author=author, client_id=client_id).first()
+        if earlier is not None:
+            return earlier, None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                room=room,
+                author=author,
+                body=body,
+                client_id=client_id,
+                revision=next_revision(room.id),
+            )
+    except IntegrityError:
+        if client_id is None:
+            raise
+        # The same send raced in through another socket or process and won.
+        return Message.objects.get(author=author, client_id=client_id), None
     mark_room_read(author, room, message.id)
     event = {
         "type": "chat.message",
@@ -167,42 +221,57 @@ def _store_message(room: Room, author: AbstractBaseUser, body: str) -> tuple[Mes
     return message, event
 
 
-def post_message(room: Room, author: AbstractBaseUser, body: str) -> Message:
+def post_message(
+    room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None = None
+) -> Message:
     """Save a validated message and push it to every socket of the room (sync callers)."""
-    message, event = _store_message(room, author, body)
-    async_to_sync(get_channel_layer().group_send)(room_group(room.id), event)
+    message, event = _store_message(room, author, body, client_id)
+    if event is not None:
+        async_to_sync(get_channel_layer().group_send)(room_group(room.id), event)
     return message
 
 
-async def apost_message(room: Room, author: AbstractBaseUser, body: str) -> Message:
+async def apost_message(
+    room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None = None
+) -> Message:
     """Save a validated message and push it to every socket of the room (async callers)."""
-    message, event = await database_sync_to_async(_store_message)(room, author, body)
-    await get_channel_layer().group_send(room_group(room.id), event)
+    message, event = await database_sync_to_async(_store_message)(room, author, body, client_id)
+    if event is not None:
+        await get_channel_layer().group_send(room_group(room.id), event)
     return message
 
 
 @dataclass(frozen=True)
 class CatchUp:
-    """What a reconnecting socket missed: new messages, or the latest page when too many."""
+    """What a reconnecting page missed, and the revision it is complete up to after."""
 
     messages: list[Message]
+    revision: int
     replaces_page: bool = False
     has_older: bool = False
 
     @property
     def newest_id(self) -> int:
         """Id of the newest message covered (0 when none)."""
-        return self.messages[-1].id if self.messages else 0
+        return max((m.id for m in self.messages), default=0)
 
 
-def catch_up(room: Room, after: int, exclude: Collection[int] = ()) -> CatchUp:
-    """The messages of ``room`` newer than ``after``, oldest first, less ``exclude``.
+def catch_up(room: Room, *, after_id: int, cursor: int | None) -> CatchUp:
+    """Everything a page must change to be current, oldest first.
 
-    A gap longer than RESUME_MAX_MESSAGES answers with the latest page instead
-    (``replaces_page``): the page swaps its list, and "load older" reaches the rest.
+    With a ``cursor`` (the room revision the page is complete up to): every message
+    created, edited or deleted since. Without one: the messages newer than
+    ``after_id``. A gap longer than RESUME_MAX_MESSAGES answers with the latest page
+    instead (``replaces_page``): the page swaps its list, "load older" reaches the rest.
     """
-    missed = list(Message.objects.for_room(room).after(after)[: RESUME_MAX_MESSAGES + 1])
+    messages = Message.objects.for_room(room)
+    revision = Room.objects.values_list("revision", flat=True).get(pk=room.pk)
+    if cursor is None:
+        missed = messages.after(after_id)
+    else:
+        missed = messages.changed_since(cursor).filter(revision__lte=revision)
+    missed = list(missed[: RESUME_MAX_MESSAGES + 1])
     if len(missed) > RESUME_MAX_MESSAGES:
-        latest, has_older = Message.objects.for_room(room).page_before()
-        return CatchUp(latest, replaces_page=True, has_older=has_older)
-    return CatchUp([message for message in missed if message.id not in exclude])
+        latest, has_older = messages.page_before()
+        return CatchUp(latest, revision, replaces_page=True, has_older=has_older)
+    return CatchUp(missed, revision)

@@ -110,7 +110,9 @@ def _room_page(request: HttpRequest, room: Room, username: str | None = None) ->
     urls = _room_urls(room, username)
     form = MessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        message = services.post_message(room, request.user, form.cleaned_data["body"])
+        message = services.post_message(
+            room, request.user, form.cleaned_data["body"], form.cleaned_data["client_id"]
+        )
         return redirect(f"{urls['page_url']}#message-{message.id}")
     messages, has_older = Message.objects.for_room(room).page_before()
     if messages:
@@ -120,6 +122,8 @@ def _room_page(request: HttpRequest, room: Room, username: str | None = None) ->
         "room_name": _room_name(request, room, username),
         "messages": messages,
         "has_older": has_older,
+        # Read with the room, before its messages: a resume from here misses nothing.
+        "revision": room.revision,
         "form": form,
         "post_url": urls["page_url"],
         "members": room.member_users(),
@@ -182,6 +186,29 @@ def room_members(request: HttpRequest, slug: str) -> HttpResponse:
         "member_form": UsernameForm() if added else form,
         "added": added,
     }
+    return render(request, "chat/room.html#members-panel", context)
+
+
+@login_required
+@require_POST
+def room_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leave a private room, or (its creator only) remove someone from it."""
+    room = _group_room_or_404(request, slug)
+    if room.kind != Room.Kind.PRIVATE:
+        raise Http404("Only private rooms have members to remove.")
+    form = UsernameForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(form.errors["username"][0], status=400)
+    leaving = form.cleaned_data["username"]
+    # Members may leave; only the room's creator may remove someone else.
+    if leaving != request.user and request.user != room.created_by:
+        return HttpResponse("Only the room's creator can remove members.", status=403)
+    services.remove_member(room, leaving)
+    if leaving == request.user:
+        return HttpResponseClientRedirect("/") if request.htmx else redirect("lobby")
+    if not request.htmx:
+        return redirect("room", slug=room.slug)
+    context = {"room": room, "members": room.member_users(), "member_form": UsernameForm()}
     return render(request, "chat/room.html#members-panel", context)
 
 

@@ -12,10 +12,12 @@ from chat import services
 from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
 from chat.models import Membership, Message, Room
 from chat.reading import read_tracker
+from tests.test_services import edit_directly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 TIMEOUT = 3
+CLIENT_ID = "0b7e3c4e-9d2a-4f1e-8c55-3f1f0a6b2c11"
 
 
 def frame(**fields) -> str:
@@ -57,8 +59,8 @@ async def test_message_reaches_every_socket_as_identical_html(open_socket, alice
     assert others == [sender[0], sender[0]]
     message = (await database_sync_to_async(list)(Message.objects.all()))[0]
     assert (
-        f'<article id="message-{message.id}" class="message" data-author="{alice.id}">'
-        in (sender[0])
+        f'<article id="message-{message.id}" class="message" data-author="{alice.id}" '
+        f'data-revision="{message.revision}">' in (sender[0])
     )
     assert "Soup today?" in sender[0]
 
@@ -66,14 +68,47 @@ async def test_message_reaches_every_socket_as_identical_html(open_socket, alice
 async def test_sender_gets_fresh_composer_and_cleared_notice(open_socket, alice, lunch):
     socket = await open_socket("/ws/r/lunch/", alice)
 
-    await socket.send_to(text_data=frame(body="hi"))
+    await socket.send_to(text_data=frame(body="hi", client_id=CLIENT_ID))
 
     frames = await receive_frames(socket, 2)
     composer = [f for f in frames if f.startswith('<div id="composer"')]
     assert len(composer) == 1
+    assert composer[0].startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}">')
+    assert 'type="hidden" name="client_id"' in composer[0]
+    assert f'value="{CLIENT_ID}"' not in composer[0]
     assert '<textarea name="body"' in composer[0]
     assert "hi</textarea>" not in composer[0]
     assert '<div id="notice" class="notice" role="status"></div>' in composer[0]
+
+
+async def test_resent_frame_is_stored_and_broadcast_once(open_socket, alice, bob, lunch):
+    alice_socket = await open_socket("/ws/r/lunch/", alice)
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+
+    for _ in range(2):
+        await alice_socket.send_to(text_data=frame(body="only once", client_id=CLIENT_ID))
+    answers = await receive_frames(alice_socket, 3)
+
+    assert await stored_bodies(lunch) == ["only once"]
+    assert len(message_frames(answers)) == 1
+    acks = [
+        a
+        for a in answers
+        if a.startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}"')
+    ]
+    assert len(acks) == 2
+    assert "only once" in await bob_socket.receive_from(TIMEOUT)
+    assert await bob_socket.receive_nothing(timeout=0.3)
+
+
+async def test_malformed_client_id_gets_error_and_stores_nothing(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=frame(body="hi", client_id="not-a-uuid"))
+
+    html = await socket.receive_from(TIMEOUT)
+    assert "This page is out of date: reload it to send messages." in html
+    assert await stored_bodies(lunch) == []
 
 
 async def test_author_is_the_signed_in_user_never_a_field(open_socket, alice, bob, lunch):
@@ -319,15 +354,24 @@ async def test_resume_with_nothing_missed_sends_nothing(open_socket, alice, lunc
     assert await socket.receive_nothing(timeout=0.3)
 
 
-async def test_resume_does_not_repeat_messages_already_pushed_live(open_socket, alice, bob, lunch):
-    before = await post_directly(lunch, alice, "old")
-    bob_socket = await open_socket("/ws/r/lunch/", bob)
-    live = await post_directly(lunch, alice, "live one")
-    assert f'id="message-{live[0].id}"' in await bob_socket.receive_from(TIMEOUT)
+async def test_resume_by_cursor_returns_changes_and_the_new_cursor(open_socket, alice, bob, lunch):
+    posted = await post_directly(lunch, alice, "one", "two")
+    cursor = posted[-1].revision
+    edited = await database_sync_to_async(edit_directly)(posted[0], "one, edited")
+    new = (await post_directly(lunch, alice, "three"))[0]
+    socket = await open_socket("/ws/r/lunch/", bob)
 
-    await bob_socket.send_to(text_data=json.dumps({"type": "resume", "after": before[0].id}))
+    await socket.send_to(
+        text_data=json.dumps({"type": "resume", "after": posted[-1].id, "cursor": cursor})
+    )
 
-    assert await bob_socket.receive_nothing(timeout=0.3)
+    html = await socket.receive_from(TIMEOUT)
+    assert html.startswith('<div id="messages" hx-swap-oob="beforeend">')
+    assert html.index(f'id="message-{edited.id}"') < html.index(f'id="message-{new.id}"')
+    assert "one, edited" in html
+    assert f'data-revision="{edited.revision}"' in html
+    assert html.endswith(f'<div id="cursor" hidden data-revision="{new.revision}"></div>')
+    assert f'id="message-{posted[1].id}"' not in html
 
 
 async def test_resume_after_long_absence_replaces_the_list_with_latest_page(
@@ -345,13 +389,52 @@ async def test_resume_after_long_absence_replaces_the_list_with_latest_page(
     assert f"m{RESUME_MAX_MESSAGES + 1}</p>" in html
 
 
-@pytest.mark.parametrize("after", ["5", -1, None, True, 1.5, 2**64])
-async def test_malformed_resume_gets_notice(open_socket, alice, lunch, after):
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"after": "5"},
+        {"after": -1},
+        {"after": None},
+        {"after": True},
+        {"after": 1.5},
+        {"after": 2**64},
+        {"after": 1, "cursor": "2"},
+        {"after": 1, "cursor": -2},
+    ],
+)
+async def test_malformed_resume_gets_notice(open_socket, alice, lunch, fields):
     socket = await open_socket("/ws/r/lunch/", alice)
 
-    await socket.send_to(text_data=json.dumps({"type": "resume", "after": after}))
+    await socket.send_to(text_data=json.dumps({"type": "resume", **fields}))
 
     assert "resume request was malformed" in await socket.receive_from(TIMEOUT)
+
+
+# --- sockets end with the right to them -------------------------------------------
+
+
+async def test_logging_out_closes_that_users_sockets(open_socket, login, alice, bob, lunch):
+    alice_socket = await open_socket("/ws/r/lunch/", alice)
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+    client = await database_sync_to_async(login)(alice)
+
+    await database_sync_to_async(client.post)("/accounts/logout/")
+
+    assert await alice_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    assert await bob_socket.receive_nothing(timeout=0.2)
+
+
+async def test_removed_member_is_disconnected_at_once(open_socket, login, alice, bob, secret):
+    await database_sync_to_async(services.add_member)(secret, bob)
+    bob_socket = await open_socket(f"/ws/r/{secret.slug}/", bob)
+    client = await database_sync_to_async(login)(alice)
+
+    await database_sync_to_async(client.post)(
+        f"/r/{secret.slug}/members/remove", {"username": "bob"}
+    )
+
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4403}
+    await open_socket(f"/ws/r/{secret.slug}/", bob, expect_accept=False)
 
 
 # --- reading --------------------------------------------------------------------

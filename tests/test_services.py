@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -108,26 +109,98 @@ def test_page_before_pages_through_history(alice, lunch):
     assert (previous, has_more) == (posted[:1], False)
 
 
+def edit_directly(message: Message, body: str) -> Message:
+    """An edit as the coming edit feature will make it: new body, new room revision."""
+    with transaction.atomic():
+        message.body = body
+        message.revision = services.next_revision(message.room_id)
+        message.save(update_fields=["body", "revision"])
+    return message
+
+
 @pytest.mark.django_db
-def test_catch_up_excludes_already_shown(alice, lunch):
+def test_every_message_takes_the_next_room_revision(alice, lunch, secret):
+    posted = [services.post_message(lunch, alice, str(n)) for n in range(3)]
+    elsewhere = services.post_message(secret, alice, "other room")
+
+    assert [m.revision for m in posted] == [1, 2, 3]
+    assert elsewhere.revision == 1
+    lunch.refresh_from_db()
+    assert lunch.revision == 3
+
+
+@pytest.mark.django_db
+def test_catch_up_by_cursor_returns_new_and_changed_messages(alice, lunch):
     posted = [services.post_message(lunch, alice, str(n)) for n in range(4)]
+    cursor = posted[-1].revision
+    edited = edit_directly(posted[1], "edited")
+    new = services.post_message(lunch, alice, "new")
 
-    missed = services.catch_up(lunch, posted[0].id, exclude={posted[2].id})
+    missed = services.catch_up(lunch, after_id=posted[-1].id, cursor=cursor)
 
-    assert missed.messages == [posted[1], posted[3]]
+    assert missed.messages == [edited, new]
+    assert missed.messages[0].body == "edited"
+    assert missed.revision == new.revision
     assert not missed.replaces_page
+
+
+@pytest.mark.django_db
+def test_catch_up_by_cursor_with_nothing_new_keeps_the_cursor(alice, lunch):
+    posted = services.post_message(lunch, alice, "one")
+
+    missed = services.catch_up(lunch, after_id=posted.id, cursor=posted.revision)
+
+    assert (missed.messages, missed.revision) == ([], posted.revision)
+
+
+@pytest.mark.django_db
+def test_catch_up_without_cursor_returns_newer_ids(alice, lunch):
+    posted = [services.post_message(lunch, alice, str(n)) for n in range(3)]
+    edit_directly(posted[0], "edited")
+
+    missed = services.catch_up(lunch, after_id=posted[1].id, cursor=None)
+
+    assert missed.messages == [posted[2]]
+
+
+@pytest.mark.django_db
+def test_same_client_id_is_stored_once(alice, lunch):
+    client_id = uuid.uuid4()
+
+    first = services.post_message(lunch, alice, "once", client_id)
+    again = services.post_message(lunch, alice, "once", client_id)
+
+    assert again == first
+    assert Message.objects.count() == 1
+    lunch.refresh_from_db()
+    assert lunch.revision == 1
+
+
+@pytest.mark.django_db
+def test_client_ids_are_per_author(alice, bob, lunch):
+    client_id = uuid.uuid4()
+
+    services.post_message(lunch, alice, "a", client_id)
+    services.post_message(lunch, bob, "b", client_id)
+
+    assert Message.objects.count() == 2
 
 
 @pytest.mark.django_db
 def test_catch_up_long_gap_replaces_page(alice, lunch):
     Message.objects.bulk_create(
-        [Message(room=lunch, author=alice, body=str(n)) for n in range(RESUME_MAX_MESSAGES + 1)]
+        [
+            Message(room=lunch, author=alice, body=str(n), revision=n + 1)
+            for n in range(RESUME_MAX_MESSAGES + 1)
+        ]
     )
+    Room.objects.filter(pk=lunch.pk).update(revision=RESUME_MAX_MESSAGES + 1)
 
-    missed = services.catch_up(lunch, 0)
+    missed = services.catch_up(lunch, after_id=0, cursor=0)
 
     assert missed.replaces_page and missed.has_older
     assert len(missed.messages) == PAGE_SIZE
+    assert missed.revision == RESUME_MAX_MESSAGES + 1
 
 
 @pytest.mark.django_db

@@ -1,12 +1,18 @@
-// What htmx cannot do for the chat: keep the newest message in view, show the
-// connection state, catch up after a reconnect, reconnect after a clean close,
-// send on Enter, keep what is typed while a send is on its way, and show times
-// in the reader's own time zone. Reads the ids set in templates/chat/room.html.
+// What htmx cannot do for the chat. Reads the ids set in templates/chat/room.html.
+//  - keep the newest message in view, and messages in order, each shown once;
+//  - track the room revision the page is complete up to, and resume from it on every open;
+//  - give every send its own id, and send again what the server had not answered
+//    when a socket dropped (the server stores one message per id);
+//  - show the connection state; reconnect after a clean close; leave when signed out;
+//  - send on Enter, keep what is typed while a send is on its way;
+//  - show times in the reader's own time zone.
 (function () {
   "use strict";
 
   // The ws extension reconnects by itself after these codes; we handle the rest.
   var EXTENSION_RETRIES = [1006, 1011, 1012, 1013];
+  // The server closed on purpose because this page may no longer be here: reload it.
+  var GONE = [4401, 4403];
   // After this many handshakes in a row fail, ask the page whether we may still be here.
   var FAILURES_BEFORE_CHECK = 2;
   var MAX_RETRY_DELAY_MS = 10000;
@@ -18,7 +24,9 @@
   var pinned = true;
   var composerFocused = false;
   var boxBefore = null;
-  var pendingSends = 0;
+  var cursor = 0;          // every room revision up to this one is on the page
+  var aheadOfCursor = {};  // revisions seen beyond a gap
+  var pending = [];        // sends not yet answered: {id, fields, sent}
 
   // Full jitter, capped: a page never waits long after the server is back.
   function retryDelay(attempt) {
@@ -26,21 +34,75 @@
   }
   if (window.htmx) htmx.config.wsReconnectDelay = retryDelay;
 
-  function messages() { return document.getElementById("messages"); }
-
-  function composerBox() {
-    return document.querySelector("#composer textarea[name=body]");
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
 
+  function messages() { return document.getElementById("messages"); }
+  function composerBox() { return document.querySelector("#composer textarea[name=body]"); }
+  function articles(root) { return (root || messages() || document).querySelectorAll("article.message"); }
+  function idOf(article) { return parseInt(article.id.slice("message-".length), 10); }
+
   function lastMessageId() {
-    var list = messages();
-    var items = list ? list.querySelectorAll("article.message[id^='message-']") : [];
     var newest = 0;
-    for (var i = 0; i < items.length; i++) {
-      var id = parseInt(items[i].id.slice("message-".length), 10);
-      if (id > newest) newest = id;
-    }
+    articles().forEach(function (a) { newest = Math.max(newest, idOf(a)); });
     return newest;
+  }
+
+  function noteRevision(revision) {
+    if (!(revision > cursor)) return;
+    aheadOfCursor[revision] = true;
+    while (aheadOfCursor[cursor + 1]) {
+      delete aheadOfCursor[cursor + 1];
+      cursor += 1;
+    }
+  }
+
+  function moveCursorTo(revision) {
+    if (!(revision > cursor)) return;
+    cursor = revision;
+    Object.keys(aheadOfCursor).forEach(function (r) { if (+r <= cursor) delete aheadOfCursor[r]; });
+    noteRevision(cursor + 1);
+    delete aheadOfCursor[cursor + 1];
+  }
+
+  function readCursorElement() {
+    var element = document.getElementById("cursor");
+    if (element) moveCursorTo(parseInt(element.dataset.revision, 10) || 0);
+  }
+
+  // Messages arriving twice (a resume overlapping live delivery, a resend) replace
+  // the copy on the page; an edited message replaces itself in place; one older than
+  // the page's oldest is left for "load older" to fetch.
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var list = messages();
+    // A DocumentFragment is the whole list replaced (after a long absence): nothing to merge.
+    var fragment = event.detail.fragment;
+    if (event.target !== list || fragment.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return;
+    var shown = articles(list);
+    var oldest = shown.length ? idOf(shown[0]) : 0;
+    articles(fragment).forEach(function (incoming) {
+      noteRevision(parseInt(incoming.dataset.revision, 10));
+      var existing = document.getElementById(incoming.id);
+      if (existing) existing.replaceWith(incoming);
+      else if (idOf(incoming) < oldest) incoming.remove();
+    });
+  });
+
+  function keepInOrder() {
+    var list = messages();
+    var items = Array.prototype.slice.call(articles(list));
+    for (var i = 1; i < items.length; i++) {
+      if (idOf(items[i - 1]) > idOf(items[i])) {
+        items.sort(function (a, b) { return idOf(a) - idOf(b); });
+        items.forEach(function (a) { list.appendChild(a); });
+        return;
+      }
+    }
   }
 
   function atBottom() {
@@ -89,6 +151,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    readCursorElement();
     localiseTimes(document);
     scrollToBottom();
     var box = composerBox();
@@ -105,18 +168,27 @@
   });
 
   document.addEventListener("htmx:wsOpen", function (event) {
+    var socket = event.detail.socketWrapper;
     wasOpen = true;
     openedThisAttempt = true;
     retries = 0;
     failedHandshakes = 0;
     setBadge("live");
-    // Whatever was said while this socket was down comes back in the answer.
-    event.detail.socketWrapper.send(JSON.stringify({ type: "resume", after: lastMessageId() }));
+    // Whatever changed while this socket was down comes back in the answer...
+    socket.send(JSON.stringify({ type: "resume", after: lastMessageId(), cursor: cursor }));
+    // ...and sends the last socket took but never answered go again (stored once).
+    pending.forEach(function (send) {
+      if (send.sent) socket.send(JSON.stringify(send.fields));
+    });
   });
 
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
     if (!document.body.contains(event.target)) return;
+    if (GONE.indexOf(code) >= 0) {
+      location.reload();
+      return;
+    }
     if (code >= 4000) {
       setBadge("offline");  // closed on purpose by the server: do not hammer it
       return;
@@ -133,18 +205,23 @@
     retries += 1;
   });
 
-  // The form's values are already taken when this fires: empty the box at once, so
-  // what is typed next is not the sent text and survives the server's fresh composer.
+  // The form's values are already taken when this fires: give the send its own id,
+  // hold it until answered, and empty the box so what is typed next is kept apart.
   document.addEventListener("htmx:wsConfigSend", function (event) {
     var box = composerBox();
-    if (box && event.target.contains(box)) {
-      box.value = "";
-      pendingSends += 1;
-    }
+    if (!box || !event.target.contains(box)) return;
+    var id = newId();
+    event.detail.parameters.client_id = id;
+    var fields = Object.assign({}, event.detail.parameters, { HEADERS: event.detail.headers });
+    pending.push({ id: id, fields: fields, sent: false });
+    box.value = "";
   });
 
-  document.addEventListener("htmx:wsAfterSend", function () {
+  document.addEventListener("htmx:wsAfterSend", function (event) {
     pinned = true;  // your own message should come into view
+    var id;
+    try { id = JSON.parse(event.detail.message).client_id; } catch (e) { return; }
+    pending.forEach(function (send) { if (send.id === id) send.sent = true; });
   });
 
   document.addEventListener("htmx:wsBeforeMessage", function () {
@@ -155,13 +232,17 @@
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     var box = composerBox();
-    if (box && boxBefore && box !== boxBefore && pendingSends > 0) {
-      // The server answered a send with a new composer. An empty one must not wipe
-      // what was typed meanwhile; one that carries text (an error, a rate limit)
-      // shows the server's copy of what was sent.
-      pendingSends -= 1;
-      if (box.value === "") box.value = boxBefore.value;
+    var composer = document.getElementById("composer");
+    var ack = composer && composer.dataset.ack;
+    if (box && boxBefore && box !== boxBefore && ack) {
+      var before = pending.length;
+      pending = pending.filter(function (send) { return send.id !== ack; });
+      // An empty composer answering one of our sends must not wipe what was typed
+      // meanwhile; one that carries text (an error, a rate limit) shows the server's copy.
+      if (pending.length < before && box.value === "") box.value = boxBefore.value;
     }
+    readCursorElement();
+    keepInOrder();
     if (pinned) scrollToBottom();
     if (composerFocused && box && document.activeElement !== box) box.focus();
     localiseTimes(messages());
