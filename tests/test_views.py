@@ -450,3 +450,66 @@ def test_direct_older_messages(login, alice, bob):
     html = login(bob).get(f"/p/alice/messages?before={posted[2].id}", **HTMX).content.decode()
 
     assert article_ids(html) == [posted[0].id, posted[1].id]
+
+
+# --- leaving and removing ---------------------------------------------------------------
+
+
+def test_creator_removes_member_from_private_room(login, alice, bob, secret):
+    services.add_member(secret, bob)
+
+    response = login(alice).post(f"/r/{secret.slug}/members/remove", {"username": "bob"}, **HTMX)
+
+    assert response.content.decode().startswith('<aside id="members-panel"')
+    assert login(bob).get(f"/r/{secret.slug}/").status_code == 404
+
+
+def test_member_leaves_private_room(login, alice, bob, secret):
+    services.add_member(secret, bob)
+
+    response = login(bob).post(f"/r/{secret.slug}/members/remove", {"username": "bob"})
+
+    assert response["Location"] == "/"
+    assert not Membership.objects.filter(room=secret, user=bob).exists()
+
+
+def test_member_cannot_remove_others(login, alice, bob, secret):
+    services.add_member(secret, bob)
+
+    response = login(bob).post(f"/r/{secret.slug}/members/remove", {"username": "alice"})
+
+    assert response.status_code == 403
+    assert Membership.objects.filter(room=secret, user=alice).exists()
+
+
+def test_outsider_cannot_remove_members(login, mallory, secret):
+    response = login(mallory).post(f"/r/{secret.slug}/members/remove", {"username": "alice"})
+
+    assert response.status_code == 404
+
+
+# --- double submit ------------------------------------------------------------------------
+
+
+def test_post_fallback_double_submit_stores_once(login, alice, lunch):
+    client = login(alice)
+    fields = {"body": "once", "client_id": "6f1c2a3b-0d4e-4f5a-9b6c-7d8e9f0a1b2c"}
+
+    first = client.post("/r/lunch/", fields)
+    second = client.post("/r/lunch/", fields)
+
+    assert Message.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_room_page_composer_has_a_fresh_client_id(login, alice, lunch):
+    client = login(alice)
+
+    ids = [
+        re.search(
+            r'name="client_id" value="([0-9a-f-]{36})"', client.get("/r/lunch/").content.decode()
+        )[1]
+        for _ in range(2)
+    ]
+
+    assert ids[0] != ids[1]
