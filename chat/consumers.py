@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -61,16 +62,32 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         self.posts = SlidingWindowLimiter()
         self.other_frames = SlidingWindowLimiter()
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await self._join_groups()
+        self._rejoining = asyncio.create_task(self._rejoin_groups_periodically())
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: leave the room's and the user's groups."""
         if self.room is None:
             return
+        self._rejoining.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _join_groups(self) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _rejoin_groups_periodically(self) -> None:
+        # The layer forgets a group member after group_expiry; a socket open longer
+        # than that would go deaf without a word. Joining again renews the membership.
+        interval = max(1.0, getattr(self.channel_layer, "group_expiry", 86400) / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._join_groups()
+            except Exception:  # the layer is down; the next round tries again
+                logger.warning("could not renew group membership", exc_info=True)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called for each frame from the browser: a message to post, or a resume request."""

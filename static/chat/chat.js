@@ -27,6 +27,11 @@
   var cursor = 0;          // every room revision up to this one is on the page
   var aheadOfCursor = {};  // revisions seen beyond a gap
   var pending = [];        // sends not yet answered: {id, fields, sent}
+  var liveSocket = null;
+  var healing = null;
+  // A gap in revisions still open after this long means a frame was lost, not merely
+  // overtaken by one from another server process: ask for what is missing.
+  var HEAL_AFTER_MS = 1000;
 
   // Full jitter, capped: a page never waits long after the server is back.
   function retryDelay(attempt) {
@@ -68,6 +73,18 @@
     Object.keys(aheadOfCursor).forEach(function (r) { if (+r <= cursor) delete aheadOfCursor[r]; });
     noteRevision(cursor + 1);
     delete aheadOfCursor[cursor + 1];
+  }
+
+  function resume(socket) {
+    socket.send(JSON.stringify({ type: "resume", after: lastMessageId(), cursor: cursor }));
+  }
+
+  function healGapSoon() {
+    if (healing || Object.keys(aheadOfCursor).length === 0) return;
+    healing = setTimeout(function () {
+      healing = null;
+      if (liveSocket && Object.keys(aheadOfCursor).length > 0) resume(liveSocket);
+    }, HEAL_AFTER_MS);
   }
 
   function readCursorElement() {
@@ -174,8 +191,9 @@
     retries = 0;
     failedHandshakes = 0;
     setBadge("live");
+    liveSocket = socket;
     // Whatever changed while this socket was down comes back in the answer...
-    socket.send(JSON.stringify({ type: "resume", after: lastMessageId(), cursor: cursor }));
+    resume(socket);
     // ...and sends the last socket took but never answered go again (stored once).
     pending.forEach(function (send) {
       if (send.sent) socket.send(JSON.stringify(send.fields));
@@ -184,6 +202,7 @@
 
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
+    liveSocket = null;
     if (!document.body.contains(event.target)) return;
     if (GONE.indexOf(code) >= 0) {
       location.reload();
@@ -242,6 +261,7 @@
       if (pending.length < before && box.value === "") box.value = boxBefore.value;
     }
     readCursorElement();
+    healGapSoon();
     keepInOrder();
     if (pinned) scrollToBottom();
     if (composerFocused && box && document.activeElement !== box) box.focus();

@@ -1,0 +1,181 @@
+"""Two server processes sharing Redis and PostgreSQL: every message reaches every socket
+exactly once, in room order, through reconnects and resent frames."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+
+from tests.chat_client import Browser, RoomSocket
+from tests.live_server import LiveServer
+
+pytestmark = [pytest.mark.redis, pytest.mark.timeout(300)]
+
+POSTGRES = os.environ.get("POSTGRES_TEST_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("TEST_REDIS_URL_MULTIPROCESS", "redis://127.0.0.1:6379/8")
+SENDERS, SOCKETS_PER_SENDER, MESSAGES_PER_SOCKET = 4, 5, 10
+TOTAL = SENDERS * SOCKETS_PER_SENDER * MESSAGES_PER_SOCKET  # 200, from 20 sockets
+
+
+def _reachable(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def services_up() -> None:
+    missing = [
+        name for name, port in [("Redis", 6379), ("PostgreSQL", 5432)] if not _reachable(port)
+    ]
+    if not missing:
+        return
+    reason = f"{' and '.join(missing)} not reachable on 127.0.0.1"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}; CI requires them.", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {reason}; start them to run the multi-process tests.")
+
+
+@pytest.fixture
+def fresh_postgres(services_up) -> Iterator[str]:
+    """A database of its own for this test's servers, dropped afterwards."""
+    name = f"chat_mp_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def start_servers(tmp_path: Path, fresh_postgres: str):
+    """Start server processes sharing one Redis and one PostgreSQL; stopped afterwards,
+    and their logs must hold no unhandled exception."""
+    redis.Redis.from_url(REDIS).flushdb()
+    started: list[LiveServer] = []
+
+    def start(count: int = 2, **env: str) -> list[LiveServer]:
+        env = {"DATABASE_URL": fresh_postgres, "REDIS_URL": REDIS, **env}
+        for _ in range(count):
+            server = LiveServer(tmp_path / f"server-{len(started)}.sqlite3", env=env)
+            server.start()
+            started.append(server)
+        return started[-count:]
+
+    yield start
+    for server in started:
+        server.stop()
+    for server in started:
+        log = server.log_path.read_text()
+        assert "Traceback" not in log, log
+
+
+def stored_messages(database_url: str) -> list[tuple[int, str]]:
+    with psycopg.connect(database_url) as connection:
+        return connection.execute("SELECT id, body FROM chat_message ORDER BY id").fetchall()
+
+
+def test_every_socket_gets_every_message_once_in_order(start_servers, fresh_postgres):
+    asyncio.run(_load(start_servers(), fresh_postgres))
+
+
+def test_socket_open_longer_than_group_expiry_still_receives(start_servers):
+    servers = start_servers(CHANNEL_GROUP_EXPIRY="2")
+    asyncio.run(_outlive_group_expiry(servers))
+
+
+async def _outlive_group_expiry(servers: list[LiveServer]) -> None:
+    alice, bob = Browser(servers[0].url), Browser(servers[1].url)
+    await asyncio.to_thread(alice.sign_up, "alice")
+    await asyncio.to_thread(bob.sign_up, "bob")
+    await asyncio.to_thread(alice.post_form, "/", {"title": "Long", "kind": "public"})
+    await asyncio.to_thread(bob.get, "/r/long/")
+    listening, talking = RoomSocket(alice, "/ws/r/long/"), RoomSocket(bob, "/ws/r/long/")
+    await asyncio.gather(listening.open(), talking.open())
+
+    await asyncio.sleep(5)  # the time itself is the test: beyond the 2 s group expiry
+    await talking.send_message("still there?")
+
+    await listening.wait_for(lambda s: "still there?" in s.page.messages.values(), 10)
+    await asyncio.gather(listening.close(), talking.close())
+
+
+async def _load(servers: list[LiveServer], database_url: str) -> None:
+    urls = [server.url for server in servers]
+    people = [Browser(urls[n % 2]) for n in range(SENDERS)]
+    await asyncio.gather(
+        *(asyncio.to_thread(person.sign_up, f"sender{n}") for n, person in enumerate(people))
+    )
+    await asyncio.to_thread(people[0].post_form, "/", {"title": "Load", "kind": "public"})
+    for person in people[1:]:
+        await asyncio.to_thread(person.get, "/r/load/")
+    # Each person's sockets alternate between the two processes.
+    sockets = [
+        [RoomSocket(person, "/ws/r/load/", base_url=urls[k % 2]) for k in range(SOCKETS_PER_SENDER)]
+        for person in people
+    ]
+    everyone = [s for mine in sockets for s in mine]
+    await asyncio.gather(*(s.open() for s in everyone))
+
+    async def talk(n: int, room_socket: RoomSocket, rounds: range) -> None:
+        for m in rounds:
+            await room_socket.send_message(f"s{n}-{id(room_socket) % 1000}-{m}")
+            await asyncio.sleep(0)
+
+    half = MESSAGES_PER_SOCKET // 2
+    await asyncio.gather(*(talk(n, s, range(half)) for n, mine in enumerate(sockets) for s in mine))
+    # A network blip: one socket per person drops right after sending, before it can
+    # hear the answer; the others go on talking; the dropped ones come back, resume
+    # from their cursor and resend what was not answered.
+    dropped = [mine[0] for mine in sockets]
+    for n, room_socket in enumerate(dropped):
+        await room_socket.send_message(f"s{n}-dropped")
+        await room_socket.close()
+    await asyncio.gather(
+        *(
+            talk(n, s, range(half, MESSAGES_PER_SOCKET))
+            for n, mine in enumerate(sockets)
+            for s in mine[1:]
+        )
+    )
+    await asyncio.gather(*(s.open() for s in dropped))
+    await asyncio.gather(
+        *(talk(n, mine[0], range(half, MESSAGES_PER_SOCKET - 1)) for n, mine in enumerate(sockets))
+    )
+    expected_total = TOTAL
+
+    try:
+        await asyncio.gather(
+            *(s.wait_for(lambda s: len(s.page.messages) >= expected_total, 60) for s in everyone)
+        )
+    except TimeoutError:
+        stored = stored_messages(database_url)
+        raise AssertionError(
+            f"stored {len(stored)}; shown per socket "
+            f"{[len(s.page.messages) for s in everyone]}; "
+            f"cursors {[s.page.cursor for s in everyone]}"
+            f"; unanswered {[len(s.unanswered) for s in everyone]}"
+        ) from None
+    await asyncio.gather(*(s.wait_for(lambda s: not s.unanswered, 30) for s in everyone))
+
+    stored = stored_messages(database_url)
+    assert len(stored) == expected_total
+    assert len({body for _, body in stored}) == expected_total
+    for room_socket in everyone:
+        shown = sorted(room_socket.page.messages.items())
+        assert shown == stored
+        assert room_socket.page.cursor == expected_total  # every revision seen, none skipped
+    await asyncio.gather(*(s.close() for s in everyone))
