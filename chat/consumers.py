@@ -29,6 +29,7 @@ CLOSE_FLOODING = 4429
 
 NOTICE_UNREADABLE = "That message could not be read; nothing was sent."
 NOTICE_BAD_RESUME = "Could not catch up: the resume request was malformed."
+NOTICE_NOT_LIVE = "Saved. Live delivery is interrupted; others will see it once it is back."
 NOTICE_NOT_STORED = "Your message could not be saved just now; it is still here, try again."
 #: Ids and revisions are 64-bit; anything larger is malformed, not a query to run.
 MAX_ID = 2**63 - 1
@@ -62,7 +63,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         self.posts = SlidingWindowLimiter()
         self.other_frames = SlidingWindowLimiter()
-        await self._join_groups()
+        try:
+            await self._join_groups()
+        except Exception:
+            # The channel layer is unreachable: refuse now, the page retries shortly.
+            logger.warning("channel layer unreachable; socket for room %s refused", self.room.id)
+            self.room = None
+            await self.close()
+            return
         self._rejoining = asyncio.create_task(self._rejoin_groups_periodically())
         await self.accept()
 
@@ -144,7 +152,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            await services.apost_message(
+            posted = await services.apost_message(
                 self.room, self.user, form.cleaned_data["body"], form.cleaned_data["client_id"]
             )
         except DatabaseError:
@@ -154,7 +162,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 + rendering.notice_frame(NOTICE_NOT_STORED)
             )
             return
-        await self.send(text_data=rendering.fresh_composer_frame(ack))
+        answer = rendering.fresh_composer_frame(ack)
+        if not posted.broadcast:
+            # Live delivery is down: the sender still sees their message, the others
+            # get it when their pages resume.
+            answer += posted.frame + rendering.notice_frame(NOTICE_NOT_LIVE)
+        await self.send(text_data=answer)
 
     async def _resume(self, after: object, cursor: object) -> None:
         if not _is_id(after) or not (cursor is None or _is_id(cursor)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -18,6 +19,8 @@ from chat import rendering
 from chat.limits import RESUME_MAX_MESSAGES
 from chat.models import Membership, Message, Room
 
+logger = logging.getLogger(__name__)
+
 
 def room_group(room_id: int) -> str:
     """The channel-layer group every socket of a room listens on."""
@@ -30,7 +33,11 @@ def user_group(user_id: int) -> str:
 
 
 def _tell_user_sockets(user_id: int, event: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(user_group(user_id), event)
+    try:
+        async_to_sync(get_channel_layer().group_send)(user_group(user_id), event)
+    except Exception:
+        # The change itself is stored; sockets are re-authorised when they reconnect.
+        logger.warning("could not tell user %s's sockets about %s", user_id, event["type"])
 
 
 def end_sessions(user_id: int) -> None:
@@ -221,24 +228,48 @@ def _store_message(
     return message, event
 
 
+@dataclass(frozen=True)
+class Posted:
+    """A stored message, and whether its live broadcast reached the channel layer."""
+
+    message: Message
+    frame: str | None
+    broadcast: bool
+
+
+def _broadcast_failed(room: Room, error: Exception) -> None:
+    # Stored is what counts: pages catch up by resuming once the layer is back.
+    logger.warning("live delivery to room %s failed (%r); pages will catch up", room.id, error)
+
+
 def post_message(
     room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None = None
-) -> Message:
+) -> Posted:
     """Save a validated message and push it to every socket of the room (sync callers)."""
     message, event = _store_message(room, author, body, client_id)
-    if event is not None:
+    if event is None:
+        return Posted(message, None, broadcast=True)
+    try:
         async_to_sync(get_channel_layer().group_send)(room_group(room.id), event)
-    return message
+    except Exception as error:
+        _broadcast_failed(room, error)
+        return Posted(message, event["html"], broadcast=False)
+    return Posted(message, event["html"], broadcast=True)
 
 
 async def apost_message(
     room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None = None
-) -> Message:
+) -> Posted:
     """Save a validated message and push it to every socket of the room (async callers)."""
     message, event = await database_sync_to_async(_store_message)(room, author, body, client_id)
-    if event is not None:
+    if event is None:
+        return Posted(message, None, broadcast=True)
+    try:
         await get_channel_layer().group_send(room_group(room.id), event)
-    return message
+    except Exception as error:
+        _broadcast_failed(room, error)
+        return Posted(message, event["html"], broadcast=False)
+    return Posted(message, event["html"], broadcast=True)
 
 
 @dataclass(frozen=True)

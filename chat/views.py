@@ -112,7 +112,7 @@ def _room_page(request: HttpRequest, room: Room, username: str | None = None) ->
     if request.method == "POST" and form.is_valid():
         message = services.post_message(
             room, request.user, form.cleaned_data["body"], form.cleaned_data["client_id"]
-        )
+        ).message
         return redirect(f"{urls['page_url']}#message-{message.id}")
     messages, has_older = Message.objects.for_room(room).page_before()
     if messages:

@@ -1,8 +1,11 @@
 """Settings of the chat, read from environment variables with safe local defaults.
 
 DJANGO_DEBUG, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS, DATABASE_URL and REDIS_URL
-are the only knobs. With none set, the chat runs on one machine with SQLite and
-the in-memory channel layer.
+are the main knobs. With none set, the chat runs on one machine with SQLite and
+the in-memory channel layer. With DJANGO_DEBUG=0 the production hardening below
+applies (HTTPS redirect, HSTS, secure cookies, hashed static files); the
+DJANGO_SECURE_* / DJANGO_HSTS_* / DJANGO_TRUST_X_FORWARDED_PROTO / DJANGO_STATIC_ROOT
+variables tune it (see "Deploying" in README.md).
 """
 
 import os
@@ -11,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -54,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,8 +110,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "BACKEND": "chat.layers.ResilientRedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 gives sockets a 5 s read timeout, the same as the layer's
+                # blocking pop: every idle consumer would die of a TimeoutError.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # Room of a slow socket's queue before messages to it are dropped (a
+                # page heals a dropped frame by resuming, but it should be rare).
+                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
+                "expiry": 60,
+                # Sockets re-join their groups well before this (chat/consumers.py).
+                "group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "86400")),
+            },
         }
     }
     CACHES = {
@@ -136,9 +151,18 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve straight from the source folders until `collectstatic` has been run.
-WHITENOISE_USE_FINDERS = DEBUG or not STATIC_ROOT.exists()
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+if DEBUG:
+    # Serve straight from the source folders; `collectstatic` is not needed.
+    WHITENOISE_USE_FINDERS = True
+else:
+    # Production serves what `collectstatic` wrote: names carry a content hash (so
+    # WhiteNoise can let browsers cache them for ever) and gzipped copies sit
+    # beside them. `manage.py serve` refuses to start before `collectstatic` ran.
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
 if not STATIC_ROOT.exists():
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
@@ -147,9 +171,59 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- HTTP security headers (every response, DEBUG or not) ----------------------
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4): no inline script at all. The one inline
+# <style> (templates/base.html: the viewer's own messages) carries the request's
+# nonce; htmx's own indicator <style> is turned off by the htmx-config meta tag.
+# 'self' in connect-src covers ws:/wss: to this same host and port (CSP Level 3;
+# tests/test_security.py checks it in Chromium).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
 if not DEBUG:
+    # HTTPS only. A proxy or load balancer that terminates TLS must say so (see
+    # DJANGO_TRUST_X_FORWARDED_PROTO), or every request looks like plain http and
+    # is redirected for ever. Tests and local http servers turn the redirect off.
+    SECURE_SSL_REDIRECT = _env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
+    # Health checks come from inside the network, over plain http.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is a promise made for a whole registrable domain on hstspreload.org,
+    # and the header lets anyone submit it; it stays off unless asked for. Django's
+    # deploy check warns about it (W021); that is this deliberate choice, not an oversight.
+    SECURE_HSTS_PRELOAD = _env_flag("DJANGO_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = _env_flag("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+if _env_flag("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets X-Forwarded-Proto itself (and strips any the
+    # client sent): with it, Django treats "X-Forwarded-Proto: https" as HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- sign-in throttling (chat/throttle.py, in the default cache) ----------------
+LOGIN_FAILURES_PER_USERNAME = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
 
 LOGGING = {
     "version": 1,

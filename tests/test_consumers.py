@@ -40,7 +40,7 @@ def stored_bodies(room: Room) -> list[str]:
 
 @database_sync_to_async
 def post_directly(room: Room, author, *bodies: str) -> list[Message]:
-    return [services.post_message(room, author, body) for body in bodies]
+    return [services.post_message(room, author, body).message for body in bodies]
 
 
 # --- delivery ------------------------------------------------------------------

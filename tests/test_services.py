@@ -85,7 +85,7 @@ def test_create_room_title_without_letters_gets_room_slug(alice):
 
 @pytest.mark.django_db
 def test_post_message_marks_author_read(alice, lunch):
-    message = services.post_message(lunch, alice, "hi")
+    message = services.post_message(lunch, alice, "hi").message
 
     assert Membership.objects.get(room=lunch, user=alice).last_read == message.id
 
@@ -100,7 +100,7 @@ def test_mark_room_read_never_goes_backwards(alice, lunch):
 
 @pytest.mark.django_db
 def test_page_before_pages_through_history(alice, lunch):
-    posted = [services.post_message(lunch, alice, str(n)) for n in range(PAGE_SIZE + 1)]
+    posted = [services.post_message(lunch, alice, str(n)).message for n in range(PAGE_SIZE + 1)]
 
     latest, has_older = Message.objects.for_room(lunch).page_before()
     previous, has_more = Message.objects.for_room(lunch).page_before(latest[0].id)
@@ -120,8 +120,8 @@ def edit_directly(message: Message, body: str) -> Message:
 
 @pytest.mark.django_db
 def test_every_message_takes_the_next_room_revision(alice, lunch, secret):
-    posted = [services.post_message(lunch, alice, str(n)) for n in range(3)]
-    elsewhere = services.post_message(secret, alice, "other room")
+    posted = [services.post_message(lunch, alice, str(n)).message for n in range(3)]
+    elsewhere = services.post_message(secret, alice, "other room").message
 
     assert [m.revision for m in posted] == [1, 2, 3]
     assert elsewhere.revision == 1
@@ -131,10 +131,10 @@ def test_every_message_takes_the_next_room_revision(alice, lunch, secret):
 
 @pytest.mark.django_db
 def test_catch_up_by_cursor_returns_new_and_changed_messages(alice, lunch):
-    posted = [services.post_message(lunch, alice, str(n)) for n in range(4)]
+    posted = [services.post_message(lunch, alice, str(n)).message for n in range(4)]
     cursor = posted[-1].revision
     edited = edit_directly(posted[1], "edited")
-    new = services.post_message(lunch, alice, "new")
+    new = services.post_message(lunch, alice, "new").message
 
     missed = services.catch_up(lunch, after_id=posted[-1].id, cursor=cursor)
 
@@ -146,7 +146,7 @@ def test_catch_up_by_cursor_returns_new_and_changed_messages(alice, lunch):
 
 @pytest.mark.django_db
 def test_catch_up_by_cursor_with_nothing_new_keeps_the_cursor(alice, lunch):
-    posted = services.post_message(lunch, alice, "one")
+    posted = services.post_message(lunch, alice, "one").message
 
     missed = services.catch_up(lunch, after_id=posted.id, cursor=posted.revision)
 
@@ -155,7 +155,7 @@ def test_catch_up_by_cursor_with_nothing_new_keeps_the_cursor(alice, lunch):
 
 @pytest.mark.django_db
 def test_catch_up_without_cursor_returns_newer_ids(alice, lunch):
-    posted = [services.post_message(lunch, alice, str(n)) for n in range(3)]
+    posted = [services.post_message(lunch, alice, str(n)).message for n in range(3)]
     edit_directly(posted[0], "edited")
 
     missed = services.catch_up(lunch, after_id=posted[1].id, cursor=None)
@@ -167,8 +167,8 @@ def test_catch_up_without_cursor_returns_newer_ids(alice, lunch):
 def test_same_client_id_is_stored_once(alice, lunch):
     client_id = uuid.uuid4()
 
-    first = services.post_message(lunch, alice, "once", client_id)
-    again = services.post_message(lunch, alice, "once", client_id)
+    first = services.post_message(lunch, alice, "once", client_id).message
+    again = services.post_message(lunch, alice, "once", client_id).message
 
     assert again == first
     assert Message.objects.count() == 1

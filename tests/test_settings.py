@@ -39,7 +39,7 @@ def test_defaults_are_sqlite_and_in_memory_layer():
 def test_redis_url_switches_the_channel_layer():
     result = run_settings(REDIS_URL="redis://127.0.0.1:6379/7")
 
-    assert result.stdout.split()[1] == "RedisChannelLayer"
+    assert result.stdout.split()[1] == "ResilientRedisChannelLayer"
 
 
 def test_database_url_switches_to_postgresql():

@@ -17,7 +17,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def post_many(room: Room, author, count: int) -> list[Message]:
-    return [services.post_message(room, author, f"message {n}") for n in range(count)]
+    return [services.post_message(room, author, f"message {n}").message for n in range(count)]
 
 
 def article_ids(html: str) -> list[int]:
