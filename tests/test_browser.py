@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import socket
 import struct
 from collections.abc import Callable, Iterator
@@ -297,7 +298,10 @@ def black_hole() -> Iterator[tuple[str, Callable[[float], socket.socket]]]:
         listener.close()
 
 
-def test_missed_messages_arrive_after_reconnect(people, server: LiveServer) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGKILL], ids=["term", "kill"])
+def test_missed_messages_arrive_after_reconnect(
+    people, server: LiveServer, stop_signal: signal.Signals
+) -> None:
     # The diverted URL is another port, which the page's CSP (connect-src 'self')
     # would refuse at once instead of letting it hang: Bob's page skips CSP here.
     alice, bob = meet_in_lunch(people, server, init_script=WEBSOCKET_GATE, bypass_csp=True)
@@ -307,7 +311,7 @@ def test_missed_messages_arrive_after_reconnect(people, server: LiveServer) -> N
 
     with black_hole() as (dead_end, wait_for_attempt):
         bob.page.evaluate("url => { window.__wsGate.divertTo = url; }", dead_end)
-        server.stop()
+        server.stop(stop_signal)  # a clean restart, or a crash mid-conversation
         for person in (alice, bob):
             expect(person.badge).to_have_attribute("data-state", "reconnecting")
         server.start()

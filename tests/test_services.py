@@ -210,3 +210,20 @@ def test_database_refuses_blank_or_oversized_body(alice, lunch):
     for body in ["", "x" * 4001]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Message.objects.create(room=lunch, author=alice, body=body)
+
+
+@pytest.mark.django_db
+def test_failed_store_leaves_no_half_written_change(alice, lunch, monkeypatch):
+    from django.db import OperationalError
+
+    def database_fails(*args, **kwargs):
+        raise OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Message.objects, "create", database_fails)
+
+    with pytest.raises(OperationalError):
+        services.post_message(lunch, alice, "lost?")
+
+    lunch.refresh_from_db()
+    assert lunch.revision == 0
+    assert not Message.objects.exists()
