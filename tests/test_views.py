@@ -513,3 +513,15 @@ def test_room_page_composer_has_a_fresh_client_id(login, alice, lunch):
     ]
 
     assert ids[0] != ids[1]
+
+
+def test_former_member_cannot_read_the_room_through_any_url(login, alice, bob, secret):
+    services.add_member(secret, bob)
+    posted = services.post_message(secret, alice, "after you left").message
+    services.remove_member(secret, bob)
+    client = login(bob)
+
+    assert client.get(f"/r/{secret.slug}/").status_code == 404
+    assert client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}").status_code == 404
+    assert client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}", **HTMX).status_code == 404
+    assert "after you left" not in client.get("/").content.decode()
