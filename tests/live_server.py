@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import queue
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -22,7 +25,11 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """Start, stop and restart the chat on one port with one database file."""
+    """Start, stop and restart the chat on one port with one database file.
+
+    Everything the server prints goes to ``log_path``; ``wait_for_output`` also lets a
+    test wait for a line (e.g. ``worker 2 started (pid 123)``) as it is printed.
+    """
 
     def __init__(
         self,
@@ -43,14 +50,40 @@ class LiveServer:
         self.serve_args = serve_args
         self.process: subprocess.Popen | None = None
         self.log_path = database_path.with_suffix(".log")
-        self._manage("migrate", "--no-input", "-v0")
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader: threading.Thread | None = None
+        self.manage("migrate", "--no-input", "-v0")
 
-    def _manage(self, *args: str) -> None:
-        subprocess.run([sys.executable, "manage.py", *args], cwd=REPO, env=self.env, check=True)
+    def manage(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
+        """Run ``manage.py <args>`` with this server's environment; output is captured."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=REPO,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result
+
+    _manage = manage  # the earlier name
+
+    def _copy_output(self, stream, log) -> None:
+        """Copy the server's output to the log file and the line queue, until it ends."""
+        with stream, log:
+            for line in stream:
+                log.write(line)
+                log.flush()
+                self._lines.put(line)
+        self._lines.put(None)
 
     def start(self, timeout: float = 20) -> None:
         """Start daphne and wait until /healthz answers."""
-        log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps writing to it
+        self._lines = queue.Queue()
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -62,12 +95,19 @@ class LiveServer:
             ],
             cwd=REPO,
             env=self.env,
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            text=True,
         )
+        log = open(self.log_path, "a")  # noqa: SIM115 - closed by the copying thread
+        self._reader = threading.Thread(
+            target=self._copy_output, args=(self.process.stdout, log), daemon=True
+        )
+        self._reader.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._reader.join(timeout=5)
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as reply:
@@ -77,16 +117,43 @@ class LiveServer:
                 time.sleep(0.05)  # polling a port that is not open yet; no event to await
         raise RuntimeError(f"server did not answer in {timeout} s: {self.log_path.read_text()}")
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Stop the server process (SIGTERM by default, SIGKILL for a crash)."""
+    def wait_for_output(self, pattern: str, timeout: float = 20) -> re.Match:
+        """The next printed line matching ``pattern``; earlier lines are passed over."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._lines.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                why = f"nothing within {timeout} s"
+            else:
+                if line is not None:
+                    match = re.search(pattern, line)
+                    if match:
+                        return match
+                    continue
+                self._lines.put(None)  # the output ended; later calls see that too
+                why = "the server's output ended"
+            raise AssertionError(
+                f"no line matching {pattern!r} ({why}):\n{self.log_path.read_text()}"
+            )
+
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        """Stop the server process (SIGTERM by default, SIGKILL for a crash); its exit status."""
+        returncode = None
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process:
+            returncode = self.process.returncode
+        if self._reader:
+            self._reader.join(timeout=5)
+            self._reader = None
         self.process = None
+        return returncode
 
     def restart(self) -> None:
         """Stop and start again on the same port and database."""

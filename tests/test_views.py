@@ -523,5 +523,7 @@ def test_former_member_cannot_read_the_room_through_any_url(login, alice, bob, s
 
     assert client.get(f"/r/{secret.slug}/").status_code == 404
     assert client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}").status_code == 404
-    assert client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}", **HTMX).status_code == 404
+    assert (
+        client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}", **HTMX).status_code == 404
+    )
     assert "after you left" not in client.get("/").content.decode()

@@ -1,0 +1,420 @@
+"""``manage.py serve`` as production runs it: real processes, real sockets, real signals.
+
+Each test starts the command in a child process (tests/live_server.py) and talks to it
+over loopback: HTTP with urllib, WebSockets with the ``websockets`` client. Which worker
+holds which connection is read from /proc (Linux), so the tests can tell that the
+workers share the parent's one listening socket and that a message crosses from one
+worker to another through Redis.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.cookiejar
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from chat.management.commands.serve import RESTART_LIMIT
+from tests.live_server import LiveServer, free_port
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+PASSWORD = "Correct-Horse-42-battery"
+SERVICE_RESTART = 1012
+#: Production settings that still work over plain http on loopback.
+PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "test-only-" + "k3y-" * 12,
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SECURE_COOKIES": "0",
+}
+
+
+# --- people over plain HTTP and WebSockets -------------------------------------------
+
+
+class Visitor:
+    """One person using the chat without a browser: urllib with a cookie jar."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.cookies if c.name == name)
+
+    def get(self, path: str) -> tuple[int, str]:
+        with self.opener.open(self.server.url + path, timeout=10) as reply:
+            return reply.status, reply.read().decode()
+
+    def sign_up(self, username: str) -> None:
+        self.get("/accounts/signup/")  # sets the CSRF cookie
+        form = {
+            "username": username,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "csrfmiddlewaretoken": self.cookie("csrftoken"),
+        }
+        data = urllib.parse.urlencode(form).encode()
+        with self.opener.open(f"{self.server.url}/accounts/signup/", data, timeout=10) as reply:
+            assert reply.url == f"{self.server.url}/", "sign-up should land in the lobby"
+        self.username = username
+
+    def notes_socket(self) -> ClientConnection:
+        """A socket on this person's "Notes to self" room (made by visiting its page)."""
+        status, _ = self.get(f"/p/{self.username}/")
+        assert status == 200
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.cookies)
+        return connect(
+            f"ws://127.0.0.1:{self.server.port}/ws/p/{self.username}/",
+            origin=self.server.url,
+            additional_headers={"Cookie": cookie},
+            open_timeout=10,
+        )
+
+
+def close_code(socket: ClientConnection, timeout: float = 20) -> int:
+    """Read until the server closes the socket; the close code it sent."""
+    try:
+        while True:
+            socket.recv(timeout=timeout)
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None, "the server dropped the socket without a close frame"
+        return closed.rcvd.code
+
+
+def receive_containing(socket: ClientConnection, text: str, timeout: float = 10) -> str:
+    while True:
+        frame = socket.recv(timeout=timeout)
+        if text in frame:
+            return frame
+
+
+# --- which process holds which socket (Linux /proc) -------------------------------------
+
+
+def _tcp_table() -> list[list[str]]:
+    rows = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if os.path.exists(table):
+            with open(table) as lines:
+                rows += [line.split() for line in list(lines)[1:]]
+    return rows
+
+
+def _port(address: str) -> int:
+    return int(address.rsplit(":", 1)[1], 16)
+
+
+def listening_inodes(port: int) -> list[str]:
+    """Inodes of the sockets listening on ``port`` (state 0A is LISTEN)."""
+    return [row[9] for row in _tcp_table() if _port(row[1]) == port and row[3] == "0A"]
+
+
+def connection_inode(server_port: int, client_port: int) -> str:
+    """Inode of the server's end of the TCP connection from ``client_port``."""
+    for row in _tcp_table():
+        if _port(row[1]) == server_port and _port(row[2]) == client_port and row[3] == "01":
+            return row[9]
+    raise AssertionError(f"no connection from port {client_port}")
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """Inodes of every socket process ``pid`` has open."""
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target[len("socket:[") : -1])
+    return found
+
+
+def worker_holding(socket: ClientConnection, server_port: int, workers: list[int]) -> int:
+    inode = connection_inode(server_port, socket.local_address[1])
+    holders = [pid for pid in workers if inode in socket_inodes(pid)]
+    assert len(holders) == 1, f"connection held by {holders}"
+    return holders[0]
+
+
+def wait_for_exit(pid: int, timeout: float) -> bool:
+    """Whether process ``pid`` (not necessarily our child) ends within ``timeout``."""
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        readable, _, _ = select.select([handle], [], [], timeout)
+        return bool(readable)
+    finally:
+        os.close(handle)
+
+
+needs_proc = pytest.mark.skipif(
+    not os.path.exists("/proc/net/tcp"), reason="reads sockets from Linux's /proc"
+)
+
+
+# --- fixtures --------------------------------------------------------------------------
+
+
+def _redis_is_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
+    except redis.exceptions.RedisError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if _redis_is_up():
+        return REDIS_URL
+    message = f"Redis is not reachable at {REDIS_URL}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message}; CI requires it.", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {message}; several workers need Redis.")
+
+
+def _stopped(server: LiveServer) -> None:
+    server.stop()
+    if server.log_path.exists():
+        print(f"--- server log ({server.log_path}) ---\n{server.log_path.read_text()}")
+
+
+@pytest.fixture
+def one_process(tmp_path: Path) -> Iterator[LiveServer]:
+    """The chat as ``make run`` starts it: one process, in-memory channel layer."""
+    server = LiveServer(tmp_path / "chat.sqlite3")
+    server.start()
+    try:
+        yield server
+    finally:
+        _stopped(server)
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path, redis_url: str) -> Iterator[tuple[LiveServer, list[int]]]:
+    """``serve --workers 2`` on Redis; the server and its workers' pids."""
+    server = LiveServer(
+        tmp_path / "chat.sqlite3", env={"REDIS_URL": redis_url}, serve_args=("--workers", "2")
+    )
+    server.start()
+    try:
+        pids = [
+            int(server.wait_for_output(rf"worker {n} started \(pid (\d+)\)")[1]) for n in (1, 2)
+        ]
+        yield server, pids
+    finally:
+        _stopped(server)
+        for pid in pids:  # a test may have killed the parent: they stop on their own
+            wait_for_exit(pid, 10)
+
+
+# --- one process -------------------------------------------------------------------------
+
+
+def test_sigterm_closes_open_sockets_with_service_restart(one_process: LiveServer) -> None:
+    alice = Visitor(one_process)
+    alice.sign_up("alice")
+    with alice.notes_socket() as socket:
+        socket.send(json.dumps({"body": "before the restart"}))
+        receive_containing(socket, "before the restart")  # the socket is really served
+
+        one_process.process.send_signal(signal.SIGTERM)
+
+        assert close_code(socket) == SERVICE_RESTART
+    assert one_process.process.wait(timeout=30) == 0
+
+
+def test_the_consumers_own_close_codes_reach_the_browser(one_process: LiveServer) -> None:
+    # autobahn's sendClose refuses 1003; through plain daphne this arrived as 1011.
+    alice = Visitor(one_process)
+    alice.sign_up("alice")
+    with alice.notes_socket() as socket:
+        socket.send(b"binary frames are not supported")
+
+        assert close_code(socket) == 1003
+
+
+def test_address_in_use_is_a_clear_error(one_process: LiveServer) -> None:
+    result = one_process.manage(
+        "serve", "--bind", f"127.0.0.1:{one_process.port}", check=False, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert f"Cannot listen on 127.0.0.1:{one_process.port}" in result.stderr
+
+
+# --- several workers ---------------------------------------------------------------------
+
+
+def test_several_workers_without_redis_refuse_to_start(tmp_path: Path) -> None:
+    server = LiveServer(tmp_path / "chat.sqlite3")
+
+    result = server.manage(
+        "serve", "--workers", "2", "--bind", f"127.0.0.1:{free_port()}", check=False, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert "--workers 2 needs REDIS_URL" in result.stderr
+    assert "in-memory channel layer cannot carry messages between processes" in result.stderr
+
+
+@needs_proc
+def test_workers_serve_the_parents_one_listening_socket(two_workers) -> None:
+    server, workers = two_workers
+
+    listening = listening_inodes(server.port)
+    assert len(listening) == 1, "one socket listens on the port (no SO_REUSEPORT group)"
+    for pid in (server.process.pid, *workers):
+        assert listening[0] in socket_inodes(pid), f"process {pid} does not hold the socket"
+
+
+@needs_proc
+def test_a_message_crosses_from_one_worker_to_another(two_workers) -> None:
+    server, workers = two_workers
+    alice = Visitor(server)
+    alice.sign_up("alice")
+    # The kernel gives each connection to whichever worker accepts first; open sockets
+    # until both workers hold one.
+    by_worker: dict[int, ClientConnection] = {}
+    with contextlib.ExitStack() as opened:
+        for _ in range(40):
+            socket = opened.enter_context(alice.notes_socket())
+            by_worker.setdefault(worker_holding(socket, server.port, workers), socket)
+            if len(by_worker) == 2:
+                break
+        assert len(by_worker) == 2, "every socket went to the same worker"
+        sender, receiver = by_worker[workers[0]], by_worker[workers[1]]
+
+        sender.send(json.dumps({"body": "across processes"}))
+
+        assert 'id="messages"' in receive_containing(receiver, "across processes")
+
+
+def test_sigterm_closes_sockets_on_every_worker_with_service_restart(two_workers) -> None:
+    server, _ = two_workers
+    alice = Visitor(server)
+    alice.sign_up("alice")
+    with contextlib.ExitStack() as opened:
+        sockets = [opened.enter_context(alice.notes_socket()) for _ in range(6)]
+
+        server.process.send_signal(signal.SIGTERM)
+
+        assert [close_code(socket) for socket in sockets] == [SERVICE_RESTART] * 6
+    server.wait_for_output("all workers stopped")
+    assert server.process.wait(timeout=30) == 0
+
+
+def test_a_worker_that_dies_is_restarted(two_workers) -> None:
+    server, workers = two_workers
+
+    os.kill(workers[0], signal.SIGKILL)
+
+    server.wait_for_output(rf"worker 1 \(pid {workers[0]}\) exited \(signal SIGKILL\); restarting")
+    replacement = int(server.wait_for_output(r"worker 1 started \(pid (\d+)\)")[1])
+    assert replacement not in workers
+    status, _ = Visitor(server).get("/healthz")
+    assert status == 200
+    if os.path.exists("/proc/net/tcp"):
+        assert listening_inodes(server.port)[0] in socket_inodes(replacement)
+
+
+def test_workers_that_keep_dying_make_the_parent_give_up(two_workers) -> None:
+    server, workers = two_workers
+    pid = workers[0]
+
+    for death in range(1, RESTART_LIMIT + 1):
+        os.kill(pid, signal.SIGKILL)
+        if death < RESTART_LIMIT:
+            pid = int(server.wait_for_output(r"worker 1 started \(pid (\d+)\)")[1])
+
+    server.wait_for_output(rf"died {RESTART_LIMIT} times within \d+ s: giving up")
+    assert server.process.wait(timeout=30) == 1
+    assert wait_for_exit(workers[1], 10), "the other worker was stopped too"
+
+
+def test_workers_stop_when_the_parent_is_killed(two_workers) -> None:
+    server, workers = two_workers
+
+    server.process.kill()
+
+    for pid in workers:
+        assert wait_for_exit(pid, 15), f"worker {pid} outlived its parent"
+
+
+# --- production settings: collected, hashed, compressed static files ---------------------
+
+
+@pytest.fixture
+def production(tmp_path: Path) -> Iterator[LiveServer]:
+    """A DEBUG-off server (over http) whose static files go to a temporary STATIC_ROOT."""
+    env = {**PRODUCTION, "DJANGO_STATIC_ROOT": str(tmp_path / "static")}
+    server = LiveServer(tmp_path / "chat.sqlite3", env=env)
+    try:
+        yield server
+    finally:
+        _stopped(server)
+
+
+def test_production_serves_collected_static_files(production: LiveServer) -> None:
+    production.manage("collectstatic", "--no-input", "-v0")
+    production.start()
+    visitor = Visitor(production)
+    source = (Path(__file__).resolve().parent.parent / "static/chat/chat.js").read_text()
+
+    status, served = visitor.get("/static/chat/chat.js")
+    assert status == 200
+    assert served == source
+
+    # Pages link the hashed copy, which browsers may keep for ever, compressed.
+    _, page = visitor.get("/accounts/login/")
+    hashed = re.search(r"/static/chat/chat\.[0-9a-f]{12}\.js", page)
+    assert hashed, page
+    request = urllib.request.Request(
+        production.url + hashed[0], headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 200
+        assert "immutable" in reply.headers["Cache-Control"]
+        assert reply.headers["Content-Encoding"] == "gzip"
+
+
+def test_production_refuses_to_start_before_collectstatic(production: LiveServer) -> None:
+    result = production.manage(
+        "serve", "--bind", f"127.0.0.1:{production.port}", check=False, timeout=60
+    )
+
+    assert result.returncode == 1
+    assert "run `python manage.py collectstatic --no-input` first" in result.stderr
+
+
+def test_serve_help_documents_the_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "serve", "--help"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    for option in ("--workers", "--bind", "--proxy-headers", "--websocket-timeout"):
+        assert option in result.stdout
+    assert "--worker-fd" not in result.stdout  # internal
