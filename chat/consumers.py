@@ -107,7 +107,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting thousands deep
             frame = None
         if not isinstance(frame, dict):
             await self._answer_other_frame(rendering.notice_frame(NOTICE_UNREADABLE))
@@ -133,9 +133,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _post(self, frame: dict) -> None:
         body = frame.get("body")
         data = {"body": body if isinstance(body, str) else ""}
-        ack = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-        if ack is not None:
-            data["client_id"] = ack
+        client_id = frame.get("client_id")
+        ack = client_id if isinstance(client_id, str) else None
+        if client_id is not None:
+            # Anything but a string cannot be a valid id: let the form say so.
+            data["client_id"] = ack if ack is not None else "invalid"
         form = MessageForm(data=data)
         if not form.is_valid():
             # The sender's text stays in their composer; only the error is added.

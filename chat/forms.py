@@ -37,6 +37,17 @@ class MessageForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid4())
 
+    def clean_body(self) -> str:
+        """Refuse text that cannot be stored: lone UTF-16 surrogates (possible in JSON)."""
+        body = self.cleaned_data["body"]
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:
+            raise forms.ValidationError(
+                "This message contains characters that are not valid text."
+            ) from None
+        return body
+
 
 class RoomForm(forms.Form):
     """A new room: a title (its slug follows) and whether anyone may join."""

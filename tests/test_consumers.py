@@ -463,3 +463,23 @@ async def test_messages_shown_by_resume_are_marked_read(open_socket, alice, bob,
 
     membership = await Membership.objects.aget(room=lunch, user=bob)
     assert membership.last_read == posted[-1].id
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ('{"body": "\\ud800"}', "This message contains characters that are not valid text."),
+        ('{"body": "hi", "client_id": 5}', "This page is out of date: reload it to send messages."),
+        ("[" * 5000 + "]" * 5000, "That message could not be read; nothing was sent."),
+    ],
+    ids=["lone-surrogate", "numeric-client-id", "deep-nesting"],
+)
+async def test_frames_found_by_fuzzing_get_an_answer_and_store_nothing(
+    open_socket, alice, lunch, text, answer
+):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data=text)
+
+    assert answer in await socket.receive_from(TIMEOUT)
+    assert await stored_bodies(lunch) == []
