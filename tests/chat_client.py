@@ -108,8 +108,11 @@ class PageModel:
 class RoomSocket:
     """One open room page: a socket that reconnects and resumes like the real page."""
 
-    def __init__(self, browser: Browser, path: str, *, base_url: str | None = None) -> None:
+    def __init__(
+        self, browser: Browser, path: str, *, base_url: str | None = None, label: str = ""
+    ) -> None:
         self.browser = browser
+        self.label = label
         self.base_url = base_url or browser.base_url
         self.path = path
         self.page = PageModel()

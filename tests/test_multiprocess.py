@@ -124,7 +124,10 @@ async def _load(servers: list[LiveServer], database_url: str) -> None:
         await asyncio.to_thread(person.get, "/r/load/")
     # Each person's sockets alternate between the two processes.
     sockets = [
-        [RoomSocket(person, "/ws/r/load/", base_url=urls[k % 2]) for k in range(SOCKETS_PER_SENDER)]
+        [
+            RoomSocket(person, "/ws/r/load/", base_url=urls[k % 2], label=f"k{k}")
+            for k in range(SOCKETS_PER_SENDER)
+        ]
         for person in people
     ]
     everyone = [s for mine in sockets for s in mine]
@@ -132,7 +135,8 @@ async def _load(servers: list[LiveServer], database_url: str) -> None:
 
     async def talk(n: int, room_socket: RoomSocket, rounds: range) -> None:
         for m in rounds:
-            await room_socket.send_message(f"s{n}-{id(room_socket) % 1000}-{m}")
+            # Bodies are unique: sender, socket, round.
+            await room_socket.send_message(f"s{n}-{room_socket.label}-{m}")
             await asyncio.sleep(0)
 
     half = MESSAGES_PER_SOCKET // 2
