@@ -428,3 +428,22 @@ def test_signed_out_page_goes_to_login_instead_of_retrying(people, server: LiveS
     expect(alice.page).to_have_url(
         f"{server.url}/accounts/login/?next=/r/lunch/", timeout=RECONNECT_TIMEOUT_MS
     )
+
+
+def test_message_typed_offline_is_sent_once_when_back_online(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server)
+
+    alice.context.set_offline(True)
+    alice.composer.press_sequentially("typed on the train")
+    alice.composer.press("Enter")
+    expect(alice.composer).to_have_value("")
+    alice.context.set_offline(False)
+
+    for person in (alice, bob):
+        expect(message_with(person, "typed on the train")).to_have_count(1)
+    expect(alice.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+    send(alice, "and back")
+    for person in (alice, bob):
+        expect_conversation(person, [("alice", "typed on the train"), ("alice", "and back")])
+    bob.page.reload()
+    expect_conversation(bob, [("alice", "typed on the train"), ("alice", "and back")])
