@@ -131,7 +131,14 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # The default of 100 queued messages per socket drops frames to a socket
+            # that falls briefly behind in a busy room (seen in bench/ at 100 sockets).
+            "CONFIG": {"capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000"))},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -1,0 +1,187 @@
+"""The load phase against one side: idle-socket memory, then M messages at R/s to N sockets.
+
+1. warm up: a few sockets exchange a message, so code paths and caches are loaded;
+2. server RSS with no socket open, then with N idle sockets open: memory per socket;
+3. server CPU time, then M messages sent at a steady R per second, round-robin over the
+   sender sockets; every frame received is read for messages (``bench.wire``); wait
+   until every socket has every message, or the drain time is over; server CPU again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from bench import procstat, sockets, stats, wire
+from bench.stack import ServerProcess
+
+WARM_SOCKETS = 4
+WARM_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How hard to push: N sockets, S of them sending M messages in all at R per second."""
+
+    sockets: int
+    senders: int
+    messages: int
+    rate: float
+    drain: float = 10.0
+    settle: float = 1.0
+
+
+@dataclass
+class Tally:
+    """Every message copy received, per socket, with its delay."""
+
+    sockets: int
+    messages: int
+    copies: Counter = field(default_factory=Counter)  # (socket, seq) -> copies
+    delays_ns: list[int] = field(default_factory=list)
+    message_ids: dict[int, set[int]] = field(default_factory=dict)  # seq -> stored ids
+    notices: Counter = field(default_factory=Counter)
+    closes: Counter = field(default_factory=Counter)
+    last_receive_ns: int = 0
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def record(self, socket: int, delivery: wire.Delivery, received_ns: int) -> None:
+        key = (socket, delivery.seq)
+        self.copies[key] += 1
+        if self.copies[key] > 1:
+            return  # a duplicate: counted, but its delay is not a delivery's
+        self.delays_ns.append(received_ns - delivery.sent_ns)
+        self.last_receive_ns = received_ns
+        if delivery.message_id is not None:
+            self.message_ids.setdefault(delivery.seq, set()).add(delivery.message_id)
+        if len(self.copies) == self.sockets * self.messages:
+            self.complete.set()
+
+    def deliveries(self) -> dict[str, int]:
+        expected = self.sockets * self.messages
+        received = len(self.copies)
+        stray = sum(1 for _, seq in self.copies if not 0 <= seq < self.messages)
+        return {
+            "expected": expected,
+            "received": received - stray,
+            "lost": expected - (received - stray),
+            "duplicated": sum(self.copies.values()) - received,
+            "stray": stray,
+            "stored_twice": sum(1 for ids in self.message_ids.values() if len(ids) > 1),
+        }
+
+
+async def _read(ws: ClientConnection, index: int, side: wire.Side, tally: Tally) -> None:
+    try:
+        async for frame in ws:
+            received_ns = time.monotonic_ns()
+            found, notices = side.read(frame)
+            for delivery in found:
+                tally.record(index, delivery, received_ns)
+            tally.notices.update(notices)
+    except ConnectionClosed:
+        pass
+    if ws.close_code is not None and ws.close_code != 1000:
+        tally.closes[ws.close_code] += 1
+
+
+async def _warm_up(side: wire.Side, count: int) -> None:
+    """A few sockets each send one message and wait to see them all."""
+    connections = await sockets.open_many(side, range(count))
+    seen = Counter()
+
+    async def read(index: int, ws: ClientConnection) -> None:
+        async for frame in ws:
+            seen[index] += frame.count("warmup ")
+            if seen[index] >= count:
+                return
+
+    readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(connections)]
+    for index, ws in enumerate(connections):
+        await ws.send(side.message_frame(index, f"warmup {index}"))
+    await asyncio.wait(readers, timeout=WARM_TIMEOUT)
+    await sockets.close_all(connections)
+    await asyncio.gather(*readers, return_exceptions=True)
+
+
+async def _send(
+    side: wire.Side, connections: list[ClientConnection], plan: Plan
+) -> tuple[int, int, float]:
+    """Send the plan's messages on schedule: first and last send times, worst lateness (s)."""
+    start = time.monotonic()
+    first_ns = last_ns = time.monotonic_ns()
+    worst_lag = 0.0
+    for seq in range(plan.messages):
+        due = start + seq / plan.rate
+        wait = due - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        worst_lag = max(worst_lag, time.monotonic() - due)
+        index = seq % plan.senders
+        last_ns = time.monotonic_ns()
+        if seq == 0:
+            first_ns = last_ns
+        await connections[index].send(side.message_frame(index, wire.body(seq, last_ns)))
+    return first_ns, last_ns, worst_lag
+
+
+async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
+    """Run the phase; its measurements (see the module docstring)."""
+    await _warm_up(side, min(WARM_SOCKETS, plan.sockets))
+    await asyncio.sleep(plan.settle)
+    rss_idle = server.rss_bytes()
+    connections = await sockets.open_many(side, range(plan.sockets))
+    await asyncio.sleep(plan.settle)
+    rss_open = server.rss_bytes()
+
+    tally = Tally(plan.sockets, plan.messages)
+    readers = [
+        asyncio.create_task(_read(ws, index, side, tally)) for index, ws in enumerate(connections)
+    ]
+    cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
+    first_send_ns, last_send_ns, worst_lag = await _send(side, connections, plan)
+    send_seconds = time.monotonic() - wall_before
+    with contextlib.suppress(TimeoutError):  # what is still missing is counted as lost
+        await asyncio.wait_for(tally.complete.wait(), plan.drain)
+    wall = time.monotonic() - wall_before
+    cpu = server.cpu_seconds() - cpu_before
+    client_cpu = time.process_time() - client_before
+    others = procstat.machine_busy_seconds() - machine_before - cpu - client_cpu
+
+    await sockets.close_all(connections)
+    await asyncio.gather(*readers, return_exceptions=True)
+
+    deliveries = tally.deliveries()
+    received = deliveries["received"]
+    span = (tally.last_receive_ns - first_send_ns) / 1e9 if received else 0.0
+    return {
+        "deliveries": deliveries,
+        "delay_ms": stats.summary_ms(tally.delays_ns),
+        "deliveries_per_s": received / span if span > 0 else None,
+        "offered_deliveries_per_s": plan.rate * plan.sockets,
+        # How far behind the server was when sending stopped (a growing backlog shows here).
+        "last_delivery_after_last_send_ms": (tally.last_receive_ns - last_send_ns) / 1e6
+        if received
+        else None,
+        "send_seconds": send_seconds,
+        "worst_send_lag_ms": worst_lag * 1e3,
+        "server_cpu_seconds": cpu,
+        "server_cpu_us_per_delivery": cpu * 1e6 / received if received else None,
+        "server_cpu_percent": 100 * cpu / wall,
+        "client_cpu_percent": 100 * client_cpu / wall,
+        # Everything else running on the machine meanwhile, in cores: the noise.
+        "other_processes_cores": max(0.0, others / wall),
+        "rss_no_sockets_bytes": rss_idle,
+        "rss_idle_sockets_bytes": rss_open,
+        "rss_per_idle_socket_kib": (rss_open - rss_idle) / plan.sockets / 1024,
+        "server_processes": len(server.pids()),
+        "notices": dict(tally.notices),
+        "unexpected_closes": {str(code): n for code, n in tally.closes.items()},
+    }

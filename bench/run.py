@@ -1,0 +1,232 @@
+"""Load and latency harness: our chat against the Channels tutorial, on the same stack.
+
+    python bench/run.py                      # small defaults, under a minute
+    python bench/run.py --sockets 100 --rate 20 --messages 400
+    python bench/run.py --workers 2 --postgres   # Redis layer (needed by 2 workers)
+    python bench/run.py --storm 500          # connect storm instead of the load
+
+For each side in turn (ours: ``manage.py serve``; baseline: ``bench/launch.py serve``,
+the tutorial consumer on the same daphne, Channels and layer), on one prepared stack
+(``bench.stack``): start the server, set up (ours: sign-ups, a public room), run the load
+phase (``bench.load``) or the storm (``bench.storm``), stop the server. Prints a table
+and writes everything to ``--json`` (default bench/results/latest.json).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = REPO / ".venv"
+if __name__ == "__main__":
+    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
+        # `python bench/run.py` from any shell: run in the project's virtualenv.
+        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
+    sys.path[0] = str(REPO)  # the repository, not bench/
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import datetime  # noqa: E402
+import math  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+
+from bench import accounts, load, report, storm, wire  # noqa: E402
+from bench.stack import (  # noqa: E402
+    DEFAULT_POSTGRES,
+    DEFAULT_REDIS,
+    ServerProcess,
+    Stack,
+    StackConfig,
+)
+from chat.limits import RATE_MAX_MESSAGES, RATE_WINDOW_SECONDS  # noqa: E402
+
+DEFAULT_JSON = REPO / "bench" / "results" / "latest.json"
+SIDES = ("ours", "baseline")
+STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """Progress, on stderr so stdout holds only the table."""
+    print(f"[{time.monotonic() - STARTED:5.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sockets", type=int, default=50, help="sockets in the room (N)")
+    parser.add_argument("--users", type=int, default=5, help="people the sockets belong to (K)")
+    parser.add_argument("--messages", type=int, default=100, help="messages to send (M)")
+    parser.add_argument("--rate", type=float, default=20.0, help="messages per second (R)")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=None,
+        help="sending sockets (default: the users, more if the per-socket limit needs it)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (>1: Redis)")
+    parser.add_argument(
+        "--redis", nargs="?", const=DEFAULT_REDIS, default=None, metavar="URL",
+        help=f"Redis channel layer (default URL {DEFAULT_REDIS}; that database is flushed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None, metavar="URL",
+        help=f"PostgreSQL instead of SQLite: a fresh database next to {DEFAULT_POSTGRES}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--storm", type=int, default=0, metavar="COUNT",
+        help="connect-storm mode: open COUNT sockets at once instead of the load phase",
+    )  # fmt: skip
+    parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for stragglers")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
+    parser.add_argument(
+        "--server-env", action="append", default=[], metavar="KEY=VALUE",
+        help="extra environment for both servers, e.g. CONN_MAX_AGE=60 (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
+    args = parser.parse_args(argv)
+    if min(args.sockets, args.users, args.messages, args.workers) < 1 or args.rate <= 0:
+        parser.error("--sockets, --users, --messages, --workers and --rate must be positive")
+    if any("=" not in item for item in args.server_env):
+        parser.error("--server-env wants KEY=VALUE")
+    return args
+
+
+def sender_sockets(args: argparse.Namespace) -> int:
+    """Enough sending sockets that none trips the per-socket limit (chat/limits.py).
+
+    A socket sending every S/R seconds sends floor(R·window/S) + 1 in any window, or
+    ceil(M/S) in all; one message of margin is kept for timer jitter.
+    """
+    limit = RATE_MAX_MESSAGES - 1
+
+    def fits(senders: int) -> bool:
+        per_window = math.floor(args.rate * RATE_WINDOW_SECONDS / senders) + 1
+        return min(per_window, math.ceil(args.messages / senders)) <= limit
+
+    senders = min(args.sockets, args.senders or args.users)
+    while not fits(senders) and senders < args.sockets:
+        senders += 1
+    if not fits(senders):
+        sys.exit(
+            f"{args.messages} messages at {args.rate:g}/s need more than {args.sockets} "
+            f"sending sockets to stay under {RATE_MAX_MESSAGES} messages per "
+            f"{RATE_WINDOW_SECONDS:g} s each: raise --sockets or lower --rate."
+        )
+    return senders
+
+
+def set_up_ours(base_url: str, users: int) -> wire.Ours:
+    """Sign up the users, create the public room, open its page as each of them."""
+    browsers = [accounts.sign_up(base_url, f"bench{number}") for number in range(users)]
+    slug = accounts.create_public_room(browsers[0], "Bench")
+    people = [
+        accounts.open_room_page(browser, f"bench{number}", slug)
+        for number, browser in enumerate(browsers)
+    ]
+    return wire.Ours(base_url, slug, people)
+
+
+async def measure(
+    name: str, server: ServerProcess, args: argparse.Namespace, plan: load.Plan
+) -> dict:
+    """Set the side up on its running server, then storm it or load it."""
+    if name == "ours":
+        say(f"ours: signing up {args.users} users, creating the room")
+        side = await asyncio.to_thread(set_up_ours, server.url, args.users)
+    else:
+        side = wire.Baseline(server.url)
+    if args.storm:
+        say(f"{name}: storm of {args.storm} sockets")
+        return await storm.run_storm(side, server, args.storm)
+    say(
+        f"{name}: {plan.sockets} sockets, {plan.messages} messages at "
+        f"{plan.rate:g}/s from {plan.senders} sockets"
+    )
+    return await load.run_load(side, server, plan)
+
+
+def run_side(name: str, stack: Stack, args: argparse.Namespace, plan: load.Plan) -> dict:
+    """Start the side's server, measure, stop it."""
+    server = stack.server(name)
+    say(f"{name}: starting {' '.join(server.argv[1:])}")
+    with server:
+        try:
+            measured = asyncio.run(measure(name, server, args, plan))
+        except Exception as error:
+            raise RuntimeError(f"{name}: {error!r}\n{server.log_tail()}") from error
+    say(f"{name}: stopped")
+    return {"server_command": server.argv[1:], **measured}
+
+
+def title(args: argparse.Namespace, plan: load.Plan, stack: Stack) -> str:
+    where = stack.describe()
+    on = (
+        f"{where['database']}, {where['channel_layer']} layer, "
+        f"{where['workers']} worker{'s' if where['workers'] > 1 else ''}"
+    )
+    if args.storm:
+        return f"connect storm: {args.storm} sockets at once ({args.users} users); {on}"
+    return (
+        f"load: {plan.sockets} sockets ({args.users} users), {plan.messages} messages at "
+        f"{plan.rate:g}/s from {plan.senders} sockets; {on}"
+    )
+
+
+def raise_open_file_limit() -> None:
+    """Many sockets need many descriptors; servers inherit the raised limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    raise_open_file_limit()
+    plan = load.Plan(
+        sockets=args.sockets,
+        senders=0 if args.storm else sender_sockets(args),
+        messages=args.messages,
+        rate=args.rate,
+        drain=args.drain,
+    )
+    redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
+    config = StackConfig(
+        workers=args.workers,
+        postgres=args.postgres,
+        redis=redis,
+        extra_env=dict(item.split("=", 1) for item in args.server_env),
+        keep=args.keep,
+    )
+    results: dict = {
+        "mode": "storm" if args.storm else "load",
+        "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "command": [Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)],
+        "plan": vars(plan) if not args.storm else {"storm": args.storm, "users": args.users},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "loadavg_at_start": os.getloadavg()[0],
+        },
+    }
+    say("preparing the stack (migrate, collectstatic)")
+    try:
+        with Stack(config) as stack:
+            results["stack"] = stack.describe()
+            results["title"] = title(args, plan, stack)
+            for name in SIDES:
+                results[name] = run_side(name, stack, args, plan)
+    except RuntimeError as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 1
+    results["ratios"] = report.ratios(results)
+    print(report.table(results))
+    report.write_json(results, args.json)
+    say(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
