@@ -1,0 +1,497 @@
+"""Property-based fuzzing of the room socket's receive path, through the full ASGI application.
+
+Every example opens a real socket (session cookie + Origin, like ``open_socket``), sends
+hypothesis-drawn frames — arbitrary text, JSON of any shape, frame-like JSON objects,
+binary, oversized text — and checks, after each frame, against a small model of the
+consumer's rules:
+
+- the consumer never raises (an unhandled exception ends the communicator's future);
+- the answers are the expected ones: for a bad frame a notice, the composer with an error,
+  or a close with 1003, 1009 or 4429; for a valid post a fresh composer (and the message
+  broadcast when it is new);
+- a frame that is not a valid post stores nothing; a valid post stores exactly one message,
+  its stripped body, unless that user already used its ``client_id``.
+
+Hypothesis drives a sync test; each example runs on its own event loop (``async_to_sync``),
+and the consumer's database calls come back to the test's thread and its connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import string
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
+
+from chat import services
+from chat.consumers import MAX_ID
+from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES
+from chat.models import Message, Room
+from tests.conftest import ORIGIN, asgi_application, session_cookie
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Seconds to wait for an answer the model says must come.
+TIMEOUT = 10
+#: Seconds of quiet checked for after the last frame of an example.
+QUIET = 0.02
+
+FUZZ_SETTINGS = {
+    "deadline": None,
+    "database": None,
+    # The "explain" phase traces every line, which makes shrinking crawl on Python 3.11.
+    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    "suppress_health_check": [
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+}
+
+# --- strategies -----------------------------------------------------------------
+
+#: Text that may hold lone surrogates: JSON carries them as escapes (``"\ud800"``),
+#: which a browser's JSON.stringify sends for any half of a surrogate pair.
+json_text = st.one_of(
+    st.text(),
+    st.text(st.characters(categories=["Cs"]) | st.characters(max_codepoint=0x7F), max_size=8),
+)
+ints = st.one_of(
+    st.integers(),
+    st.sampled_from([0, 1, -1, MAX_ID, MAX_ID + 1, 2**64, -(2**63), -(2**63) - 1]),
+    # Up to 4,001 digits: still within what json (and int()) will write and read.
+    st.integers(min_value=19, max_value=4000).map(lambda digits: 10**digits),
+)
+leaves = st.one_of(st.none(), st.booleans(), ints, st.floats(), json_text)
+json_values = st.recursive(
+    leaves,
+    lambda children: st.one_of(
+        st.lists(children, max_size=5),
+        st.dictionaries(json_text, children, max_size=5),
+    ),
+    max_leaves=20,
+)
+
+#: Separators that Python's ``str.strip`` (and so the form) removes, and some it does not.
+whitespace = st.text(
+    st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u3000"), max_size=6
+)
+near_the_limit = st.builds(
+    lambda pad, char, n: pad + char * n + pad,
+    st.sampled_from(["", " ", "\n\t "]),
+    st.sampled_from(["x", "é", "😀", "\u200b"]),
+    st.integers(min_value=MESSAGE_MAX_CHARS - 3, max_value=MESSAGE_MAX_CHARS + 3),
+)
+bodies = st.one_of(
+    st.text(),
+    whitespace,
+    st.builds(lambda pad, text, end: pad + text + end, whitespace, st.text(min_size=1), whitespace),
+    near_the_limit,
+    st.builds(lambda a, b: a + "\x00" + b, st.text(max_size=5), st.text(max_size=5)),
+    json_text,
+    json_values,
+)
+UUID_SPELLINGS = [
+    str,
+    lambda u: str(u).upper(),
+    lambda u: u.hex,
+    lambda u: "{" + str(u) + "}",
+    lambda u: f"urn:uuid:{u}",
+    lambda u: f" {u}\n",
+    lambda u: str(u)[:-1],
+    lambda u: f"{u}0",
+    lambda u: str(u).replace("-", "_"),
+]
+client_ids = st.one_of(
+    st.builds(lambda u, spell: spell(u), st.uuids(), st.sampled_from(UUID_SPELLINGS)),
+    # A few fixed ids, so the same user reuses them across examples.
+    st.sampled_from(
+        ["0b7e3c4e-9d2a-4f1e-8c55-3f1f0a6b2c11", "00000000-0000-0000-0000-000000000000"]
+    ),
+    st.just(""),
+    whitespace,
+    st.text(max_size=40),
+    json_values,
+)
+frame_types = st.one_of(
+    st.sampled_from(["resume", "Resume", "resume ", "message", ""]), json_values
+)
+ids = st.one_of(
+    st.sampled_from([0, 1, -1, MAX_ID, MAX_ID + 1, True, False, None, 1.0, "1"]),
+    ints,
+    json_values,
+)
+htmx_headers = st.one_of(
+    st.just({"HX-Request": "true", "HX-Trigger": "composer-form", "HX-Current-URL": "/r/x/"}),
+    json_values,
+)
+frame_objects = st.builds(
+    lambda extra, fields: {**extra, **fields},
+    st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "type": frame_types,
+            "body": bodies,
+            "after": ids,
+            "cursor": ids,
+            "client_id": client_ids,
+            "HEADERS": htmx_headers,
+        },
+    ),
+)
+#: What a browser's ws extension sends, give or take: a body, maybe an id and headers.
+post_objects = st.fixed_dictionaries(
+    {"body": bodies}, optional={"client_id": client_ids, "HEADERS": htmx_headers}
+)
+resume_objects = st.fixed_dictionaries(
+    {"type": st.just("resume")}, optional={"after": ids, "cursor": ids}
+)
+
+
+def to_json(value: object, ascii_only: bool) -> str:
+    """The JSON text of ``value``; escaped when it holds what UTF-8 cannot carry."""
+    text = json.dumps(value, ensure_ascii=ascii_only)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
+    return text
+
+
+json_frames = st.builds(
+    to_json,
+    st.one_of(json_values, frame_objects, post_objects, resume_objects),
+    st.booleans(),
+)
+
+
+def nest(depth: int, shape: tuple[str, str], wrap: str) -> str:
+    """``depth`` nested arrays (or objects holding arrays) inside ``wrap``, within the limit."""
+    opener, closer = shape
+    room = (FRAME_MAX_CHARS - len(wrap)) // (len(opener) + len(closer))
+    depth = min(depth, room)
+    return wrap.replace("@", opener * depth + closer * depth)
+
+
+#: Deep nesting: json.loads raises RecursionError, not ValueError, past the recursion limit
+#: (1,000 frames normally; hypothesis raises it while a test runs, hence the big depths).
+deeply_nested = st.builds(
+    nest,
+    st.one_of(st.integers(min_value=1, max_value=8000), st.sampled_from([999, 1001, 5000, 8000])),
+    st.sampled_from([("[", "]"), ('{"a":[', "]}")]),
+    st.sampled_from(["@", '{"body": "hi", "x": @}', '{"type": "resume", "after": @}']),
+)
+huge_number_text = st.builds(
+    lambda digits, template: template.replace("@", "9" * digits),
+    st.integers(min_value=4290, max_value=7000),
+    st.sampled_from(['{"type": "resume", "after": @}', '{"body": @}', "@", "[@]"]),
+)
+truncated_json = json_frames.flatmap(
+    lambda text: st.integers(min_value=0, max_value=len(text)).map(lambda cut: text[:cut])
+)
+oversized = st.builds(
+    lambda char, extra, template: template.replace("@", char * (FRAME_MAX_CHARS + extra)),
+    st.sampled_from(["z", "é", "😀", " ", "["]),
+    st.integers(min_value=-12, max_value=2000),
+    st.sampled_from(["@", '{"body": "@"}', '{"type": "resume", "after": 1, "x": "@"}']),
+)
+text_frames = st.one_of(
+    st.text(),
+    st.text(alphabet=string.printable),
+    json_frames,
+    truncated_json,
+    deeply_nested,
+    huge_number_text,
+    oversized,
+)
+binary_frames = st.one_of(st.binary(), json_frames.map(lambda text: text.encode("utf-8")))
+#: A frame: ``str`` is a text frame, ``bytes`` a binary one.
+frames = st.one_of(text_frames, binary_frames)
+
+
+# --- the model ------------------------------------------------------------------
+
+
+def valid_post(frame: object) -> tuple[str, uuid.UUID | None] | None:
+    """The (stored body, client id) of a valid post, or None for any other frame.
+
+    A valid post is a JSON object, not a resume, whose "body" is a string that is
+    non-blank after stripping, at most MESSAGE_MAX_CHARS long and storable (no NUL,
+    which Django's form fields refuse, and no lone surrogate, which UTF-8 cannot
+    carry), and whose "client_id" is absent, null, blank, or a string naming a UUID.
+    """
+    if not isinstance(frame, dict) or frame.get("type") == "resume":
+        return None
+    body = frame.get("body")
+    if not isinstance(body, str):
+        return None
+    body = body.strip()
+    if not body or len(body) > MESSAGE_MAX_CHARS or "\x00" in body or lone_surrogates(body):
+        return None
+    client_id = frame.get("client_id")
+    if client_id is None:
+        return body, None
+    if not isinstance(client_id, str):
+        return None
+    client_id = client_id.strip()
+    if not client_id:
+        return body, None
+    try:
+        return body, uuid.UUID(client_id)
+    except ValueError:
+        return None
+
+
+def lone_surrogates(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def is_id(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_ID
+
+
+def parse(text: str) -> object:
+    """The JSON value of a text frame, or None when Python cannot read it."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+@dataclass
+class Budget:
+    """A per-socket limit, as counted by the model (a sequence runs well within 10 s)."""
+
+    limit: int
+    used: int = 0
+
+    def allow(self) -> bool:
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+
+@dataclass
+class SocketModel:
+    posts: Budget = field(default_factory=lambda: Budget(RATE_MAX_MESSAGES))
+    other_frames: Budget = field(default_factory=lambda: Budget(RATE_MAX_MESSAGES))
+
+
+@dataclass
+class Expected:
+    """What one frame must produce: answers (any order), messages stored, and the body."""
+
+    answers: list[object]
+    stored: int = 0
+    body: str | None = None
+    #: True when this is a bad frame (not a valid post and not a readable resume).
+    bad: bool = True
+
+    @property
+    def closes(self) -> bool:
+        return any(isinstance(a, int) for a in self.answers)
+
+
+@dataclass
+class World:
+    user: object
+    room_id: int
+    path: str
+    cookie: bytes
+
+
+@database_sync_to_async
+def message_count() -> int:
+    return Message.objects.count()
+
+
+@database_sync_to_async
+def newest_message() -> Message:
+    return Message.objects.select_related("author").latest("id")
+
+
+@database_sync_to_async
+def client_id_used(user, client_id: uuid.UUID) -> bool:
+    return Message.objects.filter(author=user, client_id=client_id).exists()
+
+
+@database_sync_to_async
+def catch_up_answers(room_id: int, after: int, cursor: int | None) -> bool:
+    """Whether a resume from (after, cursor) has anything to send back."""
+    revision = Room.objects.values_list("revision", flat=True).get(pk=room_id)
+    messages = Message.objects.filter(room_id=room_id)
+    if cursor is None:
+        return messages.filter(id__gt=after).exists()
+    return cursor != revision or messages.filter(revision__gt=cursor).exists()
+
+
+def other_frame(model: SocketModel, answer: str) -> list[object]:
+    return [answer] if model.other_frames.allow() else [4429]
+
+
+async def expect(frame: str | bytes, model: SocketModel, world: World) -> Expected:
+    if isinstance(frame, bytes):
+        return Expected([1003])
+    if len(frame) > FRAME_MAX_CHARS:
+        return Expected([1009])
+    value = parse(frame)
+    if not isinstance(value, dict):
+        return Expected(other_frame(model, "notice"))
+    if value.get("type") == "resume":
+        after, cursor = value.get("after", 0), value.get("cursor")
+        if not is_id(after) or not (cursor is None or is_id(cursor)):
+            return Expected(other_frame(model, "notice"))
+        if not model.other_frames.allow():
+            return Expected([4429], bad=False)
+        answers = await catch_up_answers(world.room_id, after, cursor)
+        return Expected(["messages"] if answers else [], bad=False)
+    post = valid_post(value)
+    if post is None:
+        return Expected(other_frame(model, "composer-error"))
+    body, client_id = post
+    if not model.posts.allow():
+        return Expected(["composer-too-fast"], bad=False)
+    if client_id is not None and await client_id_used(world.user, client_id):
+        return Expected(["composer-fresh"], bad=False)
+    return Expected(["composer-fresh", "messages"], stored=1, body=body, bad=False)
+
+
+def kind_of(output: dict) -> object:
+    """Name an output of the consumer: a close code, or what kind of HTML it is."""
+    if output["type"] == "websocket.close":
+        return output.get("code", 1000)
+    assert output["type"] == "websocket.send", output
+    html = output.get("text")
+    assert isinstance(html, str), output
+    if html.startswith('<div id="notice"'):
+        return "notice"
+    if html.startswith('<div id="composer"'):
+        if '<p class="error" role="alert">' in html:
+            return "composer-error"
+        if "You are sending messages too fast." in html:
+            return "composer-too-fast"
+        if html.endswith('<div id="notice" class="notice" role="status"></div>'):
+            return "composer-fresh"
+        return "composer-other"
+    if html.startswith(('<div id="messages"', '<div id="cursor"')):
+        return "messages"  # the broadcast of a new message, or a resume's catch-up
+    return f"unknown: {html[:80]!r}"
+
+
+def assert_alive(communicator: WebsocketCommunicator, frame: str | bytes) -> None:
+    """Fail, with the consumer's own exception, if it has ended by raising."""
+    future = communicator.future
+    if future.done() and not future.cancelled() and future.exception() is not None:
+        error = future.exception()
+        raise AssertionError(f"the consumer raised {error!r} on frame {frame!r:.300}") from error
+
+
+async def receive(communicator: WebsocketCommunicator, frame: str | bytes) -> dict:
+    """The next output, without waiting out the timeout when the consumer has crashed."""
+    deadline = time.monotonic() + TIMEOUT
+    while communicator.output_queue.empty() and not communicator.future.done():
+        assert time.monotonic() < deadline, f"no answer in {TIMEOUT} s to frame {frame!r:.300}"
+        await asyncio.sleep(0.001)
+    assert_alive(communicator, frame)
+    assert not communicator.output_queue.empty(), f"the consumer ended on frame {frame!r:.300}"
+    return communicator.output_queue.get_nowait()
+
+
+async def send(communicator: WebsocketCommunicator, frame: str | bytes) -> None:
+    # send_to() refuses empty frames, which a client can send all the same.
+    key = "bytes" if isinstance(frame, bytes) else "text"
+    await communicator.send_input({"type": "websocket.receive", key: frame})
+
+
+async def play(world: World, frames: list[str | bytes]) -> None:
+    """Send ``frames`` on one fresh socket, checking each against the model."""
+    headers = [(b"origin", ORIGIN), (b"cookie", world.cookie)]
+    communicator = WebsocketCommunicator(asgi_application(), world.path, headers=headers)
+    connected, _ = await communicator.connect(timeout=TIMEOUT)
+    assert connected
+    model = SocketModel()
+    try:
+        for frame in frames:
+            before = await message_count()
+            expected = await expect(frame, model, world)
+            await send(communicator, frame)
+            kinds = [kind_of(await receive(communicator, frame)) for _ in expected.answers]
+            assert_alive(communicator, frame)
+            if not expected.answers:
+                assert await communicator.receive_nothing(QUIET), (
+                    f"unexpected answer to {frame!r:.300}"
+                )
+            assert sorted(map(str, kinds)) == sorted(map(str, expected.answers)), (
+                f"answers {kinds} to frame {frame!r:.300}; expected {expected.answers}"
+            )
+            if expected.bad:
+                assert all(k in ("notice", "composer-error", 1003, 1009, 4429) for k in kinds)
+            stored = await message_count() - before
+            assert stored == expected.stored, (
+                f"{stored} messages stored for frame {frame!r:.300}; expected {expected.stored}"
+            )
+            if expected.body is not None:
+                message = await newest_message()
+                assert (message.body, message.author_id) == (expected.body, world.user.pk)
+            if expected.closes:
+                break  # the server has closed: a browser sends nothing more
+        assert await communicator.receive_nothing(QUIET)
+        assert_alive(communicator, frames[-1] if frames else b"")
+    finally:
+        if not communicator.future.done():
+            await communicator.disconnect()
+
+
+@pytest.fixture
+def world(alice) -> World:
+    room = services.create_room(alice, "Lunch", Room.Kind.PUBLIC)
+    return World(
+        user=alice, room_id=room.id, path=f"/ws/r/{room.slug}/", cookie=session_cookie(alice)
+    )
+
+
+# --- the properties -------------------------------------------------------------
+
+realistic_posts = st.builds(to_json, post_objects, st.booleans())
+FLOOD = ["not json"] * (RATE_MAX_MESSAGES + 1) + ['{"body": "never read"}']
+TOO_FAST = [json.dumps({"body": f"post {n}"}) for n in range(RATE_MAX_MESSAGES + 2)]
+RESENT = [json.dumps({"body": "once", "client_id": str(uuid.UUID(int=7))})] * 2
+
+
+@settings(max_examples=300, **FUZZ_SETTINGS)
+@given(frame=frames)
+@example(frame=b"")
+@example(frame="")
+@example(frame="x" * (FRAME_MAX_CHARS + 1))
+@example(frame='{"body": "hi", "client_id": "0b7e3c4e-9d2a-4f1e-8c55-3f1f0a6b2c11"}')
+@example(frame='{"type": "resume", "after": 0, "cursor": 0}')
+# Frames that once crashed the consumer or were stored although invalid.
+@example(frame='{"body": "\\ud800"}')
+@example(frame="[" * 7999 + "]" * 7999)
+@example(frame='{"body": "hi", "x": ' + "[" * 7985 + "]" * 7985 + "}")
+@example(frame='{"body": "hi", "client_id": 5}')
+@example(frame='{"body": "hi", "client_id": null}')
+def test_any_frame_on_a_fresh_socket(world, frame):
+    """One frame: no crash, an answer of the right kind, stored only if a valid post."""
+    async_to_sync(play)(world, [frame])
+
+
+@settings(max_examples=40, **FUZZ_SETTINGS)
+@given(sequence=st.lists(st.one_of(frames, realistic_posts), min_size=2, max_size=30))
+@example(sequence=FLOOD)
+@example(sequence=TOO_FAST)
+@example(sequence=RESENT)
+def test_any_frame_sequence_on_one_socket(world, sequence):
+    """Many frames on one socket: the same, with its rate limits and resent client ids."""
+    async_to_sync(play)(world, sequence)
