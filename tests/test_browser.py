@@ -8,7 +8,6 @@ by themselves with every message shown exactly once.
 
 from __future__ import annotations
 
-import os
 import re
 import select
 import signal
@@ -20,22 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from tests.chromium import launched_chromium
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "Correct-Horse-42-battery"
 #: The ws extension retries with full-jitter backoff (up to 2**n s); allow a few rounds.
 RECONNECT_TIMEOUT_MS = 30_000
@@ -49,18 +39,9 @@ MESSAGES = "#messages article.message"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless system Chromium for the module; never downloaded by Playwright."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: the browser tests cannot run without Chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)")
-        pytest.skip(f"!!! SKIPPED BROWSER TESTS: {reason}. Install chromium to run them. !!!")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """One headless system Chromium for the module."""
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture

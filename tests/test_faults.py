@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import time
@@ -15,6 +14,7 @@ import redis
 
 from tests.chat_client import Browser, RoomSocket
 from tests.live_server import LiveServer, free_port
+from tests.required import require
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(180)]
 
@@ -63,10 +63,7 @@ class RedisProcess:
 
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    if shutil.which("redis-server") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("redis-server is not installed; CI requires it.", pytrace=False)
-        pytest.skip("SKIPPED LOUDLY: redis-server is not installed.")
+    require(None if shutil.which("redis-server") else "redis-server is not installed")
     server = RedisProcess(tmp_path)
     server.start()
     yield server

@@ -16,6 +16,7 @@ import redis
 
 from tests.chat_client import Browser, RoomSocket
 from tests.live_server import LiveServer
+from tests.required import require
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(300)]
 
@@ -38,12 +39,7 @@ def services_up() -> None:
     missing = [
         name for name, port in [("Redis", 6379), ("PostgreSQL", 5432)] if not _reachable(port)
     ]
-    if not missing:
-        return
-    reason = f"{' and '.join(missing)} not reachable on 127.0.0.1"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI requires them.", pytrace=False)
-    pytest.skip(f"SKIPPED LOUDLY: {reason}; start them to run the multi-process tests.")
+    require(f"{' and '.join(missing)} not reachable on 127.0.0.1" if missing else None)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from channels_redis.core import RedisChannelLayer
 
 from chat import services
+from tests.required import require
 
 pytestmark = pytest.mark.redis
 
@@ -26,12 +27,7 @@ def _redis_is_up() -> bool:
 
 @pytest.fixture(scope="module", autouse=True)
 def require_redis():
-    if _redis_is_up():
-        return
-    message = f"Redis is not reachable at {REDIS_URL}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI requires it.", pytrace=False)
-    pytest.skip(f"SKIPPED LOUDLY: {message}; start redis-server to run the Redis tests.")
+    require(None if _redis_is_up() else f"Redis is not reachable at {REDIS_URL}")
 
 
 @pytest.fixture

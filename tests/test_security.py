@@ -329,16 +329,6 @@ def test_admin_login_goes_through_the_throttled_form(db) -> None:
 
 # --- the policy in a real browser ------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RECORD_VIOLATIONS = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -370,63 +360,56 @@ def production_server(tmp_path: Path):
 
 @pytest.mark.browser
 def test_the_chat_works_in_a_browser_under_the_policy(production_server) -> None:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: the browser tests cannot run without Chromium"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)")
-        pytest.skip(f"!!! SKIPPED BROWSER TEST: {reason}. Install chromium to run it. !!!")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
+
+    from tests.chromium import launched_chromium
 
     server = production_server
     console: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(base_url=server.url)
-            context.add_init_script(RECORD_VIOLATIONS)
-            page = context.new_page()
-            page.on("console", lambda message: console.append(message.text))
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
+    with launched_chromium() as browser:
+        context = browser.new_context(base_url=server.url)
+        context.add_init_script(RECORD_VIOLATIONS)
+        page = context.new_page()
+        page.on("console", lambda message: console.append(message.text))
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
 
-            page.goto("/accounts/signup/")
-            page.fill("input[name=username]", "alice")
-            page.fill("input[name=password1]", PASSWORD)
-            page.fill("input[name=password2]", PASSWORD)
-            page.get_by_role("button", name="Sign up").click()
-            expect(page).to_have_url(f"{server.url}/")
+        page.goto("/accounts/signup/")
+        page.fill("input[name=username]", "alice")
+        page.fill("input[name=password1]", PASSWORD)
+        page.fill("input[name=password2]", PASSWORD)
+        page.get_by_role("button", name="Sign up").click()
+        expect(page).to_have_url(f"{server.url}/")
 
-            form = page.locator("#room-form")
-            form.locator("input[name=title]").fill("Lunch")
-            form.locator("input[name=kind][value=public]").check()
-            form.get_by_role("button", name="Create room").click()
-            expect(page).to_have_url(f"{server.url}/r/lunch/")
-            # The socket opened: connect-src 'self' covers ws:// to the same host and port.
-            expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+        form = page.locator("#room-form")
+        form.locator("input[name=title]").fill("Lunch")
+        form.locator("input[name=kind][value=public]").check()
+        form.get_by_role("button", name="Create room").click()
+        expect(page).to_have_url(f"{server.url}/r/lunch/")
+        # The socket opened: connect-src 'self' covers ws:// to the same host and port.
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 
-            composer = page.locator("#composer textarea[name=body]")
-            composer.press_sequentially("hello under CSP")
-            composer.press("Enter")
-            message = page.locator("#messages article.message").filter(has_text="hello under CSP")
-            expect(message).to_have_count(1)
-            expect(composer).to_have_value("")
-            # The nonce'd inline <style> applied: the page marks its viewer's own messages.
-            mine = message.evaluate("node => getComputedStyle(node).getPropertyValue('--mine')")
-            assert mine.strip() == "1"
+        composer = page.locator("#composer textarea[name=body]")
+        composer.press_sequentially("hello under CSP")
+        composer.press("Enter")
+        message = page.locator("#messages article.message").filter(has_text="hello under CSP")
+        expect(message).to_have_count(1)
+        expect(composer).to_have_value("")
+        # The nonce'd inline <style> applied: the page marks its viewer's own messages.
+        mine = message.evaluate("node => getComputedStyle(node).getPropertyValue('--mine')")
+        assert mine.strip() == "1"
 
-            assert page.evaluate("window.__violations") == []
-            assert [text for text in console if "Content Security Policy" in text] == []
-            assert errors == []
+        assert page.evaluate("window.__violations") == []
+        assert [text for text in console if "Content Security Policy" in text] == []
+        assert errors == []
 
-            # And the policy is really enforced: an injected inline script does not run.
-            page.evaluate(
-                """() => {
-                  const script = document.createElement("script");
-                  script.textContent = "window.__injected = true;";
-                  document.head.appendChild(script);
-                }"""
-            )
-            assert page.evaluate("window.__injected === undefined")
-            assert any(v.startswith("script-src") for v in page.evaluate("window.__violations"))
-        finally:
-            browser.close()
+        # And the policy is really enforced: an injected inline script does not run.
+        page.evaluate(
+            """() => {
+              const script = document.createElement("script");
+              script.textContent = "window.__injected = true;";
+              document.head.appendChild(script);
+            }"""
+        )
+        assert page.evaluate("window.__injected === undefined")
+        assert any(v.startswith("script-src") for v in page.evaluate("window.__violations"))
