@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from chat import rendering, services
 from chat.forms import MessageForm
-from chat.limits import FRAME_MAX_CHARS, SlidingWindowLimiter
+from chat.limits import FRAME_MAX_CHARS, MAX_ID, SlidingWindowLimiter
 from chat.models import Room
 from chat.reading import read_tracker
 
@@ -31,8 +31,6 @@ NOTICE_UNREADABLE = "That message could not be read; nothing was sent."
 NOTICE_BAD_RESUME = "Could not catch up: the resume request was malformed."
 NOTICE_NOT_LIVE = "Saved. Live delivery is interrupted; others will see it once it is back."
 NOTICE_NOT_STORED = "Your message could not be saved just now; it is still here, try again."
-#: Ids and revisions are 64-bit; anything larger is malformed, not a query to run.
-MAX_ID = 2**63 - 1
 
 
 def _is_id(value: object) -> bool:

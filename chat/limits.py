@@ -8,6 +8,8 @@ from collections.abc import Callable
 MESSAGE_MAX_CHARS = 4000
 #: Largest text frame a socket may send, in characters; larger frames close the socket.
 FRAME_MAX_CHARS = 16_000
+#: Ids and revisions are 64-bit; anything larger from a client is malformed, not a query.
+MAX_ID = 2**63 - 1
 #: Messages on a room page and in each "load older" step.
 PAGE_SIZE = 50
 #: Most messages a resume answers one by one; a longer gap reloads the latest page.

@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chat import lobby, services
 from chat.forms import MessageForm, RoomForm, UsernameForm
+from chat.limits import MAX_ID
 from chat.models import Message, Room
 
 # --- lobby -------------------------------------------------------------------
@@ -138,6 +139,8 @@ def _older_messages(request: HttpRequest, room: Room, username: str | None = Non
     try:
         before = int(request.GET["before"])
     except (KeyError, ValueError):
+        before = 0
+    if not 0 < before <= MAX_ID:
         return HttpResponse("?before=<message id> is required.", status=400)
     messages, has_older = Message.objects.for_room(room).page_before(before)
     urls = _room_urls(room, username)

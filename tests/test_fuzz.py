@@ -33,8 +33,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from chat import services
-from chat.consumers import MAX_ID
-from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES
+from chat.limits import FRAME_MAX_CHARS, MAX_ID, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES
 from chat.models import Message, Room
 from tests.conftest import ORIGIN, asgi_application, session_cookie
 

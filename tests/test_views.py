@@ -343,7 +343,7 @@ def test_older_without_htmx_is_a_full_page(login, alice, lunch):
     assert '<a href="/r/lunch/">Back to the conversation</a>' in html
 
 
-@pytest.mark.parametrize("query", ["", "?before=", "?before=abc"])
+@pytest.mark.parametrize("query", ["", "?before=", "?before=abc", "?before=-5", f"?before={2**64}"])
 def test_older_needs_numeric_before(login, alice, lunch, query):
     assert login(alice).get(f"/r/lunch/messages{query}").status_code == 400
 
