@@ -81,6 +81,14 @@ def _group_room_or_404(request: HttpRequest, slug: str, *, enter: bool = False) 
         raise Http404("No such room.") from None
 
 
+def _private_room_or_404(request: HttpRequest, slug: str) -> Room:
+    # Membership is by invitation only in private rooms; public rooms are joined by visiting.
+    room = _group_room_or_404(request, slug)
+    if room.kind != Room.Kind.PRIVATE:
+        raise Http404("Only private rooms have members to add or remove.")
+    return room
+
+
 def _direct_room_or_404(request: HttpRequest, username: str) -> Room:
     other = get_object_or_404(get_user_model(), username=username)
     return services.open_direct_room(request.user, other)
@@ -169,9 +177,7 @@ def room_messages(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_members(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a member to a private room; only its members may."""
-    room = _group_room_or_404(request, slug)
-    if room.kind != Room.Kind.PRIVATE:
-        raise Http404("Only private rooms take members by invitation.")
+    room = _private_room_or_404(request, slug)
     form = UsernameForm(request.POST)
     added = None
     if form.is_valid():
@@ -196,9 +202,7 @@ def room_members(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def room_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
     """Leave a private room, or (its creator only) remove someone from it."""
-    room = _group_room_or_404(request, slug)
-    if room.kind != Room.Kind.PRIVATE:
-        raise Http404("Only private rooms have members to remove.")
+    room = _private_room_or_404(request, slug)
     form = UsernameForm(request.POST)
     if not form.is_valid():
         return HttpResponse(form.errors["username"][0], status=400)

@@ -177,3 +177,18 @@ class RoomSocket:
                     self.changed.notify_all()
         except websockets.ConnectionClosed:
             pass
+
+
+async def two_people_in_a_room(
+    title: str, first_url: str, second_url: str
+) -> tuple[RoomSocket, RoomSocket]:
+    """Sign up two people, the first creates a public room, both open sockets to it."""
+    first, second = Browser(first_url), Browser(second_url)
+    await asyncio.to_thread(first.sign_up, "alice")
+    await asyncio.to_thread(second.sign_up, "bob")
+    room_url = await asyncio.to_thread(first.post_form, "/", {"title": title, "kind": "public"})
+    slug = urllib.parse.urlsplit(room_url).path.split("/")[2]  # /r/<slug>/
+    await asyncio.to_thread(second.get, f"/r/{slug}/")
+    sockets = RoomSocket(first, f"/ws/r/{slug}/"), RoomSocket(second, f"/ws/r/{slug}/")
+    await asyncio.gather(*(room_socket.open() for room_socket in sockets))
+    return sockets

@@ -12,6 +12,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,3 +161,15 @@ class LiveServer:
         """Stop and start again on the same port and database."""
         self.stop()
         self.start()
+
+
+@contextmanager
+def running(server: LiveServer) -> Iterator[LiveServer]:
+    """Start ``server`` for the block; stop it after and print its log (shown on failure)."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        if server.log_path.exists():
+            print(f"--- server log ({server.log_path}) ---\n{server.log_path.read_text()}")

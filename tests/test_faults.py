@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.chat_client import Browser, RoomSocket
+from tests.chat_client import two_people_in_a_room
 from tests.live_server import LiveServer, free_port
 from tests.required import require
 
@@ -87,13 +87,7 @@ def test_redis_outage_stores_shows_and_catches_up(chat_on_own_redis, own_redis):
 
 
 async def _outage(server: LiveServer, own_redis: RedisProcess) -> None:
-    alice, bob = Browser(server.url), Browser(server.url)
-    await asyncio.to_thread(alice.sign_up, "alice")
-    await asyncio.to_thread(bob.sign_up, "bob")
-    await asyncio.to_thread(alice.post_form, "/", {"title": "Ops", "kind": "public"})
-    await asyncio.to_thread(bob.get, "/r/ops/")
-    talking, listening = RoomSocket(alice, "/ws/r/ops/"), RoomSocket(bob, "/ws/r/ops/")
-    await asyncio.gather(talking.open(), listening.open())
+    talking, listening = await two_people_in_a_room("Ops", server.url, server.url)
     await talking.send_message("before")
     await listening.wait_for(lambda s: "before" in s.page.messages.values(), 10)
 

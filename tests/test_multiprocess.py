@@ -14,7 +14,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.chat_client import Browser, RoomSocket
+from tests.chat_client import Browser, RoomSocket, two_people_in_a_room
 from tests.live_server import LiveServer
 from tests.required import require
 
@@ -94,13 +94,7 @@ def test_socket_open_longer_than_group_expiry_still_receives(start_servers):
 
 
 async def _outlive_group_expiry(servers: list[LiveServer]) -> None:
-    alice, bob = Browser(servers[0].url), Browser(servers[1].url)
-    await asyncio.to_thread(alice.sign_up, "alice")
-    await asyncio.to_thread(bob.sign_up, "bob")
-    await asyncio.to_thread(alice.post_form, "/", {"title": "Long", "kind": "public"})
-    await asyncio.to_thread(bob.get, "/r/long/")
-    listening, talking = RoomSocket(alice, "/ws/r/long/"), RoomSocket(bob, "/ws/r/long/")
-    await asyncio.gather(listening.open(), talking.open())
+    listening, talking = await two_people_in_a_room("Long", servers[0].url, servers[1].url)
 
     await asyncio.sleep(5)  # the time itself is the test: beyond the 2 s group expiry
     await talking.send_message("still there?")
