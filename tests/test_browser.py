@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.chromium import launched_chromium
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, running
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +47,8 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     """The chat on a fresh SQLite file; its log is printed when a test fails."""
-    live = LiveServer(tmp_path / "chat.sqlite3")
-    live.start()
-    try:
+    with running(LiveServer(tmp_path / "chat.sqlite3")) as live:
         yield live
-    finally:
-        live.stop()
-        if live.log_path.exists():
-            print(f"--- server log ({live.log_path}) ---\n{live.log_path.read_text()}")
 
 
 @dataclass
@@ -340,6 +334,9 @@ def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -
     expect(alice.composer).to_have_value("")
     alice.composer.press_sequentially("second thought")
     server.start()
+    # Reconnecting waits a jittered backoff of up to 10 s, grown while the server was away.
+    for person in (alice, bob):
+        expect(person.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
 
     expect(message_with(bob, "sent while offline")).to_have_count(1)
     expect(message_with(alice, "sent while offline")).to_have_count(1)
@@ -360,12 +357,9 @@ REOPENED = re.compile(r"^([2-9]|\d{2,})$")
 @pytest.fixture
 def short_lived_sockets(tmp_path: Path) -> Iterator[LiveServer]:
     """A server whose sockets daphne closes with code 1000 after about 3 s."""
-    live = LiveServer(tmp_path / "chat.sqlite3", serve_args=("--websocket-timeout", "3"))
-    live.start()
-    try:
+    server = LiveServer(tmp_path / "chat.sqlite3", serve_args=("--websocket-timeout", "3"))
+    with running(server) as live:
         yield live
-    finally:
-        live.stop()
 
 
 def test_clean_close_by_server_reconnects(browser: Browser, short_lived_sockets) -> None:
@@ -419,10 +413,10 @@ def test_message_typed_offline_is_sent_once_when_back_online(people, server: Liv
     alice.composer.press("Enter")
     expect(alice.composer).to_have_value("")
     alice.context.set_offline(False)
+    expect(alice.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
 
     for person in (alice, bob):
         expect(message_with(person, "typed on the train")).to_have_count(1)
-    expect(alice.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
     send(alice, "and back")
     for person in (alice, bob):
         expect_conversation(person, [("alice", "typed on the train"), ("alice", "and back")])
