@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -12,6 +11,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from chat import rendering, services
+from chat.fanout import fanout
 from chat.forms import MessageForm
 from chat.limits import FRAME_MAX_CHARS, MAX_ID, SlidingWindowLimiter
 from chat.models import Room
@@ -38,9 +38,17 @@ def _is_id(value: object) -> bool:
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
-    """One person's socket in one room (``/ws/r/<slug>/`` or ``/ws/p/<username>/``)."""
+    """One person's socket in one room (``/ws/r/<slug>/`` or ``/ws/p/<username>/``).
 
+    It has no channel-layer channel of its own: the process's fan-out (``chat.fanout``)
+    receives the events of its room and its person and calls its handlers.
+    """
+
+    #: No channel per socket (``get_channel_layer(None)`` is None); see ``chat.fanout``.
+    channel_layer_alias = None
     room: Room | None = None
+    #: Set once accepted: events arriving before are left to the page's resume.
+    live = False
 
     async def connect(self) -> None:
         """Called when a socket asks to open: authorise, join the room's group, accept."""
@@ -61,39 +69,24 @@ class RoomConsumer(AsyncWebsocketConsumer):
         )
         self.posts = SlidingWindowLimiter()
         self.other_frames = SlidingWindowLimiter()
+        self.fanout = fanout()
         try:
-            await self._join_groups()
+            await self.fanout.attach(self, self.groups_joined)
         except Exception:
             # The channel layer is unreachable: refuse now, the page retries shortly.
             logger.warning("channel layer unreachable; socket for room %s refused", self.room.id)
             self.room = None
             await self.close()
             return
-        self._rejoining = asyncio.create_task(self._rejoin_groups_periodically())
         await self.accept()
+        self.live = True
 
     async def disconnect(self, code: int) -> None:
-        """Called when the socket closes: leave the room's and the user's groups."""
+        """Called when the socket closes: stop receiving the room's and the user's events."""
         if self.room is None:
             return
-        self._rejoining.cancel()
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def _join_groups(self) -> None:
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-
-    async def _rejoin_groups_periodically(self) -> None:
-        # The layer forgets a group member after group_expiry; a socket open longer
-        # than that would go deaf without a word. Joining again renews the membership.
-        interval = max(1.0, getattr(self.channel_layer, "group_expiry", 86400) / 3)
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await self._join_groups()
-            except Exception:  # the layer is down; the next round tries again
-                logger.warning("could not renew group membership", exc_info=True)
+        self.live = False
+        await self.fanout.detach(self, self.groups_joined)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called for each frame from the browser: a message to post, or a resume request."""
@@ -116,6 +109,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     async def chat_message(self, event: dict) -> None:
         """Called for each new message in the room: pass its pre-rendered HTML on."""
+        if not self.live:
+            return
         await self.send(text_data=event["html"])
         read_tracker.note(self.user.pk, self.room.id, event["id"])
 

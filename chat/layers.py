@@ -1,9 +1,9 @@
 """The channel layer for many processes: channels-redis, made to survive a Redis restart.
 
-Plain ``RedisChannelLayer`` lets a connection error escape ``receive``, which kills
-every consumer of the process, and a restarted Redis (it keeps nothing on disk here)
-has forgotten every group. This layer keeps receiving through an outage and, once
-Redis answers again, re-adds the group memberships of this process's sockets.
+Plain ``RedisChannelLayer`` lets a connection error escape ``receive``, which kills the
+process's listener (``chat.fanout``), and a restarted Redis (it keeps nothing on disk
+here) has forgotten every group. This layer keeps receiving through an outage and, once
+Redis answers again, re-adds the group memberships of this process.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ RETRY_MAX_SECONDS = 3.0
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
-    """``RedisChannelLayer`` that rides out Redis outages instead of failing consumers."""
+    """``RedisChannelLayer`` that rides out Redis outages instead of failing its listeners."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +77,6 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
             logger.warning(
-                "Redis is back: %d sockets rejoined their groups", len(self._memberships)
+                "Redis is back: %d channels rejoined their groups", len(self._memberships)
             )
             return

@@ -32,17 +32,27 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def _tell_user_sockets(user_id: int, event: dict) -> None:
+def socket_event(group: str, kind: str, **fields: object) -> dict:
+    """A channel-layer event for the sockets of ``group``; it names the group it is for.
+
+    Each process receives its groups' events on one channel (``chat.fanout``), and
+    finds the sockets an event is for by this name.
+    """
+    return {"type": kind, "group": group, **fields}
+
+
+def _tell_user_sockets(user_id: int, kind: str, **fields: object) -> None:
+    group = user_group(user_id)
     try:
-        async_to_sync(get_channel_layer().group_send)(user_group(user_id), event)
+        async_to_sync(get_channel_layer().group_send)(group, socket_event(group, kind, **fields))
     except Exception:
         # The change itself is stored; sockets are re-authorised when they reconnect.
-        logger.warning("could not tell user %s's sockets about %s", user_id, event["type"])
+        logger.warning("could not tell user %s's sockets about %s", user_id, kind)
 
 
 def end_sessions(user_id: int) -> None:
     """Close every open socket of a user who has logged out."""
-    _tell_user_sockets(user_id, {"type": "session.ended"})
+    _tell_user_sockets(user_id, "session.ended")
 
 
 # --- finding rooms -----------------------------------------------------------
@@ -172,7 +182,7 @@ def add_member(room: Room, user: AbstractBaseUser) -> Membership:
 def remove_member(room: Room, user: AbstractBaseUser) -> None:
     """Take ``user`` out of ``room`` and close their sockets in it at once."""
     Membership.objects.filter(room=room, user=user).delete()
-    _tell_user_sockets(user.pk, {"type": "membership.ended", "room": room.id})
+    _tell_user_sockets(user.pk, "membership.ended", room=room.id)
 
 
 def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
@@ -220,11 +230,12 @@ def _store_message(
         # The same send raced in through another socket or process and won.
         return Message.objects.get(author=author, client_id=client_id), None
     mark_room_read(author, room, message.id)
-    event = {
-        "type": "chat.message",
-        "id": message.id,
-        "html": rendering.new_messages_frame([message]),
-    }
+    event = socket_event(
+        room_group(room.id),
+        "chat.message",
+        id=message.id,
+        html=rendering.new_messages_frame([message]),
+    )
     return message, event
 
 
@@ -250,7 +261,7 @@ def post_message(
     if event is None:
         return Posted(message, None, broadcast=True)
     try:
-        async_to_sync(get_channel_layer().group_send)(room_group(room.id), event)
+        async_to_sync(get_channel_layer().group_send)(event["group"], event)
     except Exception as error:
         _broadcast_failed(room, error)
         return Posted(message, event["html"], broadcast=False)
@@ -265,7 +276,7 @@ async def apost_message(
     if event is None:
         return Posted(message, None, broadcast=True)
     try:
-        await get_channel_layer().group_send(room_group(room.id), event)
+        await get_channel_layer().group_send(event["group"], event)
     except Exception as error:
         _broadcast_failed(room, error)
         return Posted(message, event["html"], broadcast=False)

@@ -113,13 +113,13 @@ if REDIS_URL:
             "BACKEND": "chat.layers.ResilientRedisChannelLayer",
             "CONFIG": {
                 # redis-py 8 gives sockets a 5 s read timeout, the same as the layer's
-                # blocking pop: every idle consumer would die of a TimeoutError.
+                # blocking pop: every idle listener would die of a TimeoutError.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                # Room of a slow socket's queue before messages to it are dropped (a
-                # page heals a dropped frame by resuming, but it should be rare).
+                # Room in a process's queue before events to it are dropped (a page
+                # heals a dropped frame by resuming, but it should be rare).
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
                 "expiry": 60,
-                # Sockets re-join their groups well before this (chat/consumers.py).
+                # Processes re-join their groups well before this (chat/fanout.py).
                 "group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "86400")),
             },
         }

@@ -1,0 +1,160 @@
+"""Each process's one listener on the channel layer, handing events to its own sockets.
+
+Channels' usual design gives every socket a channel of its own: a message to a room of
+N sockets becomes N channel-layer messages, N consumer wake-ups and N dispatches, each
+dispatch with a trip to the database thread (``aclose_old_connections``). That per-socket
+work is most of the cost of a busy room. Here a process has one channel, joined to the
+groups of the rooms and people its open sockets belong to; an event reaching it goes to
+the handler of each local socket in that group (``chat.message`` → ``chat_message``), in
+the order the events arrived. The channel layer carries one copy per process, and the
+frame inside it, rendered once, reaches every socket as the same string.
+
+Every event names its group in ``event["group"]`` (see ``chat.services``), so the
+listener knows whose it is. A group is joined when the process's first socket in it
+opens and left when its last one closes; memberships are renewed every third of the
+layer's ``group_expiry``, since the layer forgets them after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+#: After an unexpected error in the receive loop, wait this long before receiving again.
+RETRY_SECONDS = 1.0
+
+
+#: A socket is anything with an async handler per event type it is sent (a consumer).
+Socket = object
+
+
+class Fanout:
+    """The sockets of one process, by group, behind one channel of the layer."""
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self.channel_name: str | None = None
+        self.members: dict[str, set[Socket]] = defaultdict(set)
+        self.joined: set[str] = set()
+        self._membership = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    async def attach(self, socket: Socket, groups: list[str]) -> None:
+        """Deliver the events of ``groups`` to ``socket`` from now on.
+
+        Joins the layer's groups this process is not in yet; if the layer cannot be
+        reached the socket is detached again and the error raised.
+        """
+        await self._start()
+        for group in groups:
+            self.members[group].add(socket)
+        try:
+            for group in groups:
+                await self._join(group)
+        except BaseException:
+            await self.detach(socket, groups)
+            raise
+
+    async def detach(self, socket: Socket, groups: list[str]) -> None:
+        """Stop delivering to ``socket``; leave the groups no other local socket needs."""
+        for group in groups:
+            sockets = self.members.get(group)
+            if sockets is not None:
+                sockets.discard(socket)
+                if not sockets:
+                    del self.members[group]
+                    await self._leave(group)
+
+    async def dispatch(self, event: dict) -> None:
+        """Hand ``event`` to the handler of every local socket in its group."""
+        handler_name = event["type"].replace(".", "_")
+        for socket in list(self.members.get(event.get("group", ""), ())):
+            try:
+                await getattr(socket, handler_name)(event)
+            except Exception:
+                # One broken socket must not cost the others their message.
+                logger.exception("a socket failed to handle %s", event["type"])
+
+    async def _start(self) -> None:
+        if self.channel_name is not None:
+            return
+        async with self._membership:
+            if self.channel_name is None:
+                channel = await self.layer.new_channel()
+                self._tasks = [
+                    asyncio.create_task(self._listen(channel)),
+                    asyncio.create_task(self._renew_periodically()),
+                ]
+                self.channel_name = channel
+
+    async def _join(self, group: str) -> None:
+        if group in self.joined:
+            return
+        async with self._membership:
+            # Sockets that arrived while another joined wait here, then find it done.
+            if group not in self.joined:
+                await self.layer.group_add(group, self.channel_name)
+                self.joined.add(group)
+
+    async def _leave(self, group: str) -> None:
+        async with self._membership:
+            if group in self.members or group not in self.joined:
+                return  # a socket joined again meanwhile, or it was never joined
+            # Forget it first: a socket arriving during the discard joins afresh.
+            self.joined.discard(group)
+            try:
+                await self.layer.group_discard(group, self.channel_name)
+            except Exception:
+                # Left only locally: the layer drops the membership at group_expiry.
+                logger.warning("could not leave group %s", group, exc_info=True)
+
+    async def _listen(self, channel: str) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("channel layer receive failed; retrying")
+                await asyncio.sleep(RETRY_SECONDS)
+                continue
+            await self.dispatch(event)
+
+    async def _renew_periodically(self) -> None:
+        # The layer forgets a group member after group_expiry; a process whose sockets
+        # stay open longer would go deaf without a word. Joining again renews it.
+        interval = max(1.0, getattr(self.layer, "group_expiry", 86400) / 3)
+        while True:
+            await asyncio.sleep(interval)
+            for group in list(self.joined):
+                try:
+                    await self.layer.group_add(group, self.channel_name)
+                except Exception:  # the layer is down; the next round tries again
+                    logger.warning("could not renew group %s", group, exc_info=True)
+                    break
+
+    def close(self) -> None:
+        """Stop listening (the layer or the event loop is being replaced)."""
+        for task in self._tasks:
+            task.cancel()
+
+
+_fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()
+
+
+def fanout() -> Fanout:
+    """The fan-out of the running event loop, on the current default channel layer."""
+    loop = asyncio.get_running_loop()
+    layer = get_channel_layer()
+    current = _fanouts.get(loop)
+    if current is None or current.layer is not layer:
+        if current is not None:
+            current.close()
+        current = _fanouts[loop] = Fanout(layer)
+    return current

@@ -1,0 +1,180 @@
+"""The per-process fan-out: one channel per process, events handed to local sockets."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from chat.fanout import Fanout, fanout
+from chat.services import socket_event
+
+TIMEOUT = 3
+
+
+class FakeSocket:
+    """Records the events its handlers are called with."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.got: list[dict] = []
+        self.arrived = asyncio.Event()
+
+    async def chat_message(self, event: dict) -> None:
+        self.got.append(event)
+        self.arrived.set()
+
+
+class BrokenSocket(FakeSocket):
+    async def chat_message(self, event: dict) -> None:
+        raise RuntimeError("this socket is broken")
+
+
+def members(layer: InMemoryChannelLayer, group: str) -> set[str]:
+    return set(layer.groups.get(group, {}))
+
+
+async def settle() -> None:
+    """Let the listener task take what is queued (it never needs more than a few turns)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def layer() -> InMemoryChannelLayer:
+    return InMemoryChannelLayer()
+
+
+async def test_one_channel_per_process_joins_each_group_once(layer):
+    hub = Fanout(layer)
+    sockets = [FakeSocket(str(n)) for n in range(5)]
+    await asyncio.gather(*(hub.attach(s, ["room.1", "user.7"]) for s in sockets))
+
+    assert members(layer, "room.1") == {hub.channel_name}
+    assert members(layer, "user.7") == {hub.channel_name}
+    hub.close()
+
+
+async def test_an_event_reaches_every_local_socket_of_its_group_only(layer):
+    hub = Fanout(layer)
+    lunch = [FakeSocket("a"), FakeSocket("b")]
+    elsewhere = FakeSocket("c")
+    for socket in lunch:
+        await hub.attach(socket, ["room.1"])
+    await hub.attach(elsewhere, ["room.2"])
+
+    event = socket_event("room.1", "chat.message", id=1, html="<p>hi</p>")
+    await layer.group_send("room.1", event)
+    await asyncio.wait_for(asyncio.gather(*(s.arrived.wait() for s in lunch)), TIMEOUT)
+    await settle()
+
+    assert [s.got for s in lunch] == [[event], [event]]
+    assert lunch[0].got[0]["html"] is lunch[1].got[0]["html"]  # one string for all
+    assert elsewhere.got == []
+    hub.close()
+
+
+async def test_events_keep_their_order(layer):
+    hub = Fanout(layer)
+    socket = FakeSocket("a")
+    await hub.attach(socket, ["room.1"])
+    for number in range(50):
+        await layer.group_send("room.1", socket_event("room.1", "chat.message", id=number))
+    while len(socket.got) < 50:
+        socket.arrived.clear()
+        await asyncio.wait_for(socket.arrived.wait(), TIMEOUT)
+
+    assert [e["id"] for e in socket.got] == list(range(50))
+    hub.close()
+
+
+async def test_a_broken_socket_does_not_cost_the_others_their_message(layer, caplog):
+    hub = Fanout(layer)
+    broken, fine = BrokenSocket("x"), FakeSocket("y")
+    await hub.attach(broken, ["room.1"])
+    await hub.attach(fine, ["room.1"])
+
+    await layer.group_send("room.1", socket_event("room.1", "chat.message", id=1))
+    await asyncio.wait_for(fine.arrived.wait(), TIMEOUT)
+
+    assert len(fine.got) == 1
+    assert "this socket is broken" in caplog.text
+    hub.close()
+
+
+async def test_the_last_socket_out_leaves_the_group(layer):
+    hub = Fanout(layer)
+    first, second = FakeSocket("a"), FakeSocket("b")
+    await hub.attach(first, ["room.1", "user.1"])
+    await hub.attach(second, ["room.1", "user.2"])
+
+    await hub.detach(first, ["room.1", "user.1"])
+    assert members(layer, "room.1") == {hub.channel_name}
+    assert members(layer, "user.1") == set()
+
+    await hub.detach(second, ["room.1", "user.2"])
+    assert members(layer, "room.1") == set()
+    assert hub.members == {}
+    hub.close()
+
+
+async def test_a_socket_arriving_while_the_last_one_leaves_stays_joined(layer):
+    hub = Fanout(layer)
+    leaving, arriving = FakeSocket("a"), FakeSocket("b")
+    await hub.attach(leaving, ["room.1"])
+    discard_started = asyncio.Event()
+    release = asyncio.Event()
+    real_discard = layer.group_discard
+
+    async def slow_discard(group: str, channel: str) -> None:
+        discard_started.set()
+        await release.wait()
+        await real_discard(group, channel)
+
+    layer.group_discard = slow_discard
+    detaching = asyncio.create_task(hub.detach(leaving, ["room.1"]))
+    await discard_started.wait()
+    attaching = asyncio.create_task(hub.attach(arriving, ["room.1"]))
+    await settle()
+    release.set()
+    await asyncio.gather(detaching, attaching)
+
+    assert members(layer, "room.1") == {hub.channel_name}
+    await layer.group_send("room.1", socket_event("room.1", "chat.message", id=1))
+    await asyncio.wait_for(arriving.arrived.wait(), TIMEOUT)
+    hub.close()
+
+
+async def test_an_unreachable_layer_refuses_the_socket_and_forgets_it(layer):
+    hub = Fanout(layer)
+    await hub._start()
+
+    async def down(group: str, channel: str) -> None:
+        raise ConnectionError("layer down")
+
+    layer.group_add = down
+    with pytest.raises(ConnectionError):
+        await hub.attach(FakeSocket("a"), ["room.1"])
+    assert hub.members == {}
+    hub.close()
+
+
+async def test_memberships_are_renewed_before_the_layer_forgets_them():
+    layer = InMemoryChannelLayer(group_expiry=3)  # renewed every second
+    hub = Fanout(layer)
+    await hub.attach(FakeSocket("a"), ["room.1"])
+    joined_at = layer.groups["room.1"][hub.channel_name]
+
+    while layer.groups["room.1"][hub.channel_name] == joined_at:
+        await asyncio.sleep(0.1)  # polling the layer: nothing to await in it
+    hub.close()
+
+
+async def test_each_event_loop_has_its_own_fanout_on_the_current_layer(settings):
+    first = fanout()
+    assert fanout() is first
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    second = fanout()
+    assert second is not first
+    assert second.layer is not first.layer
