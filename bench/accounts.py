@@ -28,9 +28,9 @@ class Browser:
         with self.opener.open(self.base_url + path, timeout=TIMEOUT) as reply:
             return reply.read().decode()
 
-    def post_form(self, path: str, fields: dict[str, str]) -> str:
-        """GET the form for its CSRF token, POST it; the URL redirected to."""
-        token = csrf_token(self.get(path))
+    def post_form(self, path: str, fields: dict[str, str], token: str | None = None) -> str:
+        """POST a form (its CSRF token from a GET of it, unless given); the URL redirected to."""
+        token = token or csrf_token(self.get(path))
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
         request = urllib.request.Request(
             self.base_url + path, data=data, headers={"Referer": self.base_url + path}
@@ -72,9 +72,12 @@ def sign_up(base_url: str, username: str) -> Browser:
     return browser
 
 
-def create_public_room(browser: Browser, title: str) -> str:
-    """Create a public room from the lobby form; its slug."""
-    landed = browser.post_form("/", {"title": title, "kind": "public"})
+def create_public_room(browser: Browser, title: str, token: str | None = None) -> str:
+    """Create a public room from the lobby form (``token``: one of the person's); its slug.
+
+    The creator lands on the room's page, as in a browser.
+    """
+    landed = browser.post_form("/", {"title": title, "kind": "public"}, token)
     match = re.search(r"/r/([-\w]+)/$", urllib.parse.urlparse(landed).path)
     if match is None:
         raise RuntimeError(f"room creation did not lead to a room (landed on {landed})")

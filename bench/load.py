@@ -1,10 +1,15 @@
 """The load phase against one side: idle-socket memory, then M messages at R/s to N sockets.
 
-1. warm up: a few sockets exchange a message, so code paths and caches are loaded;
+1. warm up: a few sockets of one room exchange a message, so code paths and caches are
+   loaded;
 2. server RSS with no socket open, then with N idle sockets open: memory per socket;
 3. server CPU time, then M messages sent at a steady R per second, round-robin over the
    sender sockets; every frame received is read for messages (``bench.wire``); wait
-   until every socket has every message, or the drain time is over; server CPU again.
+   until every socket has every message of its room, or the drain time is over; server
+   CPU again.
+
+The N sockets are spread over the plan's rooms (``wire.room_of``); a message is expected
+by every socket of its sender's room and by no other.
 """
 
 from __future__ import annotations
@@ -27,52 +32,104 @@ WARM_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class Plan:
-    """How hard to push: N sockets, S of them sending M messages in all at R per second."""
+    """How hard to push: N sockets in ``rooms`` rooms, S of them sending M messages at R/s."""
 
     sockets: int
     senders: int
     messages: int
     rate: float
+    rooms: int = 1
     drain: float = 10.0
     settle: float = 1.0
+
+    def room_sizes(self) -> list[int]:
+        """Sockets per room (they differ by one at most)."""
+        return [len(range(room, self.sockets, self.rooms)) for room in range(self.rooms)]
+
+    def sender_indexes(self) -> list[int]:
+        """The sending sockets in sending order: message ``seq`` goes out on ``seq mod S``.
+
+        S is a multiple of the rooms (``run.sender_sockets``): each round takes the next
+        sender of every room in turn, so message ``seq`` goes to room ``seq mod rooms``.
+        Room r's m-th sender is its socket number (r + m) mod size, so that the rooms'
+        senders belong to different people; with one room, sockets 0 to S-1.
+        """
+        sizes = self.room_sizes()
+        return [
+            room + self.rooms * ((room + rank) % sizes[room])
+            for rank in range(self.senders // self.rooms)
+            for room in range(self.rooms)
+        ]
+
+    def message_rooms(self) -> list[int]:
+        """The room each message is sent to (its sender's)."""
+        senders = self.sender_indexes()
+        return [
+            wire.room_of(senders[seq % len(senders)], self.rooms) for seq in range(self.messages)
+        ]
 
 
 @dataclass
 class Tally:
-    """Every message copy received, per socket, with its delay."""
+    """Every message copy received, per socket, with its delay.
 
-    sockets: int
-    messages: int
+    A copy is a delivery when the message was sent to the socket's room; a first copy
+    of anything else (a message of another room, an unknown sequence number) is stray.
+    """
+
+    socket_rooms: list[int]  # socket -> its room
+    message_rooms: list[int]  # seq -> the room it was sent to
     copies: Counter = field(default_factory=Counter)  # (socket, seq) -> copies
     delays_ns: list[int] = field(default_factory=list)
     message_ids: dict[int, set[int]] = field(default_factory=dict)  # seq -> stored ids
     notices: Counter = field(default_factory=Counter)
     closes: Counter = field(default_factory=Counter)
+    received: int = 0
     last_receive_ns: int = 0
     complete: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Deliveries expected: each message once per socket of its room.
+    expected: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        sizes = Counter(self.socket_rooms)
+        self.expected = sum(sizes[room] for room in self.message_rooms)
+
+    @classmethod
+    def for_plan(cls, plan: Plan) -> Tally:
+        """A tally expecting the plan's messages in the plan's rooms."""
+        rooms = [wire.room_of(socket, plan.rooms) for socket in range(plan.sockets)]
+        return cls(rooms, plan.message_rooms())
+
+    def _is_delivery(self, socket: int, seq: int) -> bool:
+        return (
+            0 <= seq < len(self.message_rooms)
+            and self.message_rooms[seq] == self.socket_rooms[socket]
+        )
 
     def record(self, socket: int, delivery: wire.Delivery, received_ns: int) -> None:
         key = (socket, delivery.seq)
         self.copies[key] += 1
         if self.copies[key] > 1:
             return  # a duplicate: counted, but its delay is not a delivery's
-        self.delays_ns.append(received_ns - delivery.sent_ns)
-        self.last_receive_ns = received_ns
         if delivery.message_id is not None:
             self.message_ids.setdefault(delivery.seq, set()).add(delivery.message_id)
-        if len(self.copies) == self.sockets * self.messages:
+        if not self._is_delivery(socket, delivery.seq):
+            return  # stray: counted in deliveries(), not timed
+        self.delays_ns.append(received_ns - delivery.sent_ns)
+        self.last_receive_ns = received_ns
+        self.received += 1
+        if self.received == self.expected:
             self.complete.set()
 
     def deliveries(self) -> dict[str, int]:
-        expected = self.sockets * self.messages
-        received = len(self.copies)
-        stray = sum(1 for _, seq in self.copies if not 0 <= seq < self.messages)
+        """Expected, received, lost, duplicated and stray copies; messages stored twice."""
+        expected = self.expected
         return {
             "expected": expected,
-            "received": received - stray,
-            "lost": expected - (received - stray),
-            "duplicated": sum(self.copies.values()) - received,
-            "stray": stray,
+            "received": self.received,
+            "lost": expected - self.received,
+            "duplicated": sum(self.copies.values()) - len(self.copies),
+            "stray": len(self.copies) - self.received,
             "stored_twice": sum(1 for ids in self.message_ids.values() if len(ids) > 1),
         }
 
@@ -91,9 +148,10 @@ async def _read(ws: ClientConnection, index: int, side: wire.Side, tally: Tally)
         tally.closes[ws.close_code] += 1
 
 
-async def _warm_up(side: wire.Side, count: int) -> None:
-    """A few sockets each send one message and wait to see them all."""
-    connections = await sockets.open_many(side, range(count))
+async def _warm_up(side: wire.Side, count: int, rooms: int) -> None:
+    """A few sockets of room 0 each send one message and wait to see them all."""
+    indexes = [number * rooms for number in range(count)]  # room 0, different people
+    connections = await sockets.open_many(side, indexes)
     seen = Counter()
 
     async def read(index: int, ws: ClientConnection) -> None:
@@ -103,7 +161,7 @@ async def _warm_up(side: wire.Side, count: int) -> None:
                 return
 
     readers = [asyncio.create_task(read(i, ws)) for i, ws in enumerate(connections)]
-    for index, ws in enumerate(connections):
+    for index, ws in zip(indexes, connections, strict=True):
         await ws.send(side.message_frame(index, f"warmup {index}"))
     await asyncio.wait(readers, timeout=WARM_TIMEOUT)
     await sockets.close_all(connections)
@@ -117,13 +175,14 @@ async def _send(
     start = time.monotonic()
     first_ns = last_ns = time.monotonic_ns()
     worst_lag = 0.0
+    senders = plan.sender_indexes()
     for seq in range(plan.messages):
         due = start + seq / plan.rate
         wait = due - time.monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
         worst_lag = max(worst_lag, time.monotonic() - due)
-        index = seq % plan.senders
+        index = senders[seq % len(senders)]
         last_ns = time.monotonic_ns()
         if seq == 0:
             first_ns = last_ns
@@ -133,14 +192,14 @@ async def _send(
 
 async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     """Run the phase; its measurements (see the module docstring)."""
-    await _warm_up(side, min(WARM_SOCKETS, plan.sockets))
+    await _warm_up(side, min(WARM_SOCKETS, plan.sockets), plan.rooms)
     await asyncio.sleep(plan.settle)
     rss_idle = server.rss_bytes()
     connections = await sockets.open_many(side, range(plan.sockets))
     await asyncio.sleep(plan.settle)
     rss_open = server.rss_bytes()
 
-    tally = Tally(plan.sockets, plan.messages)
+    tally = Tally.for_plan(plan)
     readers = [
         asyncio.create_task(_read(ws, index, side, tally)) for index, ws in enumerate(connections)
     ]
@@ -165,7 +224,7 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
         "deliveries": deliveries,
         "delay_ms": stats.summary_ms(tally.delays_ns),
         "deliveries_per_s": received / span if span > 0 else None,
-        "offered_deliveries_per_s": plan.rate * plan.sockets,
+        "offered_deliveries_per_s": plan.rate * deliveries["expected"] / plan.messages,
         # How far behind the server was when sending stopped (a growing backlog shows here).
         "last_delivery_after_last_send_ms": (tally.last_receive_ns - last_send_ns) / 1e6
         if received

@@ -4,10 +4,11 @@
     python bench/run.py --sockets 100 --rate 20 --messages 400
     python bench/run.py --workers 2 --postgres   # Redis layer (needed by 2 workers)
     python bench/run.py --storm 500          # connect storm instead of the load
+    python bench/run.py --rooms 50 --sockets 1000   # many small rooms: 50 x 20 sockets
 
 For each side in turn (ours: ``manage.py serve``; baseline: ``bench/launch.py serve``,
 the tutorial consumer on the same daphne, Channels and layer), on one prepared stack
-(``bench.stack``): start the server, set up (ours: sign-ups, a public room), run the load
+(``bench.stack``): start the server, set up (ours: sign-ups, the public rooms), run the load
 phase (``bench.load``) or the storm (``bench.storm``), stop the server. Prints a table
 and writes everything to ``--json`` (default bench/results/latest.json).
 """
@@ -33,6 +34,7 @@ import math  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from bench import accounts, load, report, storm, wire  # noqa: E402
 from bench.stack import (  # noqa: E402
@@ -47,6 +49,10 @@ from chat.limits import RATE_MAX_MESSAGES, RATE_WINDOW_SECONDS  # noqa: E402
 DEFAULT_JSON = REPO / "bench" / "results" / "latest.json"
 SIDES = ("ours", "baseline")
 STARTED = time.monotonic()
+#: HTTP requests in flight at once while signing up and creating rooms.
+SETUP_THREADS = 8
+#: Descriptors beyond one per socket: the harness's and the servers' own files.
+SPARE_FILES = 200
 
 
 def say(message: str) -> None:
@@ -56,7 +62,11 @@ def say(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sockets", type=int, default=50, help="sockets in the room (N)")
+    parser.add_argument("--sockets", type=int, default=50, help="sockets in all (N)")
+    parser.add_argument(
+        "--rooms", type=int, default=1,
+        help="rooms the sockets are spread over: socket i is in room i mod ROOMS",
+    )  # fmt: skip
     parser.add_argument("--users", type=int, default=5, help="people the sockets belong to (K)")
     parser.add_argument("--messages", type=int, default=100, help="messages to send (M)")
     parser.add_argument("--rate", type=float, default=20.0, help="messages per second (R)")
@@ -64,7 +74,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--senders",
         type=int,
         default=None,
-        help="sending sockets (default: the users, more if the per-socket limit needs it)",
+        help="sending sockets (default: the users, more if the per-socket limit needs it; "
+        "rounded up to a multiple of --rooms)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (>1: Redis)")
     parser.add_argument(
@@ -87,8 +98,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
     args = parser.parse_args(argv)
-    if min(args.sockets, args.users, args.messages, args.workers) < 1 or args.rate <= 0:
-        parser.error("--sockets, --users, --messages, --workers and --rate must be positive")
+    if min(args.sockets, args.rooms, args.users, args.messages, args.workers) < 1 or args.rate <= 0:
+        parser.error(
+            "--sockets, --rooms, --users, --messages, --workers and --rate must be positive"
+        )
+    if args.rooms > (args.storm or args.sockets):
+        parser.error("--rooms cannot exceed the sockets (--sockets, or the --storm COUNT)")
     if any("=" not in item for item in args.server_env):
         parser.error("--server-env wants KEY=VALUE")
     return args
@@ -98,35 +113,68 @@ def sender_sockets(args: argparse.Namespace) -> int:
     """Enough sending sockets that none trips the per-socket limit (chat/limits.py).
 
     A socket sending every S/R seconds sends floor(R·window/S) + 1 in any window, or
-    ceil(M/S) in all; one message of margin is kept for timer jitter.
+    ceil(M/S) in all; one message of margin is kept for timer jitter. S is a multiple
+    of the rooms, so that every room has as many senders and gets as many messages
+    (``load.Plan.sender_indexes``), and no room has more senders than sockets.
     """
     limit = RATE_MAX_MESSAGES - 1
+    rooms = args.rooms
+    most = rooms * (args.sockets // rooms)
 
     def fits(senders: int) -> bool:
         per_window = math.floor(args.rate * RATE_WINDOW_SECONDS / senders) + 1
         return min(per_window, math.ceil(args.messages / senders)) <= limit
 
-    senders = min(args.sockets, args.senders or args.users)
-    while not fits(senders) and senders < args.sockets:
-        senders += 1
+    wanted = min(args.sockets, args.senders or args.users)
+    senders = min(most, rooms * math.ceil(wanted / rooms))
+    while not fits(senders) and senders < most:
+        senders += rooms
     if not fits(senders):
         sys.exit(
-            f"{args.messages} messages at {args.rate:g}/s need more than {args.sockets} "
-            f"sending sockets to stay under {RATE_MAX_MESSAGES} messages per "
-            f"{RATE_WINDOW_SECONDS:g} s each: raise --sockets or lower --rate."
+            f"{args.messages} messages at {args.rate:g}/s need more than {senders} "
+            f"sending sockets ({args.sockets} sockets in {rooms} rooms) to stay under "
+            f"{RATE_MAX_MESSAGES} messages per {RATE_WINDOW_SECONDS:g} s each: "
+            "raise --sockets or lower --rate."
         )
     return senders
 
 
-def set_up_ours(base_url: str, users: int) -> wire.Ours:
-    """Sign up the users, create the public room, open its page as each of them."""
-    browsers = [accounts.sign_up(base_url, f"bench{number}") for number in range(users)]
-    slug = accounts.create_public_room(browsers[0], "Bench")
-    people = [
-        accounts.open_room_page(browser, f"bench{number}", slug)
-        for number, browser in enumerate(browsers)
-    ]
-    return wire.Ours(base_url, slug, people)
+def rooms_of_people(users: int, rooms: int, sockets: int) -> list[set[int]]:
+    """The rooms each person has sockets in (``wire.person_of``)."""
+    joined: list[set[int]] = [set() for _ in range(users)]
+    for index in range(sockets):
+        joined[wire.person_of(index, rooms, users)].add(wire.room_of(index, rooms))
+    return joined
+
+
+def set_up_ours(base_url: str, users: int, rooms: int, sockets: int) -> wire.Ours:
+    """Sign up the users, create the public rooms, have each person open their rooms' pages.
+
+    A socket to a public room is accepted without membership, but in a browser the page
+    comes before its socket, and opening it joins the room: each person opens the page
+    of every room they have sockets in (room r's creator, person r mod K, landed on it
+    already). Each person's CSRF token comes from the lobby's form, once. Requests run
+    a few at a time (``SETUP_THREADS``); one server worker serves them in turn anyway.
+    """
+    names = [f"bench{number}" for number in range(users)]
+    with ThreadPoolExecutor(SETUP_THREADS) as pool:
+        browsers = list(pool.map(lambda name: accounts.sign_up(base_url, name), names))
+        tokens = list(pool.map(lambda browser: accounts.csrf_token(browser.get("/")), browsers))
+
+        def create(room: int) -> str:
+            creator = room % users
+            return accounts.create_public_room(browsers[creator], f"Bench {room}", tokens[creator])
+
+        slugs = list(pool.map(create, range(rooms)))
+
+        def visit(number: int, joined: set[int]) -> accounts.Person:
+            for room in sorted(joined):
+                if room % users != number:
+                    accounts.open_room_page(browsers[number], names[number], slugs[room])
+            return accounts.Person(names[number], browsers[number].cookie_header(), tokens[number])
+
+        people = list(pool.map(visit, range(users), rooms_of_people(users, rooms, sockets)))
+    return wire.Ours(base_url, slugs, people)
 
 
 async def measure(
@@ -134,10 +182,13 @@ async def measure(
 ) -> dict:
     """Set the side up on its running server, then storm it or load it."""
     if name == "ours":
-        say(f"ours: signing up {args.users} users, creating the room")
-        side = await asyncio.to_thread(set_up_ours, server.url, args.users)
+        say(f"ours: signing up {args.users} users, creating {args.rooms} room(s)")
+        side = await asyncio.to_thread(
+            set_up_ours, server.url, args.users, args.rooms, args.storm or args.sockets
+        )
+        say("ours: set up")
     else:
-        side = wire.Baseline(server.url)
+        side = wire.Baseline(server.url, args.rooms)
     if args.storm:
         say(f"{name}: storm of {args.storm} sockets")
         return await storm.run_storm(side, server, args.storm)
@@ -167,29 +218,41 @@ def title(args: argparse.Namespace, plan: load.Plan, stack: Stack) -> str:
         f"{where['database']}, {where['channel_layer']} layer, "
         f"{where['workers']} worker{'s' if where['workers'] > 1 else ''}"
     )
+    rooms = f"{args.rooms} rooms" if args.rooms > 1 else "1 room"
     if args.storm:
-        return f"connect storm: {args.storm} sockets at once ({args.users} users); {on}"
+        return f"connect storm: {args.storm} sockets at once ({rooms}, {args.users} users); {on}"
     return (
-        f"load: {plan.sockets} sockets ({args.users} users), {plan.messages} messages at "
-        f"{plan.rate:g}/s from {plan.senders} sockets; {on}"
+        f"load: {plan.sockets} sockets ({rooms}, {args.users} users), {plan.messages} "
+        f"messages at {plan.rate:g}/s from {plan.senders} sockets; {on}"
     )
 
 
-def raise_open_file_limit() -> None:
-    """Many sockets need many descriptors; servers inherit the raised limit."""
+def raise_open_file_limit(sockets: int) -> None:
+    """Many sockets need many descriptors; servers inherit the raised limit.
+
+    The soft limit goes up to the hard one; a hard limit too low for the sockets (one
+    descriptor each, on either end) stops the run before it starts.
+    """
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    needed = sockets + SPARE_FILES
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        sys.exit(
+            f"{sockets} sockets need about {needed} open files, but the hard limit is "
+            f"{hard} (ulimit -Hn): raise it, or open fewer sockets."
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    raise_open_file_limit()
+    raise_open_file_limit(args.storm or args.sockets)
     plan = load.Plan(
         sockets=args.sockets,
         senders=0 if args.storm else sender_sockets(args),
         messages=args.messages,
         rate=args.rate,
+        rooms=args.rooms,
         drain=args.drain,
     )
     redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
@@ -204,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
         "mode": "storm" if args.storm else "load",
         "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "command": [Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)],
-        "plan": vars(plan) if not args.storm else {"storm": args.storm, "users": args.users},
+        "plan": vars(plan)
+        if not args.storm
+        else {"storm": args.storm, "rooms": args.rooms, "users": args.users},
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -15,12 +16,12 @@ MAX_QUEUE = 4096
 
 
 async def open_one(side: Side, index: int, timeout: float = 30) -> ClientConnection:
-    """One socket to the side's room, with its person's cookie and the page's origin.
+    """Socket ``index`` to its room, with its person's cookie and the page's origin.
 
     No client pings (browsers send none; daphne's pings are answered), no proxy.
     """
     return await connect(
-        side.url,
+        side.url(index),
         additional_headers=side.headers(index),
         open_timeout=timeout,
         ping_interval=None,
@@ -30,7 +31,7 @@ async def open_one(side: Side, index: int, timeout: float = 30) -> ClientConnect
     )
 
 
-async def open_many(side: Side, indexes: range) -> list[ClientConnection]:
+async def open_many(side: Side, indexes: Iterable[int]) -> list[ClientConnection]:
     """Open sockets ``indexes``, a bounded number of handshakes at a time; in order."""
     gate = asyncio.Semaphore(OPEN_CONCURRENCY)
 

@@ -1,5 +1,9 @@
 """What each side's sockets send, and how the messages are found in the frames they get.
 
+With R rooms and K people, socket i is in room i mod R and belongs to person
+(i div R) mod K: the rooms' sizes differ by one at most, and each room's sockets cycle
+over the people (with one room, socket i is person i mod K).
+
 A message's body carries its sequence number and its send time (``time.monotonic_ns``,
 one clock for the whole harness process): ``bench <seq> <sent_ns>``. The receiver finds
 it again in whatever the server wraps it in, so a delivery is matched to its send by
@@ -22,6 +26,16 @@ ARTICLE = re.compile(r'<article id="message-(\d+)"')
 NOTICE = re.compile(r'<div id="notice"[^>]*>([^<]+)</div>')
 
 
+def room_of(socket_index: int, rooms: int) -> int:
+    """The room socket ``socket_index`` is in: i mod R."""
+    return socket_index % rooms
+
+
+def person_of(socket_index: int, rooms: int, people: int) -> int:
+    """The person socket ``socket_index`` belongs to: (i div R) mod K."""
+    return socket_index // rooms % people
+
+
 def body(seq: int, sent_ns: int) -> str:
     """The text of message ``seq`` sent at ``sent_ns``."""
     return f"bench {seq} {sent_ns}"
@@ -37,19 +51,25 @@ class Delivery:
 
 
 class Ours:
-    """The chat's room socket, as the page's htmx ws extension speaks it."""
+    """The chat's room sockets, as the page's htmx ws extension speaks it."""
 
     name = "ours"
 
-    def __init__(self, base_url: str, slug: str, people: list[Person]) -> None:
+    def __init__(self, base_url: str, slugs: list[str], people: list[Person]) -> None:
         self.base_url = base_url
-        self.url = base_url.replace("http://", "ws://", 1) + f"/ws/r/{slug}/"
-        self.current_url = f"{base_url}/r/{slug}/"
+        self.slugs = slugs
         self.people = people
 
+    def _slug(self, socket_index: int) -> str:
+        return self.slugs[room_of(socket_index, len(self.slugs))]
+
+    def url(self, socket_index: int) -> str:
+        """The socket's room: ``/ws/r/<slug>/``."""
+        return self.base_url.replace("http://", "ws://", 1) + f"/ws/r/{self._slug(socket_index)}/"
+
     def person(self, socket_index: int) -> Person:
-        """Sockets are spread over the people round-robin."""
-        return self.people[socket_index % len(self.people)]
+        """Whose cookie and CSRF token the socket carries (``person_of``)."""
+        return self.people[person_of(socket_index, len(self.slugs), len(self.people))]
 
     def headers(self, socket_index: int) -> dict[str, str]:
         """Handshake headers: the person's session cookie and the page's origin."""
@@ -67,7 +87,7 @@ class Ours:
                     "HX-Trigger": "composer-form",
                     "HX-Trigger-Name": None,
                     "HX-Target": "composer-form",
-                    "HX-Current-URL": self.current_url,
+                    "HX-Current-URL": f"{self.base_url}/r/{self._slug(socket_index)}/",
                 },
             }
         )
@@ -91,9 +111,14 @@ class Baseline:
 
     name = "baseline"
 
-    def __init__(self, base_url: str, room: str = "bench") -> None:
+    def __init__(self, base_url: str, rooms: int = 1) -> None:
         self.base_url = base_url
-        self.url = base_url.replace("http://", "ws://", 1) + f"/ws/bench/{room}/"
+        self.rooms = rooms
+
+    def url(self, socket_index: int) -> str:
+        """The socket's room: ``/ws/bench/bench<r>/``."""
+        room = room_of(socket_index, self.rooms)
+        return self.base_url.replace("http://", "ws://", 1) + f"/ws/bench/bench{room}/"
 
     def headers(self, socket_index: int) -> dict[str, str]:
         """Only the origin: the tutorial's consumer checks nothing else."""
