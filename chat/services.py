@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.text import slugify
 
@@ -199,6 +199,14 @@ def next_revision(room_id: int) -> int:
     The UPDATE locks the room's row until commit, so changes to one room commit in
     revision order: a reader who sees revision N has every revision below it.
     """
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
+        table = connection.ops.quote_name(Room._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s RETURNING revision",  # noqa: S608 - our own table name
+                [room_id],
+            )
+            return cursor.fetchone()[0]
     Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
     return Room.objects.values_list("revision", flat=True).get(pk=room_id)
 
@@ -211,12 +219,8 @@ def _store_message(
     A ``client_id`` the author already used returns that message and no event:
     a frame resent after a reconnect is stored and broadcast once.
     """
-    if client_id is not None:
-        earlier = Message.objects.filter(author=author, client_id=client_id).first()
-        if earlier is not None:
-            return earlier, None
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # one transaction, one commit
             message = Message.objects.create(
                 room=room,
                 author=author,
@@ -224,12 +228,18 @@ def _store_message(
                 client_id=client_id,
                 revision=next_revision(room.id),
             )
+            mark_room_read(author, room, message.id)
     except IntegrityError:
-        if client_id is None:
+        # Resends are rare, so the unique (author, client_id) constraint finds them
+        # rather than a lookup before every insert; the whole transaction is undone.
+        earlier = (
+            Message.objects.filter(author=author, client_id=client_id).first()
+            if client_id is not None
+            else None
+        )
+        if earlier is None:
             raise
-        # The same send raced in through another socket or process and won.
-        return Message.objects.get(author=author, client_id=client_id), None
-    mark_room_read(author, room, message.id)
+        return earlier, None
     event = socket_event(
         room_group(room.id),
         "chat.message",
