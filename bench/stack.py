@@ -30,7 +30,13 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 #: Settings the harness decides; inherited values would make runs differ by shell.
-CONTROLLED = ("DATABASE_URL", "REDIS_URL", "CONN_MAX_AGE", "CHANNEL_CAPACITY")
+CONTROLLED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_CHANNEL_LAYER",
+    "CONN_MAX_AGE",
+    "CHANNEL_CAPACITY",
+)
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 

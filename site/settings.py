@@ -112,7 +112,12 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "chat.layers.ResilientRedisChannelLayer",
+            # "pubsub" (channels-redis's RedisPubSubChannelLayer) is there for comparing
+            # in bench/; it has no queues, so a process that blinks misses events.
+            "BACKEND": {
+                "lists": "chat.layers.ResilientRedisChannelLayer",
+                "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            }[os.environ.get("REDIS_CHANNEL_LAYER", "lists")],
             "CONFIG": {
                 # redis-py 8 gives sockets a 5 s read timeout, the same as the layer's
                 # blocking pop: every idle listener would die of a TimeoutError.
@@ -136,8 +141,8 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
-            # The default of 100 queued messages per socket drops frames to a socket
-            # that falls briefly behind in a busy room (seen in bench/ at 100 sockets).
+            # The default of 100 queued events per channel drops frames when a process
+            # falls briefly behind (seen in bench/ at 100 sockets, one channel each then).
             "CONFIG": {"capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000"))},
         }
     }
