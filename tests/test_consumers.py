@@ -9,6 +9,8 @@ from channels.db import database_sync_to_async
 from django.db import OperationalError
 
 from chat import services
+from chat.consumers import RoomConsumer
+from chat.fanout import fanout
 from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
 from chat.models import Membership, Message, Room
 from chat.reading import read_tracker
@@ -44,6 +46,24 @@ def post_directly(room: Room, author, *bodies: str) -> list[Message]:
 
 
 # --- delivery ------------------------------------------------------------------
+
+
+async def test_a_message_arriving_before_accept_is_left_to_the_resume(
+    open_socket, alice, lunch, monkeypatch
+):
+    # The process joins the room's group before accepting (so an unreachable layer
+    # refuses the socket); a message in between must not be sent on an unaccepted socket.
+    real_accept = RoomConsumer.accept
+
+    async def accept_after_a_message(self, *args, **kwargs):
+        group = services.room_group(lunch.id)
+        await fanout().dispatch(services.socket_event(group, "chat.message", id=1, html="<p/>"))
+        await real_accept(self, *args, **kwargs)
+
+    monkeypatch.setattr(RoomConsumer, "accept", accept_after_a_message)
+    socket = await open_socket("/ws/r/lunch/", alice)  # the first thing out is the accept
+
+    assert await socket.receive_nothing(timeout=0.2)
 
 
 async def test_message_reaches_every_socket_as_identical_html(open_socket, alice, bob, lunch):
