@@ -19,6 +19,17 @@ PASSWORD = "Correct-Horse-42-battery"
 ORIGIN = b"http://localhost"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """Close database connections after each use in this process (CONN_MAX_AGE=0).
+
+    Production keeps them open (site/settings.py), but a connection kept by the thread
+    that runs database work for consumers would outlive the tests and stop pytest-django
+    from dropping the PostgreSQL test database. Servers the tests start keep the default.
+    """
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture
 def make_user(django_db_blocker) -> Callable:
     """Create a user with a known password."""
