@@ -58,7 +58,16 @@ SENDABLE_CLOSE_CODES = frozenset([1000, 1001, 1002, 1003, *range(1007, 1015)])
 
 
 class ChatWebSocketProtocol(WebSocketProtocol):
-    """daphne's WebSocket protocol, able to send every valid close code (see above)."""
+    """daphne's WebSocket protocol, able to send every valid close code (see above), and
+    dropping sends to a socket that is already closing."""
+
+    def serverSend(self, content, binary: bool = False) -> None:
+        # daphne drops what is sent to a socket once it has closed, but between the
+        # peer's close frame and the connection's end autobahn raises instead; a
+        # message fanned out in that moment (chat.fanout) is not an error.
+        if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            return
+        super().serverSend(content, binary)
 
     def serverClose(self, code: int | None = None) -> None:
         code = 1000 if code is None else code
