@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 import websockets
 
-PASSWORD = "Correct-Horse-42-battery"
+from tests.conftest import PASSWORD
+
 HEAL_AFTER_SECONDS = 1.0
 ARTICLE = re.compile(
     r'<article id="message-(\d+)" class="message" data-author="\d+" data-revision="(\d+)">'
@@ -55,9 +56,9 @@ class Browser:
         with self.opener.open(request, timeout=10) as reply:
             return reply.geturl()
 
-    def sign_up(self, username: str) -> None:
-        """Create the account and keep its session cookie."""
-        self.post_form(
+    def sign_up(self, username: str) -> str:
+        """Create the account and keep its session cookie; returns the URL landed on."""
+        return self.post_form(
             "/accounts/signup/",
             {"username": username, "password1": PASSWORD, "password2": PASSWORD},
         )

@@ -22,11 +22,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.chromium import launched_chromium
+from tests.conftest import PASSWORD
 from tests.live_server import LiveServer, running
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "Correct-Horse-42-battery"
 #: The ws extension retries with full-jitter backoff (up to 2**n s); allow a few rounds.
 RECONNECT_TIMEOUT_MS = 30_000
 

@@ -10,7 +10,6 @@ worker to another through Redis.
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
 import json
 import os
 import re
@@ -28,10 +27,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from chat.management.commands.serve import RESTART_LIMIT
+from tests.chat_client import Browser
 from tests.live_server import LiveServer, free_port
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-PASSWORD = "Correct-Horse-42-battery"
 SERVICE_RESTART = 1012
 #: Production settings that still work over plain http on loopback.
 PRODUCTION = {
@@ -45,43 +44,32 @@ PRODUCTION = {
 # --- people over plain HTTP and WebSockets -------------------------------------------
 
 
-class Visitor:
-    """One person using the chat without a browser: urllib with a cookie jar."""
+class Visitor(Browser):
+    """One person using the chat without a browser (``chat_client.Browser``) on ``server``."""
 
     def __init__(self, server: LiveServer) -> None:
+        super().__init__(server.url)
         self.server = server
-        self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
 
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.cookies if c.name == name)
-
-    def get(self, path: str) -> tuple[int, str]:
+    def fetch(self, path: str) -> tuple[int, str]:
+        """GET ``path``: the status and the body."""
         with self.opener.open(self.server.url + path, timeout=10) as reply:
             return reply.status, reply.read().decode()
 
     def sign_up(self, username: str) -> None:
-        self.get("/accounts/signup/")  # sets the CSRF cookie
-        form = {
-            "username": username,
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-            "csrfmiddlewaretoken": self.cookie("csrftoken"),
-        }
-        data = urllib.parse.urlencode(form).encode()
-        with self.opener.open(f"{self.server.url}/accounts/signup/", data, timeout=10) as reply:
-            assert reply.url == f"{self.server.url}/", "sign-up should land in the lobby"
+        """Create the account, keep its session cookie, and land in the lobby."""
+        landed = super().sign_up(username)
+        assert landed == f"{self.server.url}/", "sign-up should land in the lobby"
         self.username = username
 
     def notes_socket(self) -> ClientConnection:
         """A socket on this person's "Notes to self" room (made by visiting its page)."""
-        status, _ = self.get(f"/p/{self.username}/")
+        status, _ = self.fetch(f"/p/{self.username}/")
         assert status == 200
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self.cookies)
         return connect(
             f"ws://127.0.0.1:{self.server.port}/ws/p/{self.username}/",
             origin=self.server.url,
-            additional_headers={"Cookie": cookie},
+            additional_headers={"Cookie": self.cookie_header()},
             open_timeout=10,
         )
 
@@ -331,7 +319,7 @@ def test_a_worker_that_dies_is_restarted(two_workers) -> None:
     server.wait_for_output(rf"worker 1 \(pid {workers[0]}\) exited \(signal SIGKILL\); restarting")
     replacement = int(server.wait_for_output(r"worker 1 started \(pid (\d+)\)")[1])
     assert replacement not in workers
-    status, _ = Visitor(server).get("/healthz")
+    status, _ = Visitor(server).fetch("/healthz")
     assert status == 200
     if os.path.exists("/proc/net/tcp"):
         assert listening_inodes(server.port)[0] in socket_inodes(replacement)
@@ -380,12 +368,12 @@ def test_production_serves_collected_static_files(production: LiveServer) -> Non
     visitor = Visitor(production)
     source = (Path(__file__).resolve().parent.parent / "static/chat/chat.js").read_text()
 
-    status, served = visitor.get("/static/chat/chat.js")
+    status, served = visitor.fetch("/static/chat/chat.js")
     assert status == 200
     assert served == source
 
     # Pages link the hashed copy, which browsers may keep for ever, compressed.
-    _, page = visitor.get("/accounts/login/")
+    _, page = visitor.fetch("/accounts/login/")
     hashed = re.search(r"/static/chat/chat\.[0-9a-f]{12}\.js", page)
     assert hashed, page
     request = urllib.request.Request(
