@@ -1,6 +1,7 @@
 # The two commands of the README, and their building blocks.
-#   make run   start the chat on http://127.0.0.1:8000/ (SQLite, in-memory channel layer)
-#   make test  run the whole test suite (needs Chromium for the browser tests)
+#   make run   start the chat on http://127.0.0.1:8000/ (SQLite, in-memory channel layer);
+#              another address or port: make run BIND=0.0.0.0:9000
+#   make test  run the whole test suite (installs the test tools and Chromium first)
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,13 +10,17 @@ BIND ?= 127.0.0.1:8000
 
 .PHONY: run test lint chromium
 
-$(VENV)/.installed: requirements.txt tests/requirements.txt
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.tests: $(VENV)/.runtime tests/requirements.txt
 	$(PY) -m pip install --quiet -r tests/requirements.txt
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py serve --bind $(BIND)
 
@@ -28,13 +33,13 @@ chromium:
 	  fi; \
 	fi
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.tests
 	$(VENV)/bin/ruff check .
 
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 # Everything on SQLite (browser journey included), then everything but the browser on PostgreSQL.
-test: $(VENV)/.installed chromium lint
+test: $(VENV)/.tests chromium lint
 	$(PY) -m pytest
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -m "not browser"; \

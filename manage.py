@@ -18,9 +18,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")
 
 
 def main() -> None:
-    """Run a Django management command from the command line."""
+    """Run a Django management command from the command line.
+
+    A setting that makes the site refuse to start (no secret key with DEBUG off) is
+    said in one line, not at the bottom of a traceback.
+    """
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.SECRET_KEY  # noqa: B018 - reading settings is what may fail
+    except ImproperlyConfigured as error:
+        sys.exit(f"Cannot start the chat: {error}")
     execute_from_command_line(sys.argv)
 
 

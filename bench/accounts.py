@@ -1,4 +1,7 @@
-"""People over HTTP, as a browser signs up: CSRF token from the form, session cookie kept."""
+"""People over HTTP, as a browser signs up: CSRF token from the form, session cookie kept.
+
+The one signed-in HTTP client of the project: the load harness and the tests both use it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-PASSWORD = "Bench-horse-42-battery"  # noqa: S105 - throwaway bench accounts
+PASSWORD = "Correct-Horse-42-battery"  # noqa: S105 - throwaway bench and test accounts
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMEOUT = 30
 
@@ -42,6 +45,13 @@ class Browser:
         """The ``Cookie`` header a browser would send with a socket handshake."""
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
 
+    def sign_up(self, username: str) -> str:
+        """Create the account through the sign-up form and keep its session; the URL landed on."""
+        return self.post_form(
+            "/accounts/signup/",
+            {"username": username, "password1": PASSWORD, "password2": PASSWORD},
+        )
+
 
 def csrf_token(page: str) -> str:
     """The CSRF token of the first form on a page."""
@@ -63,10 +73,7 @@ class Person:
 def sign_up(base_url: str, username: str) -> Browser:
     """Create an account through the sign-up form; the browser is signed in after."""
     browser = Browser(base_url)
-    landed = browser.post_form(
-        "/accounts/signup/",
-        {"username": username, "password1": PASSWORD, "password2": PASSWORD},
-    )
+    landed = browser.sign_up(username)
     if "/accounts/" in landed:
         raise RuntimeError(f"sign-up of {username} failed (still on {landed})")
     return browser

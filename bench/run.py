@@ -34,6 +34,7 @@ import math  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from bench import accounts, load, report, storm, wire  # noqa: E402
@@ -44,7 +45,7 @@ from bench.stack import (  # noqa: E402
     Stack,
     StackConfig,
 )
-from chat.limits import RATE_MAX_MESSAGES, RATE_WINDOW_SECONDS  # noqa: E402
+from chat.limits import POST_WINDOW_SECONDS, POSTS_PER_WINDOW  # noqa: E402
 
 DEFAULT_JSON = REPO / "bench" / "results" / "latest.json"
 SIDES = ("ours", "baseline")
@@ -110,32 +111,45 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def sender_sockets(args: argparse.Namespace) -> int:
-    """Enough sending sockets that none trips the per-socket limit (chat/limits.py).
+    """Enough sending sockets, and people behind them, that nobody trips the posting limit.
 
-    A socket sending every S/R seconds sends floor(R·window/S) + 1 in any window, or
-    ceil(M/S) in all; one message of margin is kept for timer jitter. S is a multiple
-    of the rooms, so that every room has as many senders and gets as many messages
-    (``load.Plan.sender_indexes``), and no room has more senders than sockets.
+    The limit is per person (chat/limits.py), whatever socket they send from. A socket
+    sending every S/R seconds sends floor(R·window/S) + 1 in any window, or ceil(M/S) in
+    all; a person sends that times the sending sockets they own (``wire.person_of``).
+    One message of margin is kept for timer jitter. S is a multiple of the rooms, so
+    that every room has as many senders and gets as many messages
+    (``load.Plan.sender_indexes``), and no room has more senders than sockets. People
+    are added (``args.users`` grows) until each one's share fits.
     """
-    limit = RATE_MAX_MESSAGES - 1
+    limit = POSTS_PER_WINDOW - 1
     rooms = args.rooms
     most = rooms * (args.sockets // rooms)
 
-    def fits(senders: int) -> bool:
-        per_window = math.floor(args.rate * RATE_WINDOW_SECONDS / senders) + 1
-        return min(per_window, math.ceil(args.messages / senders)) <= limit
+    def busiest(senders: int, users: int) -> int:
+        plan = load.Plan(args.sockets, senders, args.messages, args.rate, rooms)
+        owners = Counter(wire.person_of(i, rooms, users) for i in plan.sender_indexes())
+        return max(owners.values())
+
+    def fits(senders: int, users: int) -> bool:
+        per_socket = min(
+            math.floor(args.rate * POST_WINDOW_SECONDS / senders) + 1,
+            math.ceil(args.messages / senders),
+        )
+        return per_socket * busiest(senders, users) <= limit
 
     wanted = min(args.sockets, args.senders or args.users)
     senders = min(most, rooms * math.ceil(wanted / rooms))
-    while not fits(senders) and senders < most:
+    while not fits(senders, senders) and senders < most:
         senders += rooms
-    if not fits(senders):
+    if not fits(senders, senders):
         sys.exit(
             f"{args.messages} messages at {args.rate:g}/s need more than {senders} "
             f"sending sockets ({args.sockets} sockets in {rooms} rooms) to stay under "
-            f"{RATE_MAX_MESSAGES} messages per {RATE_WINDOW_SECONDS:g} s each: "
+            f"{POSTS_PER_WINDOW} messages per {POST_WINDOW_SECONDS:g} s per person: "
             "raise --sockets or lower --rate."
         )
+    while not fits(senders, args.users):
+        args.users += 1
     return senders
 
 
@@ -260,7 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         postgres=args.postgres,
         redis=redis,
-        extra_env=dict(item.split("=", 1) for item in args.server_env),
+        # Every bench person signs up, and creates rooms, from this one loopback address.
+        extra_env={
+            "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": str(args.users + 1),
+            "CHAT_ROOMS_PER_PERSON_PER_HOUR": str(args.rooms + 1),
+            **dict(item.split("=", 1) for item in args.server_env),
+        },
         keep=args.keep,
     )
     results: dict = {

@@ -1,79 +1,100 @@
-"""Sign up, and Django's login view behind a throttle; logging out is Django's own view."""
+"""Accounts: signing up, the key sign-in failures are counted under, and sockets that must
+close when a session stops being valid.
+
+Sign-in throttling is django-axes (a failure limit per username) plus the chat's own
+limiter for failures per client address (``chat.ratelimit``); see the README for why
+there are two. This module holds the rules both use.
+"""
+
+from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from importlib import import_module
+from types import SimpleNamespace
 
-from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
-from chat import throttle
+from chat import fanout, ratelimit, usernames
+from chat.errors import Invalid
 from chat.forms import SignupForm
+from chat.models import Profile
 
 logger = logging.getLogger(__name__)
 
 
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # An open redirect would let a phishing link bounce through our sign-up page.
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
+def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
+    """Create an account from the sign-up form's ``data``.
 
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account with a username and a validated password, then sign in."""
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user)
-        return redirect(_safe_next(request) or "lobby")
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "registration/signup.html",
-        {"form": form, "next": _safe_next(request)},
-        status=status,
-    )
-
-
-class ThrottledLoginView(LoginView):
-    """Django's login, answering 429 without checking the password after too many failures.
-
-    Counting is ``chat.throttle``'s: per username and per client address, in the cache.
+    Raises ``Invalid`` (the form, with its errors) and ``TooFast`` past
+    ``SIGNUPS_PER_ADDRESS_PER_HOUR`` accounts from one client address.
     """
+    form = SignupForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    ratelimit.take(ratelimit.SIGNUP, address)
+    with transaction.atomic():
+        return form.save()
 
-    throttle_attempt: throttle.Attempt | None = None
 
-    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        username = request.POST.get("username", "")
-        address = request.META.get("REMOTE_ADDR") or ""
-        attempt = throttle.begin(username, address)
-        if attempt.refused:
-            logger.warning("Sign-in refused: too many failed attempts (from %s)", address)
-            return self.too_many_attempts(username, attempt)
-        self.throttle_attempt = attempt
-        return super().post(request, *args, **kwargs)
+def record_profile(user: AbstractBaseUser) -> Profile:
+    """Create or refresh ``user``'s profile (called whenever a user is saved)."""
+    profile, _created = Profile.objects.update_or_create(
+        user=user, defaults={"username_skeleton": usernames.skeleton(user.get_username())}
+    )
+    return profile
 
-    def form_valid(self, form) -> HttpResponse:
-        if self.throttle_attempt is not None:
-            throttle.succeeded(self.throttle_attempt)
-        return super().form_valid(form)
 
-    def too_many_attempts(self, username: str, attempt: throttle.Attempt) -> HttpResponse:
-        """The login page, unbound (nothing is validated), with the refusal and 429."""
-        minutes = attempt.retry_after_minutes
-        unit = "minute" if minutes == 1 else "minutes"
-        form = self.get_form_class()(self.request, initial={"username": username[:150]})
-        context = self.get_context_data(
-            form=form,
-            throttled=f"Too many failed attempts; try again in {minutes} {unit}.",
-        )
-        response = self.render_to_response(context, status=429)
-        response["Retry-After"] = str(attempt.retry_after)
-        return response
+def login_key(request, credentials: Mapping | None = None) -> str | None:
+    """The key failed sign-ins are counted under (django-axes' ``AXES_USERNAME_CALLABLE``).
+
+    The skeleton of what was typed: Django's login form NFKC-normalises the username, so
+    ``bob`` typed in full-width letters signs in as ``bob``; every spelling that can reach
+    or mimic an account must spend that account's one budget of guesses.
+    """
+    field = settings.AXES_USERNAME_FORM_FIELD
+    typed = (credentials or {}).get(field)
+    if typed is None and request is not None:
+        typed = request.POST.get(field)
+    return usernames.skeleton(typed.strip()) if isinstance(typed, str) else None
+
+
+def client_address(request) -> str:
+    """The address sign-in limits count by: the one daphne reports (see ``--proxy-headers``)."""
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def sessions_changed(user_id: int) -> None:
+    """Have every open socket of the person re-check its session, on every process.
+
+    Called when a session of theirs may have ended: they logged out (that session only:
+    their other devices stay signed in), or their account changed (below).
+    """
+    fanout.send(fanout.user_group(user_id), "user.changed")
+
+
+def user_changed(user: AbstractBaseUser, *, update_fields=None) -> None:
+    """Called when a user is saved: sockets re-check their session if it may have ended.
+
+    A deactivated account, or one whose password changed, must lose its open sockets on
+    every process; a save of other fields (``last_login`` at every sign-in) changes nothing.
+    """
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return
+    sessions_changed(user.pk)
+
+
+def session_still_valid(session_key: str | None, user_id: int) -> bool:
+    """Whether the session ``session_key`` still signs in ``user_id``.
+
+    Django's own check, as on every HTTP request: the session exists, names this user,
+    the user may still sign in (active), and the password has not changed since.
+    """
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    user = auth.get_user(SimpleNamespace(session=store))
+    return user.is_authenticated and user.pk == user_id

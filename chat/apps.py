@@ -8,13 +8,22 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Close a user's sockets the moment they log out."""
+        """Close sockets whose session ends; keep every person's profile in step."""
+        from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
+        from django.db.models.signals import post_save
 
-        from chat.services import end_sessions
+        from chat import accounts
 
-        def close_sockets(sender, user=None, **kwargs) -> None:
+        def logged_out(sender, user=None, **kwargs) -> None:
             if user is not None:
-                end_sessions(user.pk)
+                accounts.sessions_changed(user.pk)
 
-        user_logged_out.connect(close_sockets, dispatch_uid="chat.close_sockets_on_logout")
+        def user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+            if created or update_fields is None or "username" in update_fields:
+                accounts.record_profile(instance)
+            if not created:
+                accounts.user_changed(instance, update_fields=update_fields)
+
+        user_logged_out.connect(logged_out, dispatch_uid="chat.check_sessions_on_logout")
+        post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="chat.user_saved")

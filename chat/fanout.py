@@ -1,18 +1,26 @@
-"""Each process's one listener on the channel layer, handing events to its own sockets.
+"""The chat's events: their groups, their format, the one way to send them, and each
+process's one listener on the channel layer that hands them to its own sockets.
 
-Channels' usual design gives every socket a channel of its own: a message to a room of
-N sockets becomes N channel-layer messages, N consumer wake-ups and N dispatches, each
-dispatch with a trip to the database thread (``aclose_old_connections``). That per-socket
-work is most of the cost of a busy room. Here a process has one channel, joined to the
-groups of the rooms and people its open sockets belong to; an event reaching it goes to
-the handler of each local socket in that group (``chat.message`` → ``chat_message``), in
-the order the events arrived. The channel layer carries one copy per process, and the
-frame inside it, rendered once, reaches every socket as the same string.
+**Sending.** Services never build channel-layer messages: they call :func:`send` (from
+sync code) or :func:`asend` (from async code) with a group (:func:`room_group`,
+:func:`user_group`), an event type such as ``chat.message`` and its fields. Both return
+whether the layer took the event; a failure is logged, never raised, because what the
+event announces is already stored and pages catch up when they resume.
 
-Every event names its group in ``event["group"]`` (see ``chat.services``), so the
-listener knows whose it is. A group is joined when the process's first socket in it
-opens and left when its last one closes; memberships are renewed every third of the
-layer's ``group_expiry``, since the layer forgets them after that.
+**Receiving: one channel per process, not per socket.** Channels' usual design gives
+every socket a channel of its own: a message to a room of N sockets becomes N
+channel-layer messages, N consumer wake-ups and N dispatches, each dispatch with a trip to
+the database thread (``aclose_old_connections``). That per-socket work is most of the cost
+of a busy room. Here a process has one channel, joined to the groups of the rooms and
+people its open sockets belong to; an event reaching it goes to the handler of each local
+socket in that group (``chat.message`` → ``chat_message``), in the order the events
+arrived. The channel layer carries one copy per process, and the frame inside it,
+rendered once, reaches every socket as the same string.
+
+Every event names its group in ``event["group"]``, so the listener knows whose it is. A
+group is joined when the process's first socket in it opens and left when its last one
+closes; memberships are renewed every third of the layer's ``group_expiry``, since the
+layer forgets them after that.
 """
 
 from __future__ import annotations
@@ -22,12 +30,44 @@ import logging
 import weakref
 from collections import defaultdict
 
+from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 
 logger = logging.getLogger(__name__)
 
 #: After an unexpected error in the receive loop, wait this long before receiving again.
 RETRY_SECONDS = 1.0
+
+
+def room_group(room_id: int) -> str:
+    """The group every socket of a room listens on."""
+    return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    """The group every socket of one person listens on, whatever room it is in."""
+    return f"user.{user_id}"
+
+
+def event(group: str, kind: str, **fields: object) -> dict:
+    """A channel-layer event of type ``kind`` for the sockets of ``group``; it names its group."""
+    return {"type": kind, "group": group, **fields}
+
+
+async def asend(group: str, kind: str, **fields: object) -> bool:
+    """Hand an event to the channel layer (async callers); False, logged, if it could not."""
+    try:
+        await get_channel_layer().group_send(group, event(group, kind, **fields))
+    except Exception as error:
+        # What the event announces is stored; pages catch up when they resume.
+        logger.warning("could not send %s to %s (%r); pages will catch up", kind, group, error)
+        return False
+    return True
+
+
+def send(group: str, kind: str, **fields: object) -> bool:
+    """Hand an event to the channel layer (sync callers); False, logged, if it could not."""
+    return async_to_sync(asend)(group, kind, **fields)
 
 
 #: A socket is anything with an async handler per event type it is sent (a consumer).
@@ -44,6 +84,8 @@ class Fanout:
         self.joined: set[str] = set()
         self._membership = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
+        if hasattr(layer, "on_recovery"):
+            layer.on_recovery(self._resync_soon)
 
     async def attach(self, socket: Socket, groups: list[str]) -> None:
         """Deliver the events of ``groups`` to ``socket`` from now on.
@@ -138,6 +180,19 @@ class Fanout:
                 except Exception:  # the layer is down; the next round tries again
                     logger.warning("could not renew group %s", group, exc_info=True)
                     break
+
+    def _resync_soon(self) -> None:
+        # The layer was unreachable and is back: events sent meanwhile reached nobody here.
+        self._tasks.append(asyncio.get_running_loop().create_task(self.resync()))
+
+    async def resync(self) -> None:
+        """Ask every local socket to send its page what changed while events were lost."""
+        sockets = {socket for group in self.members.values() for socket in group}
+        for socket in sockets:
+            try:
+                await socket.resync()
+            except Exception:
+                logger.exception("a socket failed to resync")
 
     def close(self) -> None:
         """Stop listening (the layer or the event loop is being replaced)."""

@@ -1,54 +1,121 @@
-"""Forms: the one place each input rule lives, shared by HTTP views and consumers."""
+"""Forms: the one place each input rule lives. Services validate with them, so the socket,
+the htmx request and the plain HTML form all meet the same rules and the same words."""
 
+from __future__ import annotations
+
+import re
+import unicodedata
 from uuid import uuid4
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
+from chat import usernames
 from chat.limits import MESSAGE_MAX_CHARS
-from chat.models import Room
+from chat.models import Profile, Room
+
+#: What a send id the page chose looks like when it is echoed back (``data-ack``).
+ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+#: Characters that take no room on screen but are neither white space nor format
+#: characters (Unicode category Cf, like U+200B): Hangul fillers and the blank Braille cell.
+INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+REQUIRED_BODY = "Write something before sending."
+NOT_TEXT = "This message contains characters that are not valid text."
+
+
+def printable(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates (possible in JSON) replaced by U+FFFD.
+
+    They cannot be encoded, so echoing one back to a socket would kill it.
+    """
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def shows_something(text: str) -> bool:
+    """False for text that would look empty: white space, zero-width and other format
+    characters, fillers, or combining marks with nothing to sit on."""
+    return any(
+        not char.isspace()
+        and char not in INVISIBLE
+        and unicodedata.category(char) not in {"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"}
+        for char in text
+    )
+
+
+class TextField(forms.CharField):
+    """A CharField for JSON input too: a value that is not a string counts as missing."""
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value if isinstance(value, str) else None)
+
+
+class ClientIdField(forms.UUIDField):
+    """The id the page chose for one send: a UUID string, or nothing."""
+
+    def to_python(self, value: object):
+        if value is not None and not isinstance(value, str):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class MessageForm(forms.Form):
     """What a person types into a room; the author always comes from the session."""
 
     # The fields' markup is written out in the composer partial (chat/room.html): it is
-    # rendered for every send, and Django's widget templates cost 0.5 ms a time there.
-    body = forms.CharField(
+    # rendered for every refused send, and Django's widget templates cost 0.5 ms a time.
+    body = TextField(
         max_length=MESSAGE_MAX_CHARS,
         strip=True,
         error_messages={
-            "required": "Write something before sending.",
+            "required": REQUIRED_BODY,
             "max_length": "Messages are at most %(limit_value)s characters "
             "(this one has %(show_value)s).",
         },
     )
     # Chosen anew for every send (chat.js), so the server can store a resent frame once.
-    client_id = forms.UUIDField(
+    client_id = ClientIdField(
         required=False,
         error_messages={"invalid": "This page is out of date: reload it to send messages."},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *args, **kwargs) -> None:
+        #: The fields whose text held characters that cannot be encoded (now U+FFFD).
+        self.unprintable: set[str] = set()
+        if data is not None:
+            # What is echoed back (the composer keeps the text) must be encodable.
+            clean = {}
+            for key in ("body", "client_id"):
+                value = data.get(key)
+                if isinstance(value, str):
+                    clean[key] = printable(value)
+                    if clean[key] != value:
+                        self.unprintable.add(key)
+                elif value is not None:
+                    clean[key] = value
+            data = clean
+        super().__init__(data, *args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid4())
 
+    @property
+    def ack(self) -> str | None:
+        """The send id to name in the answer, if the page sent a well-formed one."""
+        raw = self.data.get("client_id") if self.is_bound else None
+        return raw if isinstance(raw, str) and ACK_SHAPE.fullmatch(raw) else None
+
     def clean_body(self) -> str:
-        """Refuse text that cannot be stored: lone UTF-16 surrogates (possible in JSON)."""
+        """Refuse text that cannot be stored, and text that would show as an empty message."""
         body = self.cleaned_data["body"]
-        try:
-            body.encode("utf-8")
-        except UnicodeEncodeError:
-            raise forms.ValidationError(
-                "This message contains characters that are not valid text."
-            ) from None
+        if "body" in self.unprintable:
+            raise forms.ValidationError(NOT_TEXT)
+        if not shows_something(body):
+            raise forms.ValidationError(REQUIRED_BODY)
         return body
 
 
 class RoomForm(forms.Form):
-    """A new room: a title (its slug follows) and whether anyone may join."""
+    """A new room: a title (its address follows from it) and whether anyone may join."""
 
     title = forms.CharField(
         max_length=80,
@@ -60,6 +127,13 @@ class RoomForm(forms.Form):
         initial=Room.Kind.PUBLIC,
         widget=forms.RadioSelect,
     )
+
+    def clean_title(self) -> str:
+        """A title must show something."""
+        title = self.cleaned_data["title"]
+        if not shows_something(title):
+            raise forms.ValidationError("Give the room a name.")
+        return title
 
 
 class UsernameForm(forms.Form):
@@ -85,8 +159,28 @@ class UsernameForm(forms.Form):
 
 
 class SignupForm(UserCreationForm):
-    """Username and password, checked by Django's password validators."""
+    """Username and password, checked by Django's password validators; the username must
+    be usable in a URL and must not look like someone else's (``chat.usernames``)."""
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username",)
+
+    def clean_username(self) -> str:
+        """Django's rules, then ours: a letter or digit, and no lookalike of an existing name."""
+        username = super().clean_username()
+        if username is None:  # taken (case aside): Django has said so already
+            return username
+        if not usernames.has_letter_or_digit(username):
+            raise forms.ValidationError("A username needs at least one letter or digit.")
+        taken = (
+            Profile.objects.filter(username_skeleton=usernames.skeleton(username))
+            .select_related("user")
+            .first()
+        )
+        if taken is not None:
+            raise forms.ValidationError(
+                f"“{username}” looks too much like “{taken.user.get_username()}”, "
+                "who is already here: pick another name."
+            )
+        return username

@@ -1,9 +1,20 @@
-"""The channel layer for many processes: channels-redis, made to survive a Redis restart.
+"""Channel layers made for one listener per process (``chat.fanout``).
 
-Plain ``RedisChannelLayer`` lets a connection error escape ``receive``, which kills the
-process's listener (``chat.fanout``), and a restarted Redis (it keeps nothing on disk
-here) has forgotten every group. This layer keeps receiving through an outage and, once
-Redis answers again, re-adds the group memberships of this process.
+**Redis** (``ResilientRedisChannelLayer``). Plain ``RedisChannelLayer`` lets a connection
+error escape ``receive``, which kills the process's listener, and a restarted Redis (it
+keeps nothing on disk here) has forgotten every group. This layer keeps receiving
+through an outage and, once Redis answers again, re-adds the group memberships of this
+process within ``RETRY_MAX_SECONDS``, then tells its listeners (``on_recovery``) so they
+can send their sockets what was said while the process was cut off. A ``group_send``
+whose pooled connection a restart broke is tried once more on a fresh one, so the first
+message after Redis is back goes out live. (redis-py's own retry option would do that
+for every command, the listener's blocking pop included, and so hide the restart from
+the recovery above: the forgotten groups would never be joined again.)
+
+**In memory** (``KeepGroupsInMemoryChannelLayer``). Channels' in-memory layer drops a
+channel from *every* group as soon as one event queued for it expires (60 s unread).
+Meant for the dead channels of closed sockets, with one channel per process it would
+leave a process whose loop stalled for a minute deaf to every room until it restarts.
 """
 
 from __future__ import annotations
@@ -11,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 
+from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -20,8 +33,19 @@ logger = logging.getLogger(__name__)
 
 #: What a stopped or unreachable Redis raises.
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, OSError)
-RETRY_FIRST_SECONDS = 0.2
-RETRY_MAX_SECONDS = 3.0
+RETRY_FIRST_SECONDS = 0.1
+#: The longest a process waits between attempts to reach Redis again: the gap, after
+#: Redis is back, during which a message sent to this process's groups finds none.
+RETRY_MAX_SECONDS = 0.5
+
+
+class KeepGroupsInMemoryChannelLayer(InMemoryChannelLayer):
+    """The in-memory layer, but an expired event only expires: group memberships stay."""
+
+    def _remove_from_groups(self, channel: str) -> None:
+        # Channels calls this for each expired event. Each channel here is a live
+        # process listener, left explicitly when its last socket closes.
+        return
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):
@@ -31,6 +55,19 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
         super().__init__(*args, **kwargs)
         self._memberships: dict[str, set[str]] = defaultdict(set)
         self._recovering: asyncio.Task | None = None
+        self._recovery_listeners: list[Callable[[], None]] = []
+
+    def on_recovery(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time this process's groups are rejoined after an outage."""
+        self._recovery_listeners.append(callback)
+
+    async def group_send(self, group: str, message: dict) -> None:
+        """Send to ``group``; once more, on a fresh connection, if the pooled one was broken."""
+        try:
+            await super().group_send(group, message)
+        except REDIS_DOWN:
+            # redis-py has dropped the broken connection; the pool makes a new one.
+            await super().group_send(group, message)
 
     async def group_add(self, group: str, channel: str) -> None:
         """Join ``group`` and remember it, to join again after a Redis restart."""
@@ -79,4 +116,6 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
             logger.warning(
                 "Redis is back: %d channels rejoined their groups", len(self._memberships)
             )
+            for callback in self._recovery_listeners:
+                callback()
             return

@@ -1,4 +1,9 @@
-"""The chat's limits in one place: sizes, page lengths and the per-socket rate limit."""
+"""The chat's limits in one place: sizes, page lengths and rates.
+
+Per-person rates are counted in the cache (``chat.ratelimit``) so they hold across
+tabs, sockets, processes and the no-JavaScript forms. ``SlidingWindowLimiter`` is the
+one per-socket limit: frames that are neither posts nor allowed commands.
+"""
 
 import time
 from collections import deque
@@ -12,20 +17,35 @@ FRAME_MAX_CHARS = 16_000
 MAX_ID = 2**63 - 1
 #: Messages on a room page and in each "load older" step.
 PAGE_SIZE = 50
+#: Public rooms per page of the lobby.
+LOBBY_PAGE_SIZE = 30
 #: Most messages a resume answers one by one; a longer gap reloads the latest page.
 RESUME_MAX_MESSAGES = 200
-#: Messages one socket may post within RATE_WINDOW_SECONDS.
-RATE_MAX_MESSAGES = 20
-RATE_WINDOW_SECONDS = 10.0
+
+#: Messages one person may post within POST_WINDOW_SECONDS, on every path together.
+POSTS_PER_WINDOW = 20
+POST_WINDOW_SECONDS = 10
+# Rooms one person may create in an hour, and accounts from one client address in an
+# hour: settings (CHAT_ROOMS_PER_PERSON_PER_HOUR, CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR).
+#: Failed sign-ins per client address (per username: AXES_FAILURE_LIMIT in the settings).
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+#: Frames a socket may send within OTHER_FRAMES_WINDOW_SECONDS that are neither posts
+#: nor commands (bad frames, resumes); more close it with 4429.
+OTHER_FRAMES_PER_WINDOW = 20
+OTHER_FRAMES_WINDOW_SECONDS = 10.0
 
 
 class SlidingWindowLimiter:
-    """Allow at most ``limit`` events within any ``window`` seconds."""
+    """Allow at most ``limit`` events within any ``window`` seconds (one socket's own)."""
+
+    __slots__ = ("_clock", "_stamps", "limit", "window")
 
     def __init__(
         self,
-        limit: int = RATE_MAX_MESSAGES,
-        window: float = RATE_WINDOW_SECONDS,
+        limit: int = OTHER_FRAMES_PER_WINDOW,
+        window: float = OTHER_FRAMES_WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limit = limit

@@ -5,9 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from chat.limits import LOBBY_PAGE_SIZE
+from chat.links import RoomLinks, direct_links, group_room_links
 from chat.models import Membership, Message, Room
 
 
@@ -16,6 +19,7 @@ class RoomEntry:
     """One of my rooms as the lobby lists it."""
 
     room: Room
+    links: RoomLinks
     unread: int
     last_body: str | None
     last_author: str | None
@@ -28,13 +32,21 @@ def _latest(field: str, room_ref: str) -> Subquery:
     )
 
 
-def public_rooms() -> list[Room]:
-    """Every public room with ``member_count`` and ``last_at``, most recently active first."""
-    rooms = Room.objects.filter(kind=Room.Kind.PUBLIC).annotate(
-        member_count=Count("memberships", distinct=True),
-        last_at=_latest("created_at", "pk"),
+def public_rooms(page_number: object = 1) -> Page:
+    """A page of public rooms with ``member_count``, ``last_at`` and ``links``, most
+    recently active first."""
+    rooms = (
+        Room.objects.filter(kind=Room.Kind.PUBLIC)
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            last_at=_latest("created_at", "pk"),
+        )
+        .order_by(Coalesce("last_at", "created_at").desc(), "pk")
     )
-    return sorted(rooms, key=lambda room: room.last_at or room.created_at, reverse=True)
+    page = Paginator(rooms, LOBBY_PAGE_SIZE).get_page(page_number)
+    for room in page:
+        room.links = group_room_links(room.slug)
+    return page
 
 
 def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
@@ -70,7 +82,15 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         if m.room.is_direct:
             # A direct room with no other member is the user's own notes.
             partner = m.partner or user.get_username()
-            directs.append(RoomEntry(m.room, m.unread, m.last_body, m.last_author, partner))
+            directs.append(
+                RoomEntry(
+                    m.room, direct_links(partner), m.unread, m.last_body, m.last_author, partner
+                )
+            )
         else:
-            groups.append(RoomEntry(m.room, m.unread, m.last_body, m.last_author))
+            groups.append(
+                RoomEntry(
+                    m.room, group_room_links(m.room.slug), m.unread, m.last_body, m.last_author
+                )
+            )
     return groups, directs

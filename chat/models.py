@@ -59,6 +59,19 @@ class Room(models.Model):
         return self.kind == self.Kind.DIRECT
 
 
+class Profile(models.Model):
+    """What the chat keeps about a person beside Django's user: how their name looks."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    #: ``chat.usernames.skeleton`` of the username: a new name may not share it.
+    username_skeleton = models.CharField(max_length=600, db_index=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
 class Membership(models.Model):
     """Who belongs to a room, and how far they have read it."""
 

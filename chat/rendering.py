@@ -30,19 +30,21 @@ def message_list_frame(messages: list[Message], has_older: bool, older_url: str)
     )
 
 
-def composer_frame(form: forms.Form, *, ack: str | None = None) -> str:
-    """The composer's fields: fresh after a send, or with the errors of a bad one.
+def composer_frame(form: forms.Form, *, ack: str | None = None, notice: str = "") -> str:
+    """The composer holding a refused send's text and its error, and a notice.
 
     ``ack`` names the send it answers, so the page stops holding that send for a retry.
     """
-    return render_to_string("chat/room.html#composer", {"form": form, "ack": ack})
+    return render_to_string("chat/room.html#composer", {"form": form, "ack": ack}) + notice_frame(
+        notice
+    )
 
 
-def fresh_composer_frame(ack: str | None) -> str:
-    """An empty composer and a cleared notice, the answer to a send that was stored."""
-    from chat.forms import MessageForm
-
-    return composer_frame(MessageForm(), ack=ack) + notice_frame("")
+def ack_frame(ack: str | None, *, notice: str = "") -> str:
+    """The answer to a stored send: which send it was, and the notice (cleared, or why
+    the others will only see it later). The composer is the page's own: nothing else
+    is sent back, so what was typed since is never touched."""
+    return render_to_string("chat/room.html#ack", {"ack": ack}) + notice_frame(notice)
 
 
 def cursor_frame(revision: int) -> str:

@@ -1,10 +1,15 @@
-"""WebSocket routes: one consumer serves group rooms and direct conversations."""
+"""WebSocket routes: one consumer serves group rooms and direct conversations.
 
-from django.urls import path
+Every other path is refused quietly at the handshake: without the last route, Channels'
+router raises for it, and each stray or hostile socket would log a traceback.
+"""
 
-from chat.consumers import RoomConsumer
+from django.urls import path, re_path
+
+from chat.consumers import NoSuchSocket, RoomConsumer
 
 websocket_urlpatterns = [
     path("ws/r/<slug:slug>/", RoomConsumer.as_asgi()),
     path("ws/p/<str:username>/", RoomConsumer.as_asgi()),
+    re_path(r"", NoSuchSocket.as_asgi()),
 ]

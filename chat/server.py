@@ -188,7 +188,6 @@ def _server_from_string(reactor, description: str):
 def serve_on_fd(
     fd: int,
     *,
-    websocket_timeout: int,
     proxy_headers: bool,
     grace: float,
     parent_pid: int | None = None,
@@ -203,7 +202,9 @@ def serve_on_fd(
     daphne_server.serverFromString = _server_from_string
 
     argv = ["--endpoint", f"fd:fileno={fd}:domain={family}"]
-    argv += ["--websocket_timeout", str(websocket_timeout)]
+    # No time limit on a socket: a page stays connected for as long as it is open, and
+    # never has to tell a timeout's clean close (1000) from a deliberate one.
+    argv += ["--websocket_timeout", "-1"]
     if proxy_headers:
         argv.append("--proxy-headers")
     # daphne's command line gives the root logger a handler too; the chat's own

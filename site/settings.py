@@ -11,6 +11,7 @@ variables tune it (see "Deploying" in README.md).
 import os
 import tempfile
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Above the session and CSRF middleware: it reads the Vary: Cookie they add.
+    "chat.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -66,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Turns django-axes' lockout of a username into the login page with 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "site.urls"
@@ -135,12 +141,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Rate limits and presence read the cache on every post: an unreachable Redis
+            # must answer quickly (they then let the action through; see chat.ratelimit).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Channels' in-memory layer, minus its habit of dropping a channel from every
+            # group when one event to it expires: our one channel per process must not go deaf.
+            "BACKEND": "chat.layers.KeepGroupsInMemoryChannelLayer",
             # The default of 100 queued events per channel drops frames when a process
             # falls briefly behind (seen in bench/ at 100 sockets, one channel each then).
             "CONFIG": {"capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000"))},
@@ -153,6 +164,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-axes counts failed sign-ins per username (under its lookalike skeleton, see
+# chat.accounts.login_key) and refuses a locked one before checking the password. Failures
+# per client address are the chat's own limiter (chat.ratelimit): axes has one limit for
+# every parameter, and an address can be a whole office behind one NAT.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every process
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_FAILURE_LIMIT = 5  # failed sign-ins per username within AXES_COOLOFF_TIME
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_CALLABLE = "chat.accounts.login_key"
+AXES_CLIENT_IP_CALLABLE = "chat.accounts.client_address"
+AXES_LOCKOUT_CALLABLE = "chat.views.accounts.locked_out"
+AXES_RESET_ON_SUCCESS = True
+# A guess at a locked username is refused unchecked; it must not extend the lock either.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in's address; failures only
+# W006 asks for "ip_address" among the lockout parameters: addresses have their own,
+# higher limit in chat.ratelimit (see above).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Anti-automation, per client address and per person (chat.ratelimit); an operator
+# signing up a whole team at once, or a load test, raises them.
+CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR", "5"))
+CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_HOUR", "10"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lobby"
@@ -225,7 +264,7 @@ if not DEBUG:
     # deploy check warns about it (W021); that is this deliberate choice, not an oversight.
     SECURE_HSTS_PRELOAD = _env_flag("DJANGO_HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS += ["security.W021"]
     SESSION_COOKIE_SECURE = _env_flag("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
@@ -234,14 +273,23 @@ if _env_flag("DJANGO_TRUST_X_FORWARDED_PROTO", False):
     # client sent): with it, Django treats "X-Forwarded-Proto: https" as HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# --- sign-in throttling (chat/throttle.py, in the default cache) ----------------
-LOGIN_FAILURES_PER_USERNAME = 5
-LOGIN_FAILURES_PER_ADDRESS = 20
-LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"chat": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"without_traceback": {"()": "site.logs.WithoutTraceback"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "one_line": {"class": "logging.StreamHandler", "filters": ["without_traceback"]},
+    },
+    "loggers": {
+        "chat": {"handlers": ["console"], "level": "INFO"},
+        # A request for a host name this site does not serve is noise from scanners:
+        # one line each, not a traceback that floods the log.
+        "django.security.DisallowedHost": {
+            "handlers": ["one_line"],
+            "level": "WARNING",
+            "propagate": False,
+        },
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }

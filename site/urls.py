@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from chat.accounts import ThrottledLoginView, signup
+from chat.views.accounts import ThrottledLoginView, signup
 
 urlpatterns = [
     path("accounts/signup/", signup, name="signup"),

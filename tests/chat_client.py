@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import html
-import http.cookiejar
 import json
 import re
 import urllib.parse
-import urllib.request
 import uuid
 from dataclasses import dataclass, field
 
 import websockets
 
-from tests.conftest import PASSWORD
+from bench.accounts import Browser
 
 HEAL_AFTER_SECONDS = 1.0
 ARTICLE = re.compile(
@@ -29,43 +27,7 @@ ARTICLE = re.compile(
     re.S,
 )
 CURSOR = re.compile(r'<div id="cursor" hidden data-revision="(\d+)">')
-ACK = re.compile(r'<div id="composer" class="composer" data-ack="([0-9a-f-]+)"')
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-class Browser:
-    """One person's cookies, for HTTP pages and socket handshakes."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def get(self, path: str) -> str:
-        """GET a page and return its HTML."""
-        with self.opener.open(self.base_url + path, timeout=10) as reply:
-            return reply.read().decode()
-
-    def post_form(self, path: str, fields: dict[str, str]) -> str:
-        """Fetch the page's CSRF token, then POST the form; returns the final URL."""
-        token = CSRF_INPUT.search(self.get(path if path != "/" else "/"))[1]
-        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
-        request = urllib.request.Request(
-            self.base_url + path, data=data, headers={"Referer": self.base_url + path}
-        )
-        with self.opener.open(request, timeout=10) as reply:
-            return reply.geturl()
-
-    def sign_up(self, username: str) -> str:
-        """Create the account and keep its session cookie; returns the URL landed on."""
-        return self.post_form(
-            "/accounts/signup/",
-            {"username": username, "password1": PASSWORD, "password2": PASSWORD},
-        )
-
-    def cookie_header(self) -> str:
-        """The ``Cookie`` header a browser would send to this site."""
-        return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+ACK = re.compile(r'<div id="(?:ack" hidden|composer" class="composer") data-ack="([0-9a-f-]+)"')
 
 
 @dataclass

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
-from chat import services
-from chat.models import Room
+from bench.accounts import PASSWORD
+from chat import messages, rooms
+from chat.models import Message, Room
+from tests.required import require_redis
 
-PASSWORD = "Correct-Horse-42-battery"
+HOST = b"localhost"
 ORIGIN = b"http://localhost"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Limits and presence live in the cache, which outlives a test: start and end empty."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +40,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -
     from dropping the PostgreSQL test database. Servers the tests start keep the default.
     """
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis the tests may flush (TEST_REDIS_URL); the test fails or skips without."""
+    return require_redis()
 
 
 @pytest.fixture
@@ -71,13 +89,40 @@ def login() -> Callable[..., Client]:
 @pytest.fixture
 def lunch(alice) -> Room:
     """A public room made by alice."""
-    return services.create_room(alice, "Lunch", Room.Kind.PUBLIC)
+    return rooms.create_room(alice, {"title": "Lunch", "kind": Room.Kind.PUBLIC})
 
 
 @pytest.fixture
 def secret(alice) -> Room:
     """A private room with alice as its only member."""
-    return services.create_room(alice, "Secret plans", Room.Kind.PRIVATE)
+    return rooms.create_room(alice, {"title": "Secret plans", "kind": Room.Kind.PRIVATE})
+
+
+def say(room: Room, author, *bodies: str) -> list[Message]:
+    """Post ``bodies`` as ``author`` through the service, as a form would, past the
+    posting limit (tests that build a history post more than a person may in 10 s)."""
+    posted = []
+    for body in bodies:
+        posted.append(messages.post_message(room, author, {"body": body}).message)
+        cache.clear()
+    return posted
+
+
+asay = database_sync_to_async(say)
+
+
+def post_many(room: Room, author, count: int) -> list[Message]:
+    """``count`` messages ("message 0", "message 1", …) by ``author`` in ``room``."""
+    return say(room, author, *[f"message {n}" for n in range(count)])
+
+
+#: What htmx adds to its requests (django-htmx reads it as ``request.htmx``).
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def article_ids(html: str) -> list[int]:
+    """The message ids of the articles in ``html``, in order."""
+    return [int(n) for n in re.findall(r'<article id="message-(\d+)"', html)]
 
 
 def asgi_application():
@@ -85,15 +130,37 @@ def asgi_application():
     return importlib.import_module("site.asgi").application
 
 
-def session_cookie(user) -> bytes:
-    """A ``Cookie`` header value signing ``user`` in, as a browser would send it."""
-    client = Client()
-    client.force_login(user)
+def session_cookie(user, client: Client | None = None) -> bytes:
+    """A ``Cookie`` header value signing ``user`` in, as a browser would send it: a new
+    session, or ``client``'s own (already signed in)."""
+    if client is None:
+        client = Client()
+        client.force_login(user)
     name = settings.SESSION_COOKIE_NAME
     return f"{name}={client.cookies[name].value}".encode()
 
 
+class EncodingCommunicator(WebsocketCommunicator):
+    """A test socket that, like a real server, must encode every frame it is sent.
+
+    The test communicator hands text over as Python strings; daphne encodes it as UTF-8
+    and dies on a lone surrogate. Every frame received here is encoded the same way.
+    """
+
+    async def receive_output(self, timeout: float = 1):
+        output = await super().receive_output(timeout)
+        if output.get("type") == "websocket.send" and output.get("text") is not None:
+            output["text"].encode("utf-8")
+        return output
+
+
 SocketFactory = Callable[..., Awaitable[WebsocketCommunicator]]
+
+
+async def refused_with(socket: WebsocketCommunicator, code: int) -> None:
+    """Assert the server accepted ``socket`` only to close it at once with ``code``."""
+    assert socket.accepted, "the socket was refused at the handshake"
+    assert await socket.receive_output(3) == {"type": "websocket.close", "code": code}
 
 
 @pytest.fixture
@@ -102,16 +169,22 @@ async def open_socket() -> AsyncIterator[SocketFactory]:
     opened: list[WebsocketCommunicator] = []
 
     async def connect(
-        path: str, user=None, *, origin: bytes = ORIGIN, expect_accept: bool = True
+        path: str,
+        user=None,
+        *,
+        origin: bytes = ORIGIN,
+        host: bytes = HOST,
+        client: Client | None = None,
     ) -> WebsocketCommunicator:
-        headers = [(b"origin", origin)] if origin else []
+        headers = [(b"host", host)] + ([(b"origin", origin)] if origin else [])
         if user is not None:
-            headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
-        communicator = WebsocketCommunicator(asgi_application(), path, headers=headers)
+            cookie = await database_sync_to_async(session_cookie)(user, client)
+            headers.append((b"cookie", cookie))
+        communicator = EncodingCommunicator(asgi_application(), path, headers=headers)
         connected, _code = await communicator.connect()
-        assert connected is expect_accept, f"{path}: connected={connected}"
         if connected:
             opened.append(communicator)
+        communicator.accepted = connected
         return communicator
 
     yield connect

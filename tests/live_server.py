@@ -6,7 +6,6 @@ import os
 import queue
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -16,14 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.net import free_port
+
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class LiveServer:
@@ -47,6 +41,8 @@ class LiveServer:
             **inherited,
             "DATABASE_URL": f"sqlite:///{database_path}",
             "DJANGO_DEBUG": "1",
+            # The tests sign many people up, all from loopback.
+            "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000",
             **(env or {}),
         }
         self.serve_args = serve_args
@@ -162,14 +158,19 @@ class LiveServer:
         self.stop()
         self.start()
 
+    def stop_showing_log(self) -> str:
+        """Stop (if running) and print the log, which pytest shows when a test failed; the log."""
+        self.stop()
+        log = self.log_path.read_text() if self.log_path.exists() else ""
+        print(f"--- server log ({self.log_path}) ---\n{log}")
+        return log
+
 
 @contextmanager
 def running(server: LiveServer) -> Iterator[LiveServer]:
-    """Start ``server`` for the block; stop it after and print its log (shown on failure)."""
+    """Start ``server`` for the block; then stop it and print its log (shown on failure)."""
     server.start()
     try:
         yield server
     finally:
-        server.stop()
-        if server.log_path.exists():
-            print(f"--- server log ({server.log_path}) ---\n{server.log_path.read_text()}")
+        server.stop_showing_log()

@@ -53,12 +53,20 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
 @dataclass
 class Person:
-    """One person: their own browser context (cookies, session) and page."""
+    """One person: their own browser context (cookies, session) and page.
+
+    Everything the page logs as a warning or error, and every uncaught error, is kept:
+    a page must load and run with a clean console (checked when the test ends).
+    """
 
     name: str
     context: BrowserContext
     page: Page
     page_errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    #: Set by tests that stop the server or cut the network: the browser and htmx then
+    #: log the failed connections, which are the test's doing, not the page's.
+    cut_off: bool = False
 
     @property
     def badge(self):
@@ -83,14 +91,47 @@ def people(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Perso
             context.add_init_script(init_script)
         page = context.new_page()
         person = Person(name, context, page)
-        page.on("pageerror", lambda error: person.page_errors.append(str(error)))
+        watch_console(person)
+        made.append(person)
         return person
 
+    made: list[Person] = []
     try:
         yield make
+        for person in made:
+            assert person.page_errors == [], f"{person.name}: {person.page_errors}"
+            assert person.console == [], f"{person.name}'s console: {person.console}"
     finally:
         for context in contexts:
             context.close()
+
+
+#: What the browser and htmx's ws extension log when a socket cannot connect
+#: ("[object Event]" is the extension printing the socket's error event).
+CONNECTION_FAILED = re.compile(
+    r"WebSocket connection to .* failed|^\[object Event\]$|net::ERR_(CONNECTION_REFUSED"
+    r"|INTERNET_DISCONNECTED|CONNECTION_RESET|EMPTY_RESPONSE)"
+)
+
+
+def cut_off(*people: Person) -> None:
+    """The test is about to take the server or the network away from these people."""
+    for person in people:
+        person.cut_off = True
+
+
+def watch_console(person: Person) -> None:
+    """Keep the page's uncaught errors and its console warnings and errors on ``person``."""
+
+    def logged(message) -> None:
+        if message.type not in {"error", "warning"}:
+            return
+        if person.cut_off and CONNECTION_FAILED.search(message.text):
+            return
+        person.console.append(f"{message.type}: {message.text}")
+
+    person.page.on("pageerror", lambda error: person.page_errors.append(str(error)))
+    person.page.on("console", logged)
 
 
 # --- what a person does ----------------------------------------------------------
@@ -107,13 +148,20 @@ def sign_up(person: Person, server: LiveServer) -> None:
     expect(page.locator(".whoami")).to_contain_text(person.name)
 
 
-def create_public_room(person: Person, server: LiveServer, title: str, slug: str) -> None:
+def create_room(person: Person, title: str, kind: str = "public") -> None:
+    """Create a room from the lobby; the page lands in it."""
     page = person.page
+    page.goto("/")
     form = page.locator("#room-form")
     form.locator("input[name=title]").fill(title)
-    form.locator("input[name=kind][value=public]").check()
+    form.locator(f"input[name=kind][value={kind}]").check()
     form.get_by_role("button", name="Create room").click()
-    expect(page).to_have_url(f"{server.url}/r/{slug}/")
+    expect(page.locator("h1")).to_have_text(title)
+
+
+def create_public_room(person: Person, server: LiveServer, title: str, slug: str) -> None:
+    create_room(person, title)
+    expect(person.page).to_have_url(f"{server.url}/r/{slug}/")
 
 
 def send(person: Person, text: str) -> None:
@@ -206,6 +254,7 @@ def test_two_people_chat_live(people, server: LiveServer) -> None:
         expect_conversation(person, conversation)
 
     # The server process goes away: both pages notice...
+    cut_off(alice, bob)
     server.stop()
     for person in (alice, bob):
         expect(person.badge).to_have_attribute("data-state", "reconnecting")
@@ -224,7 +273,6 @@ def test_two_people_chat_live(people, server: LiveServer) -> None:
 
     # For a person to look at after a failing run; not compared with anything.
     bob.page.screenshot(path=server.log_path.with_name("room-bob.png"), full_page=True)
-    assert alice.page_errors == [] and bob.page_errors == []
 
 
 # Bob's network path to the server can be cut while Alice's stays up. Browser-level
@@ -285,6 +333,7 @@ def test_missed_messages_arrive_after_reconnect(
     expect(message_with(bob, "before the outage")).to_have_count(1)
 
     with black_hole() as (dead_end, wait_for_attempt):
+        cut_off(alice, bob)
         bob.page.evaluate("url => { window.__wsGate.divertTo = url; }", dead_end)
         server.stop(stop_signal)  # a clean restart, or a crash mid-conversation
         for person in (alice, bob):
@@ -319,13 +368,13 @@ def test_missed_messages_arrive_after_reconnect(
     bob.page.reload()
     expect(bob.badge).to_have_attribute("data-state", "live")
     expect_conversation(bob, conversation)
-    assert alice.page_errors == [] and bob.page_errors == []
 
 
 def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -> None:
     alice, bob = meet_in_lunch(people, server)
     # With the server away the send waits in the ws extension's queue, so the fresh
     # composer answering it certainly arrives after the next words were typed.
+    cut_off(alice, bob)
     server.stop()
     expect(alice.badge).to_have_attribute("data-state", "reconnecting")
 
@@ -345,69 +394,89 @@ def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -
     expect_conversation(bob, [("alice", "sent while offline")])
 
 
-COUNT_OPENS = """
-document.addEventListener("htmx:wsOpen", () => {
-  const root = document.documentElement;
-  root.dataset.opens = String(Number(root.dataset.opens || 0) + 1);
-});
-"""
-REOPENED = re.compile(r"^([2-9]|\d{2,})$")
-
-
-@pytest.fixture
-def short_lived_sockets(tmp_path: Path) -> Iterator[LiveServer]:
-    """A server whose sockets daphne closes with code 1000 after about 3 s."""
-    server = LiveServer(tmp_path / "chat.sqlite3", serve_args=("--websocket-timeout", "3"))
-    with running(server) as live:
-        yield live
-
-
-def test_clean_close_by_server_reconnects(browser: Browser, short_lived_sockets) -> None:
-    server = short_lived_sockets
-    contexts = []
-    try:
-        people = []
-        for name in ("alice", "bob"):
-            context = browser.new_context(base_url=server.url)
-            contexts.append(context)
-            context.add_init_script(COUNT_OPENS)
-            people.append(Person(name, context, context.new_page()))
-        alice, bob = people
-        sign_up(alice, server)
-        sign_up(bob, server)
-        create_public_room(alice, server, "Lunch", "lunch")
-        bob.page.goto("/r/lunch/")
-
-        # daphne closed the first socket with 1000, which the ws extension alone ignores.
-        for person in (alice, bob):
-            expect(person.page.locator("html")).to_have_attribute(
-                "data-opens", REOPENED, timeout=RECONNECT_TIMEOUT_MS
-            )
-        send(bob, "still here?")
-
-        expect(message_with(alice, "still here?")).to_have_count(1)
-    finally:
-        for context in contexts:
-            context.close()
-
-
-def test_signed_out_page_goes_to_login_instead_of_retrying(people, server: LiveServer) -> None:
+def test_logging_out_in_another_tab_takes_the_page_to_login(people, server: LiveServer) -> None:
     alice, _bob = meet_in_lunch(people, server)
     other_tab = alice.context.new_page()
     other_tab.goto("/")
     other_tab.get_by_role("button", name="Log out").click()
     expect(other_tab).to_have_url(f"{server.url}/accounts/login/")
 
-    server.restart()  # the open socket drops; its reconnects are now anonymous
+    # The server closes the room's socket with 4401; the page reloads, to the login form.
+    expect(alice.page).to_have_url(f"{server.url}/accounts/login/?next=/r/lunch/")
+
+
+def test_a_session_that_ended_while_away_goes_to_login(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    cut_off(alice, bob)
+    server.stop()
+    expect(alice.badge).to_have_attribute("data-state", "reconnecting")
+    server.manage(
+        "shell", "-c", "from django.contrib.sessions.models import Session; "
+        "Session.objects.filter(session_key__isnull=False).delete()",
+    )  # fmt: skip
+
+    server.start()  # the reconnect is anonymous: accepted, then closed with 4401
 
     expect(alice.page).to_have_url(
         f"{server.url}/accounts/login/?next=/r/lunch/", timeout=RECONNECT_TIMEOUT_MS
     )
 
 
+def test_a_removed_member_is_shown_the_door(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    create_room(alice, "Plans", "private")
+    slug = alice.page.url.rstrip("/").rsplit("/", 1)[1]
+    members = alice.page.locator("#members-panel")
+    members.get_by_label("Add someone").fill("bob")
+    members.get_by_role("button", name="Add").click()
+    expect(members).to_contain_text("bob can now read this room.")
+    bob.page.goto(f"/r/{slug}/")
+    expect(bob.badge).to_have_attribute("data-state", "live")
+
+    alice.page.locator("#members li", has_text="bob").get_by_role("button", name="Remove").click()
+
+    # Closed with 4403, the page reloads: the room is no longer there for bob.
+    expect(bob.page.locator("body")).to_contain_text(re.compile("not found", re.I))
+    assert any("404" in line for line in bob.console)
+    bob.console.clear()  # that 404 is the point of the test
+
+
+# The page's WebSocket, reachable from the test: a frame can be sent on the live socket
+# exactly as chat.js would send it.
+CAPTURE_SOCKETS = """
+(() => {
+  const RealWebSocket = window.WebSocket;
+  window.__sockets = [];
+  window.WebSocket = class extends RealWebSocket {
+    constructor(url, protocols) { super(url, protocols); window.__sockets.push(this); }
+  };
+})();
+"""
+
+
+def test_a_resume_from_the_start_shows_each_message_once(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server, init_script=CAPTURE_SOCKETS)
+    conversation = []
+    for text in ("one", "two", "three"):
+        send(alice, text)
+        conversation.append(("alice", text))
+    expect_conversation(bob, conversation)
+
+    # Every message arrives again, over the live socket: chat.js replaces each copy.
+    bob.page.evaluate(
+        """() => window.__sockets.at(-1).send(
+            JSON.stringify({type: "resume", after: 0, cursor: 0}))"""
+    )
+    send(alice, "four")  # after the resume's answer on the same socket
+    conversation.append(("alice", "four"))
+
+    expect_conversation(bob, conversation)
+
+
 def test_message_typed_offline_is_sent_once_when_back_online(people, server: LiveServer) -> None:
     alice, bob = meet_in_lunch(people, server)
 
+    cut_off(alice)
     alice.context.set_offline(True)
     alice.composer.press_sequentially("typed on the train")
     alice.composer.press("Enter")

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from channels.db import database_sync_to_async
 from django.db import OperationalError
 
-from chat import services
+from chat import fanout, messages, rooms
 from chat.consumers import RoomConsumer
-from chat.fanout import fanout
-from chat.limits import FRAME_MAX_CHARS, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES, RESUME_MAX_MESSAGES
+from chat.limits import (
+    FRAME_MAX_CHARS,
+    MESSAGE_MAX_CHARS,
+    OTHER_FRAMES_PER_WINDOW,
+    RESUME_MAX_MESSAGES,
+)
 from chat.models import Membership, Message, Room
 from chat.reading import read_tracker
-from tests.test_services import edit_directly
+from tests.conftest import asay, refused_with
+from tests.test_messages import edit_directly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,6 +37,14 @@ async def receive_frames(socket, count: int) -> list[str]:
     return [await socket.receive_from(timeout=TIMEOUT) for _ in range(count)]
 
 
+async def drain(socket) -> list[str]:
+    """Every frame the socket receives until it falls silent."""
+    frames = []
+    while not await socket.receive_nothing(timeout=0.3):
+        frames.append(await socket.receive_from(TIMEOUT))
+    return frames
+
+
 def message_frames(frames: list[str]) -> list[str]:
     return [f for f in frames if f.startswith('<div id="messages" hx-swap-oob="beforeend">')]
 
@@ -38,11 +52,6 @@ def message_frames(frames: list[str]) -> list[str]:
 @database_sync_to_async
 def stored_bodies(room: Room) -> list[str]:
     return list(Message.objects.filter(room=room).order_by("id").values_list("body", flat=True))
-
-
-@database_sync_to_async
-def post_directly(room: Room, author, *bodies: str) -> list[Message]:
-    return [services.post_message(room, author, body).message for body in bodies]
 
 
 # --- delivery ------------------------------------------------------------------
@@ -56,8 +65,8 @@ async def test_a_message_arriving_before_accept_is_left_to_the_resume(
     real_accept = RoomConsumer.accept
 
     async def accept_after_a_message(self, *args, **kwargs):
-        group = services.room_group(lunch.id)
-        await fanout().dispatch(services.socket_event(group, "chat.message", id=1, html="<p/>"))
+        group = fanout.room_group(lunch.id)
+        await fanout.fanout().dispatch(fanout.event(group, "chat.message", id=1, html="<p/>"))
         await real_accept(self, *args, **kwargs)
 
     monkeypatch.setattr(RoomConsumer, "accept", accept_after_a_message)
@@ -85,20 +94,17 @@ async def test_message_reaches_every_socket_as_identical_html(open_socket, alice
     assert "Soup today?" in sender[0]
 
 
-async def test_sender_gets_fresh_composer_and_cleared_notice(open_socket, alice, lunch):
+async def test_a_stored_send_is_acknowledged_without_a_new_composer(open_socket, alice, lunch):
     socket = await open_socket("/ws/r/lunch/", alice)
 
     await socket.send_to(text_data=frame(body="hi", client_id=CLIENT_ID))
 
     frames = await receive_frames(socket, 2)
-    composer = [f for f in frames if f.startswith('<div id="composer"')]
-    assert len(composer) == 1
-    assert composer[0].startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}">')
-    assert 'type="hidden" name="client_id"' in composer[0]
-    assert f'value="{CLIENT_ID}"' not in composer[0]
-    assert '<textarea name="body"' in composer[0]
-    assert "hi</textarea>" not in composer[0]
-    assert '<div id="notice" class="notice" role="status"></div>' in composer[0]
+    acks = [f for f in frames if not f.startswith('<div id="messages"')]
+    assert acks == [
+        f'<div id="ack" hidden data-ack="{CLIENT_ID}"></div>'
+        '<div id="notice" class="notice" role="status"></div>'
+    ]
 
 
 async def test_resent_frame_is_stored_and_broadcast_once(open_socket, alice, bob, lunch):
@@ -111,11 +117,7 @@ async def test_resent_frame_is_stored_and_broadcast_once(open_socket, alice, bob
 
     assert await stored_bodies(lunch) == ["only once"]
     assert len(message_frames(answers)) == 1
-    acks = [
-        a
-        for a in answers
-        if a.startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}"')
-    ]
+    acks = [a for a in answers if a.startswith(f'<div id="ack" hidden data-ack="{CLIENT_ID}">')]
     assert len(acks) == 2
     assert "only once" in await bob_socket.receive_from(TIMEOUT)
     assert await bob_socket.receive_nothing(timeout=0.3)
@@ -152,7 +154,7 @@ async def test_message_body_is_escaped_in_the_frame(open_socket, alice, lunch):
 
 
 async def test_outsider_sockets_in_other_rooms_receive_nothing(open_socket, alice, bob, lunch):
-    await database_sync_to_async(services.create_room)(bob, "Tea", Room.Kind.PUBLIC)
+    await database_sync_to_async(rooms.create_room)(bob, {"title": "Tea", "kind": "public"})
     alice_socket = await open_socket("/ws/r/lunch/", alice)
     bob_socket = await open_socket("/ws/r/tea/", bob)
 
@@ -173,7 +175,7 @@ async def test_http_post_reaches_live_sockets(open_socket, login, alice, bob, lu
 
 
 async def test_direct_room_socket_delivers_between_the_pair(open_socket, alice, bob):
-    await database_sync_to_async(services.open_direct_room)(alice, bob)
+    await database_sync_to_async(rooms.open_direct_room)(alice, bob)
     alice_socket = await open_socket("/ws/p/bob/", alice)
     bob_socket = await open_socket("/ws/p/alice/", bob)
 
@@ -183,22 +185,32 @@ async def test_direct_room_socket_delivers_between_the_pair(open_socket, alice, 
 
 
 # --- who may connect -------------------------------------------------------------
+# Refusals that the page must act on are accepted and closed with a code that says why;
+# sockets from another origin never get that far.
 
 
-async def test_anonymous_socket_is_refused(open_socket, lunch):
-    await open_socket("/ws/r/lunch/", None, expect_accept=False)
+async def test_anonymous_socket_is_closed_as_signed_out(open_socket, lunch):
+    socket = await open_socket("/ws/r/lunch/", None)
+
+    await refused_with(socket, 4401)
 
 
-async def test_wrong_origin_socket_is_refused(open_socket, alice, lunch):
-    await open_socket("/ws/r/lunch/", alice, origin=b"http://evil.example", expect_accept=False)
+async def test_wrong_origin_socket_is_refused_at_the_handshake(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice, origin=b"http://evil.example")
+
+    assert not socket.accepted
 
 
-async def test_socket_without_origin_is_refused(open_socket, alice, lunch):
-    await open_socket("/ws/r/lunch/", alice, origin=b"", expect_accept=False)
+async def test_socket_without_origin_is_refused_at_the_handshake(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice, origin=b"")
+
+    assert not socket.accepted
 
 
 async def test_non_member_cannot_listen_to_private_room(open_socket, mallory, secret):
-    await open_socket(f"/ws/r/{secret.slug}/", mallory, expect_accept=False)
+    socket = await open_socket(f"/ws/r/{secret.slug}/", mallory)
+
+    await refused_with(socket, 4403)
 
 
 async def test_member_can_listen_to_private_room(open_socket, alice, secret):
@@ -207,19 +219,45 @@ async def test_member_can_listen_to_private_room(open_socket, alice, secret):
     assert await socket.receive_nothing(timeout=0.1)
 
 
-async def test_unknown_room_is_refused(open_socket, alice):
-    await open_socket("/ws/r/nowhere/", alice, expect_accept=False)
+async def test_unknown_room_is_closed_like_a_private_one(open_socket, alice):
+    socket = await open_socket("/ws/r/nowhere/", alice)
+
+    await refused_with(socket, 4403)
 
 
 async def test_third_person_cannot_listen_to_direct_room(open_socket, alice, bob, mallory):
-    await database_sync_to_async(services.open_direct_room)(alice, bob)
+    await database_sync_to_async(rooms.open_direct_room)(alice, bob)
 
-    await open_socket("/ws/p/bob/", mallory, expect_accept=False)
-    await open_socket("/ws/p/alice/", mallory, expect_accept=False)
+    await refused_with(await open_socket("/ws/p/bob/", mallory), 4403)
+    await refused_with(await open_socket("/ws/p/alice/", mallory), 4403)
 
 
-async def test_unknown_user_direct_socket_is_refused(open_socket, alice):
-    await open_socket("/ws/p/nobody/", alice, expect_accept=False)
+async def test_unknown_user_direct_socket_is_closed(open_socket, alice):
+    await refused_with(await open_socket("/ws/p/nobody/", alice), 4403)
+
+
+async def test_direct_socket_before_anything_was_said_is_closed(open_socket, alice, bob):
+    # Nothing said yet means no room: the page posts its first message over HTTP.
+    await refused_with(await open_socket("/ws/p/bob/", alice), 4403)
+
+
+async def test_unreachable_layer_closes_with_try_again_later(
+    open_socket, alice, lunch, monkeypatch
+):
+    async def unreachable(*args, **kwargs):
+        raise ConnectionError("the channel layer is down")
+
+    monkeypatch.setattr(fanout.Fanout, "attach", unreachable)
+
+    await refused_with(await open_socket("/ws/r/lunch/", alice), 1013)
+
+
+@pytest.mark.parametrize("path", ["/ws/anything/", "/ws/r/", "/elsewhere"])
+async def test_a_socket_to_no_route_is_refused_quietly(open_socket, path, caplog):
+    socket = await open_socket(path, None)
+
+    assert not socket.accepted
+    assert [r for r in caplog.records if r.levelname in {"ERROR", "CRITICAL"}] == []
 
 
 # --- bad input -------------------------------------------------------------------
@@ -308,28 +346,56 @@ async def test_oversized_frame_closes_with_1009(open_socket, alice, lunch):
 async def test_flood_of_bad_frames_closes_the_socket(open_socket, alice, lunch):
     socket = await open_socket("/ws/r/lunch/", alice)
 
-    for _ in range(RATE_MAX_MESSAGES + 1):
+    for _ in range(OTHER_FRAMES_PER_WINDOW + 1):
         await socket.send_to(text_data="garbage")
-    answers = [await socket.receive_output(TIMEOUT) for _ in range(RATE_MAX_MESSAGES + 1)]
+    answers = [await socket.receive_output(TIMEOUT) for _ in range(OTHER_FRAMES_PER_WINDOW + 1)]
 
     assert answers[-1] == {"type": "websocket.close", "code": 4429}
 
 
-async def test_rate_limit_answers_with_notice_and_stores_nothing_extra(open_socket, alice, lunch):
+async def test_the_21st_post_in_10_seconds_is_refused_and_kept(open_socket, alice, lunch):
     socket = await open_socket("/ws/r/lunch/", alice)
 
-    for n in range(RATE_MAX_MESSAGES):
+    for n in range(20):
         await socket.send_to(text_data=frame(body=f"msg {n}"))
         await receive_frames(socket, 2)
-    await socket.send_to(text_data=frame(body="one too many"))
+    await socket.send_to(text_data=frame(body="one too many", client_id=CLIENT_ID))
 
     answer = await socket.receive_from(TIMEOUT)
-    assert answer.startswith('<div id="composer"')
+    assert answer.startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}">')
     assert ">\none too many</textarea>" in answer
     assert '<div id="notice" class="notice" role="status">' in answer
-    assert "You are sending messages too fast. Wait" in answer
-    assert "your text is kept" in answer
-    assert await stored_bodies(lunch) == [f"msg {n}" for n in range(RATE_MAX_MESSAGES)]
+    assert re.search(r"You are sending messages too fast\. Wait \d+ s; your text is kept\.", answer)
+    assert await stored_bodies(lunch) == [f"msg {n}" for n in range(20)]
+
+
+async def test_the_posting_limit_is_per_person_across_sockets(open_socket, alice, bob, lunch):
+    tabs = [await open_socket("/ws/r/lunch/", alice) for _ in range(5)]
+
+    for n in range(20):
+        for tab_number, tab in enumerate(tabs):
+            await tab.send_to(text_data=frame(body=f"tab {tab_number} msg {n}"))
+    frames = [f for tab in tabs for f in await drain(tab)]
+
+    assert len(await stored_bodies(lunch)) == 20
+    assert sum("You are sending messages too fast" in f for f in frames) == 80
+    assert len(message_frames(frames)) == 20 * len(tabs)  # each tab shows the 20 once
+
+
+async def test_the_posting_limit_counts_the_form_and_the_socket_together(
+    open_socket, login, alice, lunch
+):
+    client = await database_sync_to_async(login)(alice)
+    for n in range(15):
+        await database_sync_to_async(client.post)("/r/lunch/", {"body": f"form {n}"})
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    for n in range(6):
+        await socket.send_to(text_data=frame(body=f"socket {n}"))
+    answers = await receive_frames(socket, 11)
+
+    assert len(await stored_bodies(lunch)) == 20
+    assert sum("You are sending messages too fast" in answer for answer in answers) == 1
 
 
 async def test_database_failure_keeps_the_text_and_says_so(open_socket, alice, lunch, monkeypatch):
@@ -338,7 +404,7 @@ async def test_database_failure_keeps_the_text_and_says_so(open_socket, alice, l
     def database_down(*args, **kwargs):
         raise OperationalError("database is unavailable")
 
-    monkeypatch.setattr(services.Message.objects, "create", database_down)
+    monkeypatch.setattr(messages.Message.objects, "create", database_down)
     await socket.send_to(text_data=frame(body="keep me"))
 
     answer = await socket.receive_from(TIMEOUT)
@@ -351,8 +417,8 @@ async def test_database_failure_keeps_the_text_and_says_so(open_socket, alice, l
 
 
 async def test_resume_returns_exactly_the_missed_messages_in_order(open_socket, alice, bob, lunch):
-    seen = await post_directly(lunch, alice, "one", "two")
-    missed = await post_directly(lunch, alice, "three", "four", "five")
+    seen = await asay(lunch, alice, "one", "two")
+    missed = await asay(lunch, alice, "three", "four", "five")
     socket = await open_socket("/ws/r/lunch/", bob)
 
     await socket.send_to(text_data=json.dumps({"type": "resume", "after": seen[-1].id}))
@@ -366,7 +432,7 @@ async def test_resume_returns_exactly_the_missed_messages_in_order(open_socket, 
 
 
 async def test_resume_with_nothing_missed_sends_nothing(open_socket, alice, lunch):
-    posted = await post_directly(lunch, alice, "one")
+    posted = await asay(lunch, alice, "one")
     socket = await open_socket("/ws/r/lunch/", alice)
 
     await socket.send_to(text_data=json.dumps({"type": "resume", "after": posted[-1].id}))
@@ -375,10 +441,10 @@ async def test_resume_with_nothing_missed_sends_nothing(open_socket, alice, lunc
 
 
 async def test_resume_by_cursor_returns_changes_and_the_new_cursor(open_socket, alice, bob, lunch):
-    posted = await post_directly(lunch, alice, "one", "two")
+    posted = await asay(lunch, alice, "one", "two")
     cursor = posted[-1].revision
     edited = await database_sync_to_async(edit_directly)(posted[0], "one, edited")
-    new = (await post_directly(lunch, alice, "three"))[0]
+    new = (await asay(lunch, alice, "three"))[0]
     socket = await open_socket("/ws/r/lunch/", bob)
 
     await socket.send_to(
@@ -397,7 +463,7 @@ async def test_resume_by_cursor_returns_changes_and_the_new_cursor(open_socket, 
 async def test_resume_after_long_absence_replaces_the_list_with_latest_page(
     open_socket, alice, lunch
 ):
-    await post_directly(lunch, alice, *[f"m{n}" for n in range(RESUME_MAX_MESSAGES + 2)])
+    await asay(lunch, alice, *[f"m{n}" for n in range(RESUME_MAX_MESSAGES + 2)])
     socket = await open_socket("/ws/r/lunch/", alice)
 
     await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
@@ -433,19 +499,21 @@ async def test_malformed_resume_gets_notice(open_socket, alice, lunch, fields):
 # --- sockets end with the right to them -------------------------------------------
 
 
-async def test_logging_out_closes_that_users_sockets(open_socket, login, alice, bob, lunch):
-    alice_socket = await open_socket("/ws/r/lunch/", alice)
+async def test_logging_out_closes_that_sessions_sockets(open_socket, login, alice, bob, lunch):
+    laptop = await database_sync_to_async(login)(alice)
+    laptop_socket = await open_socket("/ws/r/lunch/", alice, client=laptop)
+    phone_socket = await open_socket("/ws/r/lunch/", alice)  # another session of hers
     bob_socket = await open_socket("/ws/r/lunch/", bob)
-    client = await database_sync_to_async(login)(alice)
 
-    await database_sync_to_async(client.post)("/accounts/logout/")
+    await database_sync_to_async(laptop.post)("/accounts/logout/")
 
-    assert await alice_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    assert await laptop_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    assert await phone_socket.receive_nothing(timeout=0.2)
     assert await bob_socket.receive_nothing(timeout=0.2)
 
 
 async def test_removed_member_is_disconnected_at_once(open_socket, login, alice, bob, secret):
-    await database_sync_to_async(services.add_member)(secret, bob)
+    await database_sync_to_async(rooms.add_member)(secret, alice, {"username": "bob"})
     bob_socket = await open_socket(f"/ws/r/{secret.slug}/", bob)
     client = await database_sync_to_async(login)(alice)
 
@@ -454,16 +522,16 @@ async def test_removed_member_is_disconnected_at_once(open_socket, login, alice,
     )
 
     assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4403}
-    await open_socket(f"/ws/r/{secret.slug}/", bob, expect_accept=False)
+    await refused_with(await open_socket(f"/ws/r/{secret.slug}/", bob), 4403)
 
 
 # --- reading --------------------------------------------------------------------
 
 
 async def test_messages_shown_live_are_marked_read(open_socket, alice, bob, lunch):
-    await database_sync_to_async(services.enter_room)(bob, "lunch")
+    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
     socket = await open_socket("/ws/r/lunch/", bob)
-    posted = await post_directly(lunch, alice, "read me", "and me")
+    posted = await asay(lunch, alice, "read me", "and me")
     await receive_frames(socket, 2)
 
     await read_tracker.flush()
@@ -473,8 +541,8 @@ async def test_messages_shown_live_are_marked_read(open_socket, alice, bob, lunc
 
 
 async def test_messages_shown_by_resume_are_marked_read(open_socket, alice, bob, lunch):
-    await database_sync_to_async(services.enter_room)(bob, "lunch")
-    posted = await post_directly(lunch, alice, "missed")
+    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    posted = await asay(lunch, alice, "missed")
     socket = await open_socket("/ws/r/lunch/", bob)
     await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0}))
     await socket.receive_from(TIMEOUT)
@@ -489,10 +557,20 @@ async def test_messages_shown_by_resume_are_marked_read(open_socket, alice, bob,
     ("text", "answer"),
     [
         ('{"body": "\\ud800"}', "This message contains characters that are not valid text."),
+        ('{"body": "a\\ud800b"}', "This message contains characters that are not valid text."),
+        ('{"body": "hi", "client_id": "\\ud800"}', "This page is out of date: reload it to send"),
+        ('{"body": "\\u200b\\u200b\\u2060"}', "Write something before sending."),
         ('{"body": "hi", "client_id": 5}', "This page is out of date: reload it to send messages."),
         ("[" * 5000 + "]" * 5000, "That message could not be read; nothing was sent."),
     ],
-    ids=["lone-surrogate", "numeric-client-id", "deep-nesting"],
+    ids=[
+        "lone-surrogate",
+        "surrogate-inside",
+        "surrogate-client-id",
+        "zero-width-only",
+        "numeric-client-id",
+        "deep-nesting",
+    ],
 )
 async def test_frames_found_by_fuzzing_get_an_answer_and_store_nothing(
     open_socket, alice, lunch, text, answer
@@ -503,3 +581,64 @@ async def test_frames_found_by_fuzzing_get_an_answer_and_store_nothing(
 
     assert answer in await socket.receive_from(TIMEOUT)
     assert await stored_bodies(lunch) == []
+
+
+async def test_the_refused_text_comes_back_encodable(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    await socket.send_to(text_data='{"body": "a\\ud800b"}')
+
+    answer = await socket.receive_from(TIMEOUT)  # encoded as daphne would: no error
+    assert ">\na\ufffdb</textarea>" in answer
+
+
+# --- sockets end with the session ----------------------------------------------------
+
+
+async def test_deactivating_an_account_closes_its_sockets(open_socket, alice, bob, lunch):
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+    alice_socket = await open_socket("/ws/r/lunch/", alice)
+
+    bob.is_active = False
+    await bob.asave()
+
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    assert await alice_socket.receive_nothing(timeout=0.2)
+
+
+async def test_a_new_password_closes_the_sockets_of_other_sessions(open_socket, bob, lunch):
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+
+    bob.set_password("A-whole-new-password-77")
+    await bob.asave()
+
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_sign_in_elsewhere_leaves_sockets_open(open_socket, login, bob, lunch):
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+
+    await database_sync_to_async(login)(bob)  # saves last_login, nothing else
+
+    assert await bob_socket.receive_nothing(timeout=0.3)
+
+
+# --- after the layer was cut off ---------------------------------------------------------
+
+
+async def test_resync_sends_what_was_missed_since_the_page_was_complete(
+    open_socket, alice, bob, lunch
+):
+    socket = await open_socket("/ws/r/lunch/", bob)
+    await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0, "cursor": 0}))
+    assert await socket.receive_nothing(timeout=0.2)  # nothing yet, and now in sync
+    # Stored while this process heard nothing (no event reaches the socket):
+    missed = await database_sync_to_async(messages._store)(lunch, alice, {"body": "lost"})
+
+    await fanout.fanout().resync()
+
+    html = await socket.receive_from(TIMEOUT)
+    assert f'id="message-{missed.message.id}"' in html
+    assert html.endswith(
+        f'<div id="cursor" hidden data-revision="{missed.message.revision}"></div>'
+    )

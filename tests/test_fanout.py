@@ -8,7 +8,8 @@ import pytest
 from channels.layers import InMemoryChannelLayer
 
 from chat.fanout import Fanout, fanout
-from chat.services import socket_event
+from chat.fanout import event as socket_event
+from chat.layers import KeepGroupsInMemoryChannelLayer
 
 TIMEOUT = 3
 
@@ -33,12 +34,6 @@ class BrokenSocket(FakeSocket):
 
 def members(layer: InMemoryChannelLayer, group: str) -> set[str]:
     return set(layer.groups.get(group, {}))
-
-
-async def settle() -> None:
-    """Let the listener task take what is queued (it never needs more than a few turns)."""
-    for _ in range(20):
-        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -135,10 +130,18 @@ async def test_a_socket_arriving_while_the_last_one_leaves_stays_joined(layer):
         await real_discard(group, channel)
 
     layer.group_discard = slow_discard
+    real_join = hub._join
+    joining = asyncio.Event()
+
+    async def noted_join(group: str) -> None:
+        joining.set()  # no await before the lock: once this is seen, the join waits on it
+        await real_join(group)
+
+    hub._join = noted_join
     detaching = asyncio.create_task(hub.detach(leaving, ["room.1"]))
     await discard_started.wait()
     attaching = asyncio.create_task(hub.attach(arriving, ["room.1"]))
-    await settle()
+    await joining.wait()
     release.set()
     await asyncio.gather(detaching, attaching)
 
@@ -186,3 +189,37 @@ async def test_each_event_loop_has_its_own_fanout_on_the_current_layer(settings)
     second = fanout()
     assert second is not first
     assert second.layer is not first.layer
+
+
+class RecoveringLayer(KeepGroupsInMemoryChannelLayer):
+    """An in-memory layer that can say it was cut off and is back, as the Redis one does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listeners = []
+
+    def on_recovery(self, callback) -> None:
+        self.listeners.append(callback)
+
+
+class ResyncingSocket(FakeSocket):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.resynced = asyncio.Event()
+
+    async def resync(self) -> None:
+        self.resynced.set()
+
+
+async def test_every_local_socket_resyncs_once_the_layer_is_back():
+    layer = RecoveringLayer()
+    hub = Fanout(layer)
+    sockets = [ResyncingSocket("a"), ResyncingSocket("b")]
+    await hub.attach(sockets[0], ["room.1", "user.1"])
+    await hub.attach(sockets[1], ["room.2", "user.2"])
+
+    for callback in layer.listeners:
+        callback()
+
+    await asyncio.wait_for(asyncio.gather(*(socket.resynced.wait() for socket in sockets)), TIMEOUT)
+    hub.close()

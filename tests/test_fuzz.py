@@ -7,8 +7,8 @@ consumer's rules:
 
 - the consumer never raises (an unhandled exception ends the communicator's future);
 - the answers are the expected ones: for a bad frame a notice, the composer with an error,
-  or a close with 1003, 1009 or 4429; for a valid post a fresh composer (and the message
-  broadcast when it is new);
+  or a close with 1003, 1009 or 4429; for a valid post an acknowledgement (and the message
+  broadcast when it is new), or the composer holding it when the person posts too fast;
 - a frame that is not a valid post stores nothing; a valid post stores exactly one message,
   its stripped body, unless that user already used its ``client_id``.
 
@@ -29,13 +29,21 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from chat import services
-from chat.limits import FRAME_MAX_CHARS, MAX_ID, MESSAGE_MAX_CHARS, RATE_MAX_MESSAGES
+from chat import rooms
+from chat.forms import shows_something
+from chat.limits import (
+    FRAME_MAX_CHARS,
+    MAX_ID,
+    MESSAGE_MAX_CHARS,
+    OTHER_FRAMES_PER_WINDOW,
+    POSTS_PER_WINDOW,
+)
 from chat.models import Message, Room
-from tests.conftest import ORIGIN, asgi_application, session_cookie
+from tests.conftest import HOST, ORIGIN, EncodingCommunicator, asgi_application, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -224,10 +232,11 @@ frames = st.one_of(text_frames, binary_frames)
 def valid_post(frame: object) -> tuple[str, uuid.UUID | None] | None:
     """The (stored body, client id) of a valid post, or None for any other frame.
 
-    A valid post is a JSON object, not a resume, whose "body" is a string that is
-    non-blank after stripping, at most MESSAGE_MAX_CHARS long and storable (no NUL,
-    which Django's form fields refuse, and no lone surrogate, which UTF-8 cannot
-    carry), and whose "client_id" is absent, null, blank, or a string naming a UUID.
+    A valid post is a JSON object, not a resume, whose "body" is a string that shows
+    something after stripping (not only zero-width or other invisible characters), at
+    most MESSAGE_MAX_CHARS long and storable (no NUL, which Django's form fields refuse,
+    and no lone surrogate, which UTF-8 cannot carry), and whose "client_id" is absent,
+    null, blank, or a string naming a UUID.
     """
     if not isinstance(frame, dict) or frame.get("type") == "resume":
         return None
@@ -235,7 +244,9 @@ def valid_post(frame: object) -> tuple[str, uuid.UUID | None] | None:
     if not isinstance(body, str):
         return None
     body = body.strip()
-    if not body or len(body) > MESSAGE_MAX_CHARS or "\x00" in body or lone_surrogates(body):
+    if len(body) > MESSAGE_MAX_CHARS or "\x00" in body or lone_surrogates(body):
+        return None
+    if not shows_something(body):
         return None
     client_id = frame.get("client_id")
     if client_id is None:
@@ -269,7 +280,7 @@ def parse(text: str) -> object:
 
 @dataclass
 class Budget:
-    """A per-socket limit, as counted by the model (a sequence runs well within 10 s)."""
+    """A limit, as counted by the model (a sequence runs well within its window)."""
 
     limit: int
     used: int = 0
@@ -283,8 +294,10 @@ class Budget:
 
 @dataclass
 class SocketModel:
-    posts: Budget = field(default_factory=lambda: Budget(RATE_MAX_MESSAGES))
-    other_frames: Budget = field(default_factory=lambda: Budget(RATE_MAX_MESSAGES))
+    #: The person's posting limit (counted in the cache, emptied before each example).
+    posts: Budget = field(default_factory=lambda: Budget(POSTS_PER_WINDOW))
+    #: The socket's own limit on frames that are neither posts nor allowed resumes.
+    other_frames: Budget = field(default_factory=lambda: Budget(OTHER_FRAMES_PER_WINDOW))
 
 
 @dataclass
@@ -359,11 +372,11 @@ async def expect(frame: str | bytes, model: SocketModel, world: World) -> Expect
     if post is None:
         return Expected(other_frame(model, "composer-error"))
     body, client_id = post
+    if client_id is not None and await client_id_used(world.user, client_id):
+        return Expected(["ack"], bad=False)  # a resend: answered, stored once, not counted
     if not model.posts.allow():
         return Expected(["composer-too-fast"], bad=False)
-    if client_id is not None and await client_id_used(world.user, client_id):
-        return Expected(["composer-fresh"], bad=False)
-    return Expected(["composer-fresh", "messages"], stored=1, body=body, bad=False)
+    return Expected(["ack", "messages"], stored=1, body=body, bad=False)
 
 
 def kind_of(output: dict) -> object:
@@ -375,13 +388,13 @@ def kind_of(output: dict) -> object:
     assert isinstance(html, str), output
     if html.startswith('<div id="notice"'):
         return "notice"
+    if html.startswith('<div id="ack" hidden'):
+        return "ack"
     if html.startswith('<div id="composer"'):
         if '<p class="error" role="alert">' in html:
             return "composer-error"
         if "You are sending messages too fast." in html:
             return "composer-too-fast"
-        if html.endswith('<div id="notice" class="notice" role="status"></div>'):
-            return "composer-fresh"
         return "composer-other"
     if html.startswith(('<div id="messages"', '<div id="cursor"')):
         return "messages"  # the broadcast of a new message, or a resume's catch-up
@@ -404,7 +417,10 @@ async def receive(communicator: WebsocketCommunicator, frame: str | bytes) -> di
         await asyncio.sleep(0.001)
     assert_alive(communicator, frame)
     assert not communicator.output_queue.empty(), f"the consumer ended on frame {frame!r:.300}"
-    return communicator.output_queue.get_nowait()
+    output = communicator.output_queue.get_nowait()
+    if output.get("text") is not None:
+        output["text"].encode("utf-8")  # as the server must: a lone surrogate would kill it
+    return output
 
 
 async def send(communicator: WebsocketCommunicator, frame: str | bytes) -> None:
@@ -415,8 +431,9 @@ async def send(communicator: WebsocketCommunicator, frame: str | bytes) -> None:
 
 async def play(world: World, frames: list[str | bytes]) -> None:
     """Send ``frames`` on one fresh socket, checking each against the model."""
-    headers = [(b"origin", ORIGIN), (b"cookie", world.cookie)]
-    communicator = WebsocketCommunicator(asgi_application(), world.path, headers=headers)
+    await database_sync_to_async(cache.clear)()  # a fresh posting budget for each example
+    headers = [(b"host", HOST), (b"origin", ORIGIN), (b"cookie", world.cookie)]
+    communicator = EncodingCommunicator(asgi_application(), world.path, headers=headers)
     connected, _ = await communicator.connect(timeout=TIMEOUT)
     assert connected
     model = SocketModel()
@@ -454,7 +471,7 @@ async def play(world: World, frames: list[str | bytes]) -> None:
 
 @pytest.fixture
 def world(alice) -> World:
-    room = services.create_room(alice, "Lunch", Room.Kind.PUBLIC)
+    room = rooms.create_room(alice, {"title": "Lunch", "kind": Room.Kind.PUBLIC})
     return World(
         user=alice, room_id=room.id, path=f"/ws/r/{room.slug}/", cookie=session_cookie(alice)
     )
@@ -463,8 +480,8 @@ def world(alice) -> World:
 # --- the properties -------------------------------------------------------------
 
 realistic_posts = st.builds(to_json, post_objects, st.booleans())
-FLOOD = ["not json"] * (RATE_MAX_MESSAGES + 1) + ['{"body": "never read"}']
-TOO_FAST = [json.dumps({"body": f"post {n}"}) for n in range(RATE_MAX_MESSAGES + 2)]
+FLOOD = ["not json"] * (OTHER_FRAMES_PER_WINDOW + 1) + ['{"body": "never read"}']
+TOO_FAST = [json.dumps({"body": f"post {n}"}) for n in range(POSTS_PER_WINDOW + 2)]
 RESENT = [json.dumps({"body": "once", "client_id": str(uuid.UUID(int=7))})] * 2
 
 

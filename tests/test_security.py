@@ -1,5 +1,5 @@
-"""Security headers, the Content-Security-Policy (in a real browser too), production
-settings with ``check --deploy``, and sign-in throttling."""
+"""Security headers, the Content-Security-Policy (in a real browser too), and production
+settings with ``check --deploy``. Sign-in limits: test_views_accounts.py."""
 
 from __future__ import annotations
 
@@ -8,12 +8,9 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.core.cache import cache
 from django.test import Client
 
 from tests.conftest import PASSWORD
@@ -189,144 +186,6 @@ def test_static_root_from_the_environment(tmp_path: Path) -> None:
     assert seen["static_root"] == str(tmp_path / "collected")
 
 
-# --- sign-in throttling ------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Throttle counts live in the cache, which outlives a test: start and end empty."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-LOCKED = "Too many failed attempts; try again in {} minutes."
-
-
-def log_in(client: Client, username: str, password: str, address: str = "10.0.0.1"):
-    return client.post(
-        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
-    )
-
-
-def fail(client: Client, username: str, times: int, address: str = "10.0.0.1") -> None:
-    for _ in range(times):
-        response = log_in(client, username, "wrong password", address)
-        assert response.status_code == 200, "a failure before the limit is an ordinary error"
-        assert "Please enter a correct username and password" in response.content.decode()
-
-
-@pytest.fixture
-def password_checks() -> Iterator[list[str]]:
-    """Every time Django checked a password: "failed" or "ok"."""
-    seen: list[str] = []
-
-    def failed(**_):
-        seen.append("failed")
-
-    def ok(**_):
-        seen.append("ok")
-
-    user_login_failed.connect(failed)
-    user_logged_in.connect(ok)
-    yield seen
-    user_login_failed.disconnect(failed)
-    user_logged_in.disconnect(ok)
-
-
-def test_five_failures_lock_the_username_with_429(alice, password_checks) -> None:
-    client = Client()
-    fail(client, "alice", 5)
-    assert password_checks == ["failed"] * 5
-
-    response = log_in(client, "alice", PASSWORD)  # even the right password
-
-    assert response.status_code == 429
-    html = response.content.decode()
-    assert LOCKED.format(15) in html
-    assert 'value="alice"' in html  # the form comes back, unbound and unchecked
-    assert 0 < int(response["Retry-After"]) <= 15 * 60
-    assert password_checks == ["failed"] * 5, "the password was not checked"
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_locked_username_is_locked_from_every_address_and_spelling(alice) -> None:
-    fail(Client(), "alice", 5, address="10.0.0.1")
-
-    response = log_in(Client(), " ALICE", PASSWORD, address="192.0.2.7")
-
-    assert response.status_code == 429
-
-
-def test_a_success_resets_the_count(alice) -> None:
-    client = Client()
-    fail(client, "alice", 4)
-    assert log_in(client, "alice", PASSWORD).status_code == 302
-    client.post("/accounts/logout/")
-
-    fail(client, "alice", 5)  # a full budget again
-
-    assert log_in(client, "alice", PASSWORD).status_code == 429
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-
-def test_the_lock_lifts_when_the_window_ends(alice, monkeypatch, settings) -> None:
-    if not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache"):
-        pytest.skip("moves the local-memory cache's clock; Redis keeps its own time")
-    clock = Clock()
-    monkeypatch.setattr("chat.throttle.time", clock)
-    # The cache's own clock too: the base backend sets expiry times, locmem checks them.
-    monkeypatch.setattr("django.core.cache.backends.base.time", clock)
-    monkeypatch.setattr("django.core.cache.backends.locmem.time", clock)
-    client = Client()
-    fail(client, "alice", 5)
-
-    clock.now += 10 * 60
-    response = log_in(client, "alice", PASSWORD)
-    assert response.status_code == 429
-    assert LOCKED.format(5) in response.content.decode()
-
-    clock.now += 4 * 60 + 30
-    assert "try again in 1 minute." in log_in(client, "alice", PASSWORD).content.decode()
-
-    clock.now += 31
-    assert log_in(client, "alice", PASSWORD).status_code == 302
-
-
-def test_many_usernames_from_one_address_lock_the_address(alice, settings) -> None:
-    client = Client()
-    limit = settings.LOGIN_FAILURES_PER_ADDRESS
-    for n in range(limit):
-        fail(client, f"nobody{n}", 1, address="10.0.0.9")
-
-    assert log_in(client, "alice", PASSWORD, address="10.0.0.9").status_code == 429
-    assert log_in(client, "alice", PASSWORD, address="10.0.0.10").status_code == 302
-
-
-def test_refused_attempts_do_not_spend_the_address_budget(alice, bob, settings) -> None:
-    client = Client()
-    fail(client, "alice", 5)
-    for _ in range(settings.LOGIN_FAILURES_PER_ADDRESS + 5):
-        assert log_in(client, "alice", "still guessing").status_code == 429
-
-    # Someone else behind the same address can still sign in.
-    assert log_in(Client(), "bob", PASSWORD).status_code == 302
-
-
-def test_admin_login_goes_through_the_throttled_form(db) -> None:
-    response = Client().get("/admin/login/?next=/admin/")
-
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/admin/"
-
-
 # --- the policy in a real browser ------------------------------------------------------
 
 RECORD_VIOLATIONS = """
@@ -339,7 +198,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def production_server(tmp_path: Path):
-    from tests.live_server import LiveServer
+    from tests.live_server import LiveServer, running
 
     env = {
         "DJANGO_DEBUG": "0",
@@ -350,12 +209,8 @@ def production_server(tmp_path: Path):
     }
     server = LiveServer(tmp_path / "chat.sqlite3", env=env)
     server.manage("collectstatic", "--no-input", "-v0")
-    server.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.stop()
-        print(f"--- server log ---\n{server.log_path.read_text()}")
 
 
 @pytest.mark.browser

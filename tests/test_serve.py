@@ -17,20 +17,22 @@ import select
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from websockets.exceptions import ConnectionClosed
+import redis
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from bench.accounts import Browser
+from bench.net import free_port
 from chat.management.commands.serve import RESTART_LIMIT
-from tests.chat_client import Browser
-from tests.live_server import LiveServer, free_port
+from tests.live_server import LiveServer, running
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 SERVICE_RESTART = 1012
 #: Production settings that still work over plain http on loopback.
 PRODUCTION = {
@@ -63,9 +65,9 @@ class Visitor(Browser):
         self.username = username
 
     def notes_socket(self) -> ClientConnection:
-        """A socket on this person's "Notes to self" room (made by visiting its page)."""
-        status, _ = self.fetch(f"/p/{self.username}/")
-        assert status == 200
+        """A socket on this person's "Notes to self" room (opened by a first note)."""
+        if "ws-connect" not in self.fetch(f"/p/{self.username}/")[1]:
+            self.post_form(f"/p/{self.username}/", {"body": "my first note"})
         return connect(
             f"ws://127.0.0.1:{self.server.port}/ws/p/{self.username}/",
             origin=self.server.url,
@@ -140,6 +142,23 @@ def worker_holding(socket: ClientConnection, server_port: int, workers: list[int
     return holders[0]
 
 
+def one_socket_on_each_worker(
+    visitor: Visitor, server: LiveServer, workers: list[int], opened: contextlib.ExitStack
+) -> dict[int, ClientConnection]:
+    """Sockets of ``visitor``, one held by each worker (by pid).
+
+    The kernel gives each connection to whichever worker accepts first: open sockets
+    (kept open in ``opened``) until every worker holds one.
+    """
+    by_worker: dict[int, ClientConnection] = {}
+    for _ in range(40):
+        socket = opened.enter_context(visitor.notes_socket())
+        by_worker.setdefault(worker_holding(socket, server.port, workers), socket)
+        if len(by_worker) == len(workers):
+            return by_worker
+    raise AssertionError("every socket went to the same worker")
+
+
 def wait_for_exit(pid: int, timeout: float) -> bool:
     """Whether process ``pid`` (not necessarily our child) ends within ``timeout``."""
     try:
@@ -161,58 +180,27 @@ needs_proc = pytest.mark.skipif(
 # --- fixtures --------------------------------------------------------------------------
 
 
-def _redis_is_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping())
-    except redis.exceptions.RedisError:
-        return False
-
-
-@pytest.fixture
-def redis_url() -> str:
-    if _redis_is_up():
-        return REDIS_URL
-    message = f"Redis is not reachable at {REDIS_URL}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI requires it.", pytrace=False)
-    pytest.skip(f"SKIPPED LOUDLY: {message}; several workers need Redis.")
-
-
-def _stopped(server: LiveServer) -> None:
-    server.stop()
-    if server.log_path.exists():
-        print(f"--- server log ({server.log_path}) ---\n{server.log_path.read_text()}")
-
-
 @pytest.fixture
 def one_process(tmp_path: Path) -> Iterator[LiveServer]:
     """The chat as ``make run`` starts it: one process, in-memory channel layer."""
-    server = LiveServer(tmp_path / "chat.sqlite3")
-    server.start()
-    try:
+    with running(LiveServer(tmp_path / "chat.sqlite3")) as server:
         yield server
-    finally:
-        _stopped(server)
 
 
 @pytest.fixture
 def two_workers(tmp_path: Path, redis_url: str) -> Iterator[tuple[LiveServer, list[int]]]:
     """``serve --workers 2`` on Redis; the server and its workers' pids."""
+    redis.Redis.from_url(redis_url).flushdb()  # limits counted by earlier tests start afresh
     server = LiveServer(
         tmp_path / "chat.sqlite3", env={"REDIS_URL": redis_url}, serve_args=("--workers", "2")
     )
-    server.start()
-    try:
+    with running(server):
         pids = [
             int(server.wait_for_output(rf"worker {n} started \(pid (\d+)\)")[1]) for n in (1, 2)
         ]
         yield server, pids
-    finally:
-        _stopped(server)
-        for pid in pids:  # a test may have killed the parent: they stop on their own
-            wait_for_exit(pid, 10)
+    for pid in pids:  # a test may have killed the parent: they stop on their own
+        wait_for_exit(pid, 10)
 
 
 # --- one process -------------------------------------------------------------------------
@@ -239,6 +227,55 @@ def test_the_consumers_own_close_codes_reach_the_browser(one_process: LiveServer
         socket.send(b"binary frames are not supported")
 
         assert close_code(socket) == 1003
+
+
+def test_a_lone_surrogate_gets_an_answer_and_the_socket_stays_open(one_process) -> None:
+    # JSON may carry half a surrogate pair; echoing it back once killed the socket (1011),
+    # as daphne could not encode the answer.
+    alice = Visitor(one_process)
+    alice.sign_up("alice")
+    with alice.notes_socket() as socket:
+        socket.send('{"body": "a\\ud800b", "client_id": "\\udfff"}')
+
+        answer = socket.recv(timeout=10)
+        socket.send(json.dumps({"body": "still open"}))
+        receive_containing(socket, "still open")
+
+    assert "This page is out of date: reload it to send messages." in answer
+    assert "a\ufffdb</textarea>" in answer
+    assert "Traceback" not in one_process.log_path.read_text()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://127.0.0.1:9", "https://127.0.0.1:{port}", "https://127.0.0.1", "null", None],
+    ids=["other-port", "other-scheme", "other-scheme-and-port", "null", "none"],
+)
+def test_sockets_from_any_other_origin_are_refused(one_process: LiveServer, origin) -> None:
+    alice = Visitor(one_process)
+    alice.sign_up("alice")
+    with alice.notes_socket():  # the room exists; only the origin is wrong below
+        pass
+    headers = {"Cookie": alice.cookie_header()}
+
+    with pytest.raises(InvalidStatus) as refused:
+        connect(
+            f"ws://127.0.0.1:{one_process.port}/ws/p/alice/",
+            origin=origin.format(port=one_process.port) if origin else None,
+            additional_headers=headers,
+            open_timeout=10,
+        )
+
+    assert refused.value.response.status_code == 403
+
+
+def test_a_socket_to_no_route_is_refused_without_a_traceback(one_process: LiveServer) -> None:
+    for path in ("/ws/anything/", "/nothing-here"):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(f"ws://127.0.0.1:{one_process.port}{path}", open_timeout=10)
+        assert refused.value.response.status_code == 403
+
+    assert "Traceback" not in one_process.log_path.read_text()
 
 
 def test_address_in_use_is_a_clear_error(one_process: LiveServer) -> None:
@@ -280,16 +317,8 @@ def test_a_message_crosses_from_one_worker_to_another(two_workers) -> None:
     server, workers = two_workers
     alice = Visitor(server)
     alice.sign_up("alice")
-    # The kernel gives each connection to whichever worker accepts first; open sockets
-    # until both workers hold one.
-    by_worker: dict[int, ClientConnection] = {}
     with contextlib.ExitStack() as opened:
-        for _ in range(40):
-            socket = opened.enter_context(alice.notes_socket())
-            by_worker.setdefault(worker_holding(socket, server.port, workers), socket)
-            if len(by_worker) == 2:
-                break
-        assert len(by_worker) == 2, "every socket went to the same worker"
+        by_worker = one_socket_on_each_worker(alice, server, workers, opened)
         sender, receiver = by_worker[workers[0]], by_worker[workers[1]]
 
         sender.send(json.dumps({"body": "across processes"}))
@@ -309,6 +338,22 @@ def test_sigterm_closes_sockets_on_every_worker_with_service_restart(two_workers
         assert [close_code(socket) for socket in sockets] == [SERVICE_RESTART] * 6
     server.wait_for_output("all workers stopped")
     assert server.process.wait(timeout=30) == 0
+
+
+@needs_proc
+def test_deactivating_someone_closes_their_sockets_on_every_worker(two_workers) -> None:
+    server, workers = two_workers
+    bob = Visitor(server)
+    bob.sign_up("bob")
+    with contextlib.ExitStack() as opened:
+        by_worker = one_socket_on_each_worker(bob, server, workers, opened)
+
+        server.manage(
+            "shell", "-c", "from django.contrib.auth.models import User; "
+            "bob = User.objects.get(username='bob'); bob.is_active = False; bob.save()",
+        )  # fmt: skip
+
+        assert [close_code(socket, timeout=10) for socket in by_worker.values()] == [4401, 4401]
 
 
 def test_a_worker_that_dies_is_restarted(two_workers) -> None:
@@ -359,7 +404,7 @@ def production(tmp_path: Path) -> Iterator[LiveServer]:
     try:
         yield server
     finally:
-        _stopped(server)
+        server.stop_showing_log()
 
 
 def test_production_serves_collected_static_files(production: LiveServer) -> None:
@@ -385,6 +430,22 @@ def test_production_serves_collected_static_files(production: LiveServer) -> Non
         assert reply.headers["Content-Encoding"] == "gzip"
 
 
+def test_a_request_for_another_host_is_one_line_in_the_log(production: LiveServer) -> None:
+    production.manage("collectstatic", "--no-input", "-v0")
+    production.start()
+    request = urllib.request.Request(production.url + "/", headers={"Host": "evil.example"})
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+
+    assert refused.value.code == 400
+    log = production.log_path.read_text()
+    said = [line for line in log.splitlines() if "evil.example" in line and "GET" not in line]
+    assert said == ["Invalid HTTP_HOST header: 'evil.example'. You may need to add "
+                    "'evil.example' to ALLOWED_HOSTS."]  # fmt: skip
+    assert "Traceback" not in log
+
+
 def test_production_refuses_to_start_before_collectstatic(production: LiveServer) -> None:
     result = production.manage(
         "serve", "--bind", f"127.0.0.1:{production.port}", check=False, timeout=60
@@ -403,6 +464,6 @@ def test_serve_help_documents_the_options() -> None:
         timeout=60,
     )
 
-    for option in ("--workers", "--bind", "--proxy-headers", "--websocket-timeout"):
+    for option in ("--workers", "--bind", "--proxy-headers", "--shutdown-grace"):
         assert option in result.stdout
     assert "--worker-fd" not in result.stdout  # internal

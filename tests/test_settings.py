@@ -33,7 +33,11 @@ def run_settings(**env: str) -> subprocess.CompletedProcess:
 def test_defaults_are_sqlite_and_in_memory_layer():
     result = run_settings()
 
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "InMemoryChannelLayer", "True"]
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "KeepGroupsInMemoryChannelLayer",
+        "True",
+    ]
 
 
 def test_redis_url_switches_the_channel_layer():
@@ -53,6 +57,25 @@ def test_debug_off_without_secret_key_refuses_to_start():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off." in result.stderr
+
+
+def test_a_missing_secret_key_is_said_in_one_line_by_manage_py():
+    ours = ("DJANGO_", "DATABASE_", "REDIS_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env={**clean, "DJANGO_DEBUG": "0"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Cannot start the chat: DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.\n"
+    )
 
 
 def test_debug_off_with_secret_key_starts():

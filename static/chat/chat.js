@@ -3,48 +3,42 @@
 //  - track the room revision the page is complete up to, and resume from it on every open;
 //  - give every send its own id, and send again what the server had not answered
 //    when a socket dropped (the server stores one message per id);
-//  - show the connection state; reconnect after a clean close; leave when signed out;
-//  - send on Enter, keep what is typed while a send is on its way;
-//  - show times in the reader's own time zone.
+//  - show the connection state; leave the page when the server says it may not stay;
+//  - send on Enter; show times in the reader's own time zone; say when a request failed.
 (function () {
   "use strict";
 
-  // The ws extension reconnects by itself after these codes; we handle the rest.
-  var EXTENSION_RETRIES = [1006, 1011, 1012, 1013];
-  // The server closed on purpose because this page may no longer be here: reload it.
+  // The server closed on purpose because this page may no longer be here (signed out,
+  // not or no longer allowed in the room): reload, to the login page or the 404.
   var GONE = [4401, 4403];
-  // After this many handshakes in a row fail, ask the page whether we may still be here.
-  var FAILURES_BEFORE_CHECK = 2;
   var MAX_RETRY_DELAY_MS = 10000;
+  // A gap in revisions still open after this long means a frame was lost, not merely
+  // overtaken by one from another server process: ask for what is missing.
+  var HEAL_AFTER_MS = 1000;
 
   var wasOpen = false;
-  var retries = 0;
-  var failedHandshakes = 0;
-  var openedThisAttempt = false;
   var pinned = true;
   var composerFocused = false;
-  var boxBefore = null;
   var cursor = 0;          // every room revision up to this one is on the page
   var aheadOfCursor = {};  // revisions seen beyond a gap
   var pending = [];        // sends not yet answered: {id, fields, sent}
   var liveSocket = null;
   var healing = null;
-  // A gap in revisions still open after this long means a frame was lost, not merely
-  // overtaken by one from another server process: ask for what is missing.
-  var HEAL_AFTER_MS = 1000;
 
   // Full jitter, capped: a page never waits long after the server is back.
-  function retryDelay(attempt) {
-    return Math.random() * Math.min(MAX_RETRY_DELAY_MS, 1000 * Math.pow(2, attempt));
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (attempt) {
+      return Math.random() * Math.min(MAX_RETRY_DELAY_MS, 1000 * Math.pow(2, attempt));
+    };
   }
-  if (window.htmx) htmx.config.wsReconnectDelay = retryDelay;
 
+  // crypto.randomUUID exists only on https and localhost; a server on plain http is possible.
   function newId() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    if (crypto.randomUUID) return crypto.randomUUID();
     var b = crypto.getRandomValues(new Uint8Array(16));
     b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join("-");
   }
 
   function messages() { return document.getElementById("messages"); }
@@ -90,6 +84,17 @@
   function readCursorElement() {
     var element = document.getElementById("cursor");
     if (element) moveCursorTo(parseInt(element.dataset.revision, 10) || 0);
+  }
+
+  // A send is answered by #ack (stored) or by #composer (refused, holding its text).
+  function takeAnswers() {
+    ["ack", "composer"].forEach(function (id) {
+      var element = document.getElementById(id);
+      var ack = element && element.dataset.ack;
+      if (!ack) return;
+      pending = pending.filter(function (send) { return send.id !== ack; });
+      delete element.dataset.ack;
+    });
   }
 
   // Messages arriving twice (a resume overlapping live delivery, a resend) replace
@@ -154,17 +159,9 @@
     }
   }
 
-  // A socket refused at the handshake looks like a network failure (1006). Ask the
-  // page itself: signed out, or no longer allowed in, means reload (to the login
-  // page or the 404) instead of retrying for ever.
-  function checkStillWelcome() {
-    fetch(location.pathname, { redirect: "manual", cache: "no-store", credentials: "same-origin" })
-      .then(function (response) {
-        if (response.type === "opaqueredirect" || response.status === 403 || response.status === 404) {
-          location.reload();
-        }
-      })
-      .catch(function () { /* the server is down: keep retrying */ });
+  function alertText(text) {
+    var alerts = document.getElementById("alerts");
+    if (alerts) alerts.textContent = text;
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -175,21 +172,22 @@
     if (box) box.focus();
   });
 
-  document.addEventListener("htmx:afterSwap", function (event) {
-    localiseTimes(event.detail.elt);
+  document.addEventListener("htmx:afterSwap", function (event) { localiseTimes(event.detail.elt); });
+  // 4xx answers are swapped into the page (base.html); these are the ones that are not.
+  document.addEventListener("htmx:responseError", function () {
+    alertText("Something went wrong on the server; nothing was changed. Try again in a moment.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    alertText("The server could not be reached; nothing was changed. Try again in a moment.");
   });
 
   document.addEventListener("htmx:wsConnecting", function () {
-    openedThisAttempt = false;
     setBadge(wasOpen ? "reconnecting" : "connecting");
   });
 
   document.addEventListener("htmx:wsOpen", function (event) {
     var socket = event.detail.socketWrapper;
     wasOpen = true;
-    openedThisAttempt = true;
-    retries = 0;
-    failedHandshakes = 0;
     setBadge("live");
     liveSocket = socket;
     // Whatever changed while this socket was down comes back in the answer...
@@ -206,22 +204,11 @@
     if (!document.body.contains(event.target)) return;
     if (GONE.indexOf(code) >= 0) {
       location.reload();
-      return;
-    }
-    if (code >= 4000) {
+    } else if (code >= 4000) {
       setBadge("offline");  // closed on purpose by the server: do not hammer it
-      return;
+    } else {
+      setBadge(wasOpen ? "reconnecting" : "connecting");  // the ws extension retries
     }
-    setBadge(wasOpen ? "reconnecting" : "connecting");
-    if (!openedThisAttempt) {
-      failedHandshakes += 1;
-      if (failedHandshakes % FAILURES_BEFORE_CHECK === 0) checkStillWelcome();
-    }
-    if (EXTENSION_RETRIES.indexOf(code) >= 0) return;
-    // A clean close (daphne's --websocket-timeout sends 1000) would otherwise leave the page dead.
-    var socketWrapper = event.detail.socketWrapper;
-    setTimeout(function () { socketWrapper.reconnect(); }, retryDelay(retries));
-    retries += 1;
   });
 
   // The form's values are already taken when this fires: give the send its own id,
@@ -245,25 +232,16 @@
 
   document.addEventListener("htmx:wsBeforeMessage", function () {
     pinned = atBottom();
-    boxBefore = composerBox();
-    composerFocused = boxBefore !== null && document.activeElement === boxBefore;
+    composerFocused = document.activeElement === composerBox();
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
-    var box = composerBox();
-    var composer = document.getElementById("composer");
-    var ack = composer && composer.dataset.ack;
-    if (box && boxBefore && box !== boxBefore && ack) {
-      var before = pending.length;
-      pending = pending.filter(function (send) { return send.id !== ack; });
-      // An empty composer answering one of our sends must not wipe what was typed
-      // meanwhile; one that carries text (an error, a rate limit) shows the server's copy.
-      if (pending.length < before && box.value === "") box.value = boxBefore.value;
-    }
+    takeAnswers();
     readCursorElement();
     healGapSoon();
     keepInOrder();
     if (pinned) scrollToBottom();
+    var box = composerBox();
     if (composerFocused && box && document.activeElement !== box) box.focus();
     localiseTimes(messages());
   });

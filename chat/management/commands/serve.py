@@ -1,7 +1,6 @@
 """``manage.py serve``: run the chat under daphne, in one process or in N sharing one socket.
 
-    manage.py serve [--workers N] [--bind HOST:PORT] [--proxy-headers]
-                    [--websocket-timeout S] [--shutdown-grace S]
+    manage.py serve [--workers N] [--bind HOST:PORT] [--proxy-headers] [--shutdown-grace S]
 
 **One listening socket, inherited.** This command binds and listens on HOST:PORT itself.
 With ``--workers 1`` (the default, and what ``make run`` uses) it then runs daphne on that
@@ -232,13 +231,6 @@ class Command(BaseCommand):
             help="daphne processes sharing the socket (more than 1 needs REDIS_URL)",
         )
         parser.add_argument(
-            "--websocket-timeout",
-            type=int,
-            default=86400,
-            help="seconds a socket may stay open before daphne closes it with 1000 "
-            "(browsers reconnect by themselves)",
-        )
-        parser.add_argument(
             "--proxy-headers",
             action="store_true",
             help="trust X-Forwarded-For/-Port/-Proto from a reverse proxy in front",
@@ -259,7 +251,6 @@ class Command(BaseCommand):
         *args,
         bind: str,
         workers: int,
-        websocket_timeout: int,
         proxy_headers: bool,
         shutdown_grace: float,
         worker_fd: int | None,
@@ -268,7 +259,6 @@ class Command(BaseCommand):
     ) -> None:
         """Bind, then serve in this process (one worker) or supervise N worker processes."""
         serving = {
-            "websocket_timeout": websocket_timeout,
             "proxy_headers": proxy_headers,
             "grace": shutdown_grace,
         }
@@ -300,7 +290,6 @@ class Command(BaseCommand):
             return
 
         argv = [sys.executable, str(MANAGE_PY), "serve", "--bind", bind]
-        argv += ["--websocket-timeout", str(websocket_timeout)]
         argv += ["--shutdown-grace", str(shutdown_grace)]
         if proxy_headers:
             argv.append("--proxy-headers")

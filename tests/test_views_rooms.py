@@ -1,4 +1,4 @@
-"""Pages, redirects, forms and htmx partials over HTTP."""
+"""Room pages, older messages, posting without JavaScript, direct messages and members."""
 
 from __future__ import annotations
 
@@ -7,217 +7,12 @@ import re
 import pytest
 from django.test import Client
 
-from chat import services
+from chat import rooms
 from chat.limits import PAGE_SIZE
 from chat.models import Membership, Message, Room
+from tests.conftest import HTMX, article_ids, post_many, say
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def post_many(room: Room, author, count: int) -> list[Message]:
-    return [services.post_message(room, author, f"message {n}").message for n in range(count)]
-
-
-def article_ids(html: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<article id="message-(\d+)"', html)]
-
-
-# --- sign-in -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "url", ["/", "/r/lunch/", "/r/lunch/messages?before=1", "/p/bob/", "/p/?username=bob"]
-)
-def test_chat_pages_redirect_anonymous_to_login_with_next(url):
-    response = Client().get(url)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/?next=")
-
-
-def test_signup_creates_account_and_signs_in():
-    client = Client()
-
-    response = client.post(
-        "/accounts/signup/",
-        {
-            "username": "zoe",
-            "password1": "Correct-Horse-42-battery",
-            "password2": "Correct-Horse-42-battery",
-        },
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == "/"
-    assert client.get("/").status_code == 200
-
-
-def test_signup_rejects_weak_password():
-    response = Client().post(
-        "/accounts/signup/", {"username": "zoe", "password1": "123", "password2": "123"}
-    )
-
-    assert response.status_code == 400
-    assert "This password is too short" in response.content.decode()
-
-
-def test_signup_ignores_offsite_next():
-    response = Client().post(
-        "/accounts/signup/",
-        {
-            "username": "zoe",
-            "password1": "Correct-Horse-42-battery",
-            "password2": "Correct-Horse-42-battery",
-            "next": "https://evil.example/",
-        },
-    )
-
-    assert response["Location"] == "/"
-
-
-def test_login_then_next(alice):
-    response = Client().post(
-        "/accounts/login/?next=/r/lunch/",
-        {"username": "alice", "password": "Correct-Horse-42-battery", "next": "/r/lunch/"},
-    )
-
-    assert response.status_code == 302
-    assert response["Location"] == "/r/lunch/"
-
-
-def test_logout_needs_post(login, alice):
-    client = login(alice)
-
-    assert client.get("/accounts/logout/").status_code == 405
-    assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/").status_code == 302
-
-
-def test_forms_need_csrf_token(alice):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(alice)
-
-    assert client.post("/", {"title": "Nope", "kind": "public"}).status_code == 403
-    assert not Room.objects.exists()
-
-
-def test_healthz_answers_without_login():
-    response = Client().get("/healthz")
-
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-# --- lobby ---------------------------------------------------------------------
-
-
-def test_lobby_lists_public_rooms_with_member_count(login, alice, bob, lunch):
-    services.enter_room(bob, "lunch")
-
-    html = login(bob).get("/").content.decode()
-
-    assert '<a href="/r/lunch/">Lunch</a>' in html
-    assert "2 members" in html
-
-
-def test_lobby_shows_unread_counts(login, alice, bob, lunch):
-    services.enter_room(bob, "lunch")
-    post_many(lunch, alice, 3)
-
-    html = login(bob).get("/").content.decode()
-
-    assert '<span class="unread" title="unread messages">3</span>' in html
-
-
-def test_lobby_unread_clears_after_visiting(login, alice, bob, lunch):
-    services.enter_room(bob, "lunch")
-    post_many(lunch, alice, 3)
-    client = login(bob)
-
-    client.get("/r/lunch/")
-
-    assert 'class="unread"' not in client.get("/").content.decode()
-
-
-def test_lobby_escapes_last_message_preview(login, alice, lunch):
-    services.post_message(lunch, alice, "<script>alert(1)</script>")
-
-    html = login(alice).get("/").content.decode()
-
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-
-
-def test_lobby_hides_private_rooms_of_others(login, mallory, secret):
-    html = login(mallory).get("/").content.decode()
-
-    assert "Secret plans" not in html
-
-
-def test_lobby_lists_direct_conversations(login, alice, bob):
-    room = services.open_direct_room(alice, bob)
-    services.post_message(room, alice, "hi bob")
-
-    html = login(bob).get("/").content.decode()
-
-    assert '<a href="/p/alice/">alice</a>' in html
-    assert '<span class="unread" title="unread messages">1</span>' in html
-
-
-def test_create_room_redirects_to_it(login, alice):
-    response = login(alice).post("/", {"title": "Book Club", "kind": "public"})
-
-    assert response.status_code == 302
-    assert response["Location"] == "/r/book-club/"
-    room = Room.objects.get(slug="book-club")
-    assert (room.title, room.kind, room.created_by) == ("Book Club", "public", alice)
-    assert Membership.objects.filter(room=room, user=alice).exists()
-
-
-def test_create_room_with_htmx_redirects_client(login, alice):
-    response = login(alice).post("/", {"title": "Book Club", "kind": "private"}, **HTMX)
-
-    assert response["HX-Redirect"] == "/r/book-club/"
-
-
-def test_create_room_blank_title_shows_error_inline(login, alice):
-    response = login(alice).post("/", {"title": "   ", "kind": "public"}, **HTMX)
-
-    html = response.content.decode()
-    assert html.startswith('<form id="room-form"')
-    assert '<p class="error" role="alert">Give the room a name.</p>' in html
-    assert not Room.objects.exists()
-
-
-def test_create_room_without_js_shows_error_on_full_page(login, alice):
-    response = login(alice).post("/", {"title": "", "kind": "public"})
-
-    assert response.status_code == 400
-    assert "<html" in response.content.decode()
-    assert "Give the room a name." in response.content.decode()
-
-
-def test_create_room_duplicate_of_visible_room_is_an_error(login, alice, bob, lunch):
-    response = login(bob).post("/", {"title": "lunch", "kind": "public"}, **HTMX)
-
-    assert "“Lunch” already exists: pick another name or join it." in response.content.decode()
-    assert Room.objects.count() == 1
-
-
-def test_create_room_clashing_with_hidden_private_room_gets_other_slug(login, bob, secret):
-    response = login(bob).post("/", {"title": "Secret Plans", "kind": "public"})
-
-    assert response["Location"] == "/r/secret-plans-2/"
-
-
-def test_create_room_rejects_unknown_kind(login, alice):
-    response = login(alice).post("/", {"title": "Odd", "kind": "direct"}, **HTMX)
-
-    assert "Select a valid choice." in response.content.decode()
-    assert not Room.objects.exists()
-
 
 # --- room page -------------------------------------------------------------------
 
@@ -256,7 +51,7 @@ def test_visiting_public_room_joins_it(login, bob, lunch):
 
 
 def test_room_page_lists_members(login, alice, bob, lunch):
-    services.enter_room(bob, "lunch")
+    rooms.enter_room(bob, "lunch")
 
     html = login(alice).get("/r/lunch/").content.decode()
 
@@ -369,7 +164,7 @@ def test_post_fallback_invalid_keeps_text_and_shows_error(login, alice, lunch):
 
 
 def test_message_body_is_escaped_on_the_page(login, alice, lunch):
-    services.post_message(lunch, alice, "<script>alert(1)</script>")
+    say(lunch, alice, "<script>alert(1)</script>")
 
     html = login(alice).get("/r/lunch/").content.decode()
 
@@ -378,7 +173,7 @@ def test_message_body_is_escaped_on_the_page(login, alice, lunch):
 
 
 def test_room_title_is_escaped(login, alice):
-    room = services.create_room(alice, "<img src=x onerror=alert(1)>", Room.Kind.PUBLIC)
+    room = rooms.create_room(alice, {"title": "<img src=x onerror=alert(1)>", "kind": "public"})
 
     for url in ["/", f"/r/{room.slug}/"]:
         html = login(alice).get(url).content.decode()
@@ -389,19 +184,33 @@ def test_room_title_is_escaped(login, alice):
 # --- direct messages -----------------------------------------------------------------
 
 
-def test_direct_page_creates_one_room_for_the_pair(login, alice, bob):
-    login(alice).get("/p/bob/")
-    login(bob).get("/p/alice/")
+def test_looking_at_a_direct_page_creates_nothing(login, alice, bob):
+    response = login(alice).get("/p/bob/")
+
+    assert response.status_code == 200
+    assert not Room.objects.exists()
+    assert not Membership.objects.exists()
+    html = response.content.decode()
+    assert "ws-connect" not in html  # nothing to listen to yet: the first message is a POST
+    assert '<form id="composer-form" class="composer-form" method="post" action="/p/bob/">' in html
+
+
+def test_the_first_direct_message_makes_one_room_for_the_pair(login, alice, bob):
+    login(alice).post("/p/bob/", {"body": "hi bob"})
+    login(bob).post("/p/alice/", {"body": "hi alice"})
 
     room = Room.objects.get(kind=Room.Kind.DIRECT)
     assert {m.user for m in room.memberships.all()} == {alice, bob}
+    assert room.messages.count() == 2
 
 
-def test_direct_page_wires_its_socket(login, alice, bob):
+def test_direct_page_wires_its_socket_once_something_was_said(login, alice, bob):
+    rooms.open_direct_room(alice, bob)
+
     html = login(alice).get("/p/bob/").content.decode()
 
     assert 'ws-connect="/ws/p/bob/"' in html
-    assert 'action="/p/bob/"' in html
+    assert 'action="/p/bob/" ws-send>' in html
 
 
 def test_direct_page_unknown_user_is_404(login, alice):
@@ -410,15 +219,17 @@ def test_direct_page_unknown_user_is_404(login, alice):
 
 
 def test_direct_page_with_yourself_is_your_notes(login, alice):
-    html = login(alice).get("/p/alice/").content.decode()
+    client = login(alice)
 
-    assert "<h1>Notes to self</h1>" in html
+    assert "<h1>Notes to self</h1>" in client.get("/p/alice/").content.decode()
+    client.post("/p/alice/", {"body": "remember the milk"})
+
     room = Room.objects.get(kind=Room.Kind.DIRECT)
     assert [m.user for m in room.memberships.all()] == [alice]
 
 
 def test_direct_room_is_not_reachable_as_group_room(login, alice, bob, mallory):
-    room = services.open_direct_room(alice, bob)
+    room = rooms.open_direct_room(alice, bob)
 
     assert login(mallory).get(f"/r/{room.slug}/").status_code == 404
 
@@ -444,7 +255,7 @@ def test_direct_start_form_unknown_user_inline_error(login, alice):
 
 
 def test_direct_older_messages(login, alice, bob):
-    room = services.open_direct_room(alice, bob)
+    room = rooms.open_direct_room(alice, bob)
     posted = post_many(room, alice, 3)
 
     html = login(bob).get(f"/p/alice/messages?before={posted[2].id}", **HTMX).content.decode()
@@ -456,7 +267,7 @@ def test_direct_older_messages(login, alice, bob):
 
 
 def test_creator_removes_member_from_private_room(login, alice, bob, secret):
-    services.add_member(secret, bob)
+    rooms.add_member(secret, alice, {"username": "bob"})
 
     response = login(alice).post(f"/r/{secret.slug}/members/remove", {"username": "bob"}, **HTMX)
 
@@ -465,7 +276,7 @@ def test_creator_removes_member_from_private_room(login, alice, bob, secret):
 
 
 def test_member_leaves_private_room(login, alice, bob, secret):
-    services.add_member(secret, bob)
+    rooms.add_member(secret, alice, {"username": "bob"})
 
     response = login(bob).post(f"/r/{secret.slug}/members/remove", {"username": "bob"})
 
@@ -474,7 +285,7 @@ def test_member_leaves_private_room(login, alice, bob, secret):
 
 
 def test_member_cannot_remove_others(login, alice, bob, secret):
-    services.add_member(secret, bob)
+    rooms.add_member(secret, alice, {"username": "bob"})
 
     response = login(bob).post(f"/r/{secret.slug}/members/remove", {"username": "alice"})
 
@@ -516,9 +327,9 @@ def test_room_page_composer_has_a_fresh_client_id(login, alice, lunch):
 
 
 def test_former_member_cannot_read_the_room_through_any_url(login, alice, bob, secret):
-    services.add_member(secret, bob)
-    posted = services.post_message(secret, alice, "after you left").message
-    services.remove_member(secret, bob)
+    rooms.add_member(secret, alice, {"username": "bob"})
+    posted = say(secret, alice, "after you left")[0]
+    rooms.remove_member(secret, alice, {"username": "bob"})
     client = login(bob)
 
     assert client.get(f"/r/{secret.slug}/").status_code == 404
@@ -527,3 +338,88 @@ def test_former_member_cannot_read_the_room_through_any_url(login, alice, bob, s
         client.get(f"/r/{secret.slug}/messages?before={posted.id + 1}", **HTMX).status_code == 404
     )
     assert "after you left" not in client.get("/").content.decode()
+
+
+# --- the limits and refusals of the no-JavaScript path ------------------------------------
+
+
+def test_post_fallback_the_21st_post_in_10_seconds_is_refused_and_kept(login, alice, lunch):
+    client = login(alice)
+    for n in range(20):
+        assert client.post("/r/lunch/", {"body": f"form {n}"}).status_code == 302
+
+    response = client.post("/r/lunch/", {"body": "one too many"})
+
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert re.search(r"You are sending messages too fast\. Wait \d+ s; your text is kept\.", html)
+    assert ">\none too many</textarea>" in html
+    assert Message.objects.count() == 20
+
+
+def test_post_fallback_storage_failure_keeps_the_text(login, alice, lunch, monkeypatch):
+    from django.db import OperationalError
+
+    def database_down(*args, **kwargs):
+        raise OperationalError("database is unavailable")
+
+    monkeypatch.setattr(Message.objects, "create", database_down)
+
+    response = login(alice).post("/r/lunch/", {"body": "keep me"})
+
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "Your message could not be saved just now; it is still here, try again." in html
+    assert ">\nkeep me</textarea>" in html
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize("path", ["members", "members/remove"])
+def test_refusals_escape_what_was_sent(login, alice, secret, path):
+    response = login(alice).post(f"/r/{secret.slug}/{path}", {"username": HOSTILE})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert HOSTILE not in html
+    assert "There is nobody called “&lt;img src=x onerror=alert(1)&gt;”." in html
+    assert "<html" in html  # a page of its own, with a way back
+
+
+def test_an_htmx_refusal_names_its_place_in_the_page(login, alice, bob, secret):
+    rooms.add_member(secret, alice, {"username": "bob"})
+
+    response = login(bob).post(f"/r/{secret.slug}/members/remove", {"username": "alice"}, **HTMX)
+
+    assert response.status_code == 403
+    assert response["HX-Retarget"] == "#alerts"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert response.content.decode() == (
+        '<p class="error">Only the room&#x27;s creator can remove members.</p>'
+    )
+
+
+def test_an_htmx_add_refusal_comes_back_in_the_members_panel(login, alice, secret):
+    response = login(alice).post(f"/r/{secret.slug}/members", {"username": HOSTILE}, **HTMX)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.startswith('<aside id="members-panel"')
+    assert HOSTILE not in html and "&lt;img src=x" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/r/lunch/", "/r/lunch/messages?before=99", "/p/bob/", "/accounts/login/"],
+)
+def test_personal_pages_are_never_cached(login, alice, bob, lunch, url):
+    response = login(alice).get(url)
+
+    assert {"private", "no-store"} <= {
+        part.strip() for part in response["Cache-Control"].split(",")
+    }
+
+
+def test_health_checks_may_be_cached_by_nobody_in_particular(db):
+    assert "Cache-Control" not in Client().get("/healthz")

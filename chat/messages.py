@@ -1,0 +1,184 @@
+"""Messages: posting (from a socket or a plain form), and catching up after an absence.
+
+Posting validates with ``MessageForm``, counts the person's posting limit in the cache,
+stores the message with the room's next revision, renders it once and hands that HTML to
+the room's sockets through ``chat.fanout``. The socket and the HTTP form call the same
+function, so a rule cannot hold on one path and not the other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
+
+from chat import fanout, ratelimit, rendering, rooms
+from chat.errors import Invalid, TooFast, Unavailable
+from chat.forms import MessageForm
+from chat.limits import RESUME_MAX_MESSAGES
+from chat.models import Message, Room
+
+logger = logging.getLogger(__name__)
+
+NOT_STORED = "Your message could not be saved just now; it is still here, try again."
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A stored message; its frame, if this call stored it; whether the layer took it; and
+    the page's id for the send (``ack``), to name in the answer."""
+
+    message: Message
+    frame: str | None
+    broadcast: bool = True
+    ack: str | None = None
+
+
+def next_revision(room_id: int) -> int:
+    """Take the room's next change number; call inside the transaction making the change.
+
+    The UPDATE locks the room's row until commit, so changes to one room commit in
+    revision order: a reader who sees revision N has every revision below it.
+    """
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
+        table = connection.ops.quote_name(Room._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s RETURNING revision",  # noqa: S608 - our own table name
+                [room_id],
+            )
+            return cursor.fetchone()[0]
+    Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
+    return Room.objects.values_list("revision", flat=True).get(pk=room_id)
+
+
+def _earlier(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
+    if client_id is None:
+        return None
+    return Message.objects.filter(author=author, client_id=client_id).first()
+
+
+def _insert(room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None) -> Message:
+    with transaction.atomic():  # one transaction, one commit
+        message = Message.objects.create(
+            room=room,
+            author=author,
+            body=body,
+            client_id=client_id,
+            revision=next_revision(room.id),
+        )
+        rooms.mark_room_read(author, room, message.id)
+    return message
+
+
+def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Validate, count against the posting limit, store and render once (no sending)."""
+    form = MessageForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    body, client_id = form.cleaned_data["body"], form.cleaned_data["client_id"]
+    try:
+        ratelimit.take(ratelimit.POSTING, author.pk)
+    except TooFast:
+        # A send resent after a reconnect was counted the first time: answer it.
+        earlier = _earlier(author, client_id)
+        if earlier is None:
+            raise
+        return Posted(earlier, None, ack=form.ack)
+    try:
+        message = _insert(room, author, body, client_id)
+    except IntegrityError:
+        # Resends are rare, so the unique (author, client_id) constraint finds them
+        # rather than a lookup before every insert; the whole transaction was undone.
+        earlier = _earlier(author, client_id)
+        if earlier is None:
+            raise
+        ratelimit.give_back(ratelimit.POSTING, author.pk)
+        return Posted(earlier, None, ack=form.ack)
+    except DatabaseError as error:
+        logger.exception("could not store a message in room %s", room.id)
+        ratelimit.give_back(ratelimit.POSTING, author.pk)
+        raise Unavailable(NOT_STORED) from error
+    return Posted(message, rendering.new_messages_frame([message]), ack=form.ack)
+
+
+def _new_message_event(posted: Posted) -> dict:
+    """The ``chat.message`` event's fields: the message's id, its revision, its HTML."""
+    message = posted.message
+    return {"id": message.id, "revision": message.revision, "html": posted.frame}
+
+
+async def apost_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Post what a socket sent (the composer's fields) as ``author`` in ``room``.
+
+    Raises ``Invalid``, ``TooFast`` or ``Unavailable``; nothing is stored then.
+    """
+    posted = await database_sync_to_async(_store)(room, author, data)
+    if posted.frame is None:
+        return posted
+    group = fanout.room_group(room.id)
+    sent = await fanout.asend(group, "chat.message", **_new_message_event(posted))
+    return replace(posted, broadcast=sent)
+
+
+def post_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Post what a form sent as ``author`` in ``room`` (sync callers: views, scripts)."""
+    posted = _store(room, author, data)
+    if posted.frame is None:
+        return posted
+    group = fanout.room_group(room.id)
+    sent = fanout.send(group, "chat.message", **_new_message_event(posted))
+    return replace(posted, broadcast=sent)
+
+
+def post_direct_message(
+    author: AbstractBaseUser, other: AbstractBaseUser, data: Mapping
+) -> tuple[Room, Posted]:
+    """Post to the direct conversation with ``other``, opening it with the first message."""
+    form = MessageForm(data)
+    if not form.is_valid():  # an empty first message must not open a conversation
+        raise Invalid(form)
+    room = rooms.open_direct_room(author, other)
+    return room, post_message(room, author, data)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a reconnecting page missed, and the revision it is complete up to after."""
+
+    messages: list[Message]
+    revision: int
+    replaces_page: bool = False
+    has_older: bool = False
+
+    @property
+    def newest_id(self) -> int:
+        """Id of the newest message covered (0 when none)."""
+        return max((m.id for m in self.messages), default=0)
+
+
+def catch_up(room: Room, *, after_id: int, cursor: int | None) -> CatchUp:
+    """Everything a page must change to be current, oldest first.
+
+    With a ``cursor`` (the room revision the page is complete up to): every message
+    created, edited or deleted since. Without one: the messages newer than
+    ``after_id``. A gap longer than RESUME_MAX_MESSAGES answers with the latest page
+    instead (``replaces_page``): the page swaps its list, "load older" reaches the rest.
+    """
+    messages = Message.objects.for_room(room)
+    revision = Room.objects.values_list("revision", flat=True).get(pk=room.pk)
+    if cursor is None:
+        missed = messages.after(after_id)
+    else:
+        missed = messages.changed_since(cursor).filter(revision__lte=revision)
+    missed = list(missed[: RESUME_MAX_MESSAGES + 1])
+    if len(missed) > RESUME_MAX_MESSAGES:
+        latest, has_older = messages.page_before()
+        return CatchUp(latest, revision, replaces_page=True, has_older=has_older)
+    return CatchUp(missed, revision)

@@ -1,0 +1,221 @@
+"""Rooms and who belongs to them: finding, creating, joining, adding and removing members.
+
+Every rule about who may see or change a room is here. Views and consumers call these
+and turn ``chat.errors`` into answers; they decide nothing themselves.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+
+from chat import fanout, ratelimit
+from chat.errors import Forbidden, Invalid, NotFound
+from chat.forms import RoomForm, UsernameForm
+from chat.models import Membership, Room
+
+NO_SUCH_ROOM = "No such room."
+NO_SUCH_PERSON = "There is nobody by that name."
+ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = "Only private rooms have members to add or remove."
+ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
+
+
+# --- finding rooms -------------------------------------------------------------
+
+
+def readable_room(user: AbstractBaseUser, slug: str) -> Room:
+    """The group room ``slug`` if ``user`` may read it.
+
+    Raises ``NotFound`` for a private room the user is not in exactly as for a missing
+    one: a private room's existence must not be confirmable by guessing URLs.
+    """
+    if not user.is_authenticated:
+        raise NotFound(NO_SUCH_ROOM)
+    room = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT).filter(slug=slug).first()
+    if room is None:
+        raise NotFound(NO_SUCH_ROOM)
+    return room
+
+
+def enter_room(user: AbstractBaseUser, slug: str) -> Room:
+    """Called when a person opens a room page: visiting a public room joins it."""
+    room = readable_room(user, slug)
+    if room.kind == Room.Kind.PUBLIC:
+        Membership.objects.get_or_create(room=room, user=user)
+    return room
+
+
+def person(username: str) -> AbstractBaseUser:
+    """The person called ``username`` (exactly), or ``NotFound``."""
+    other = get_user_model().objects.filter(username=username).first()
+    if other is None:
+        raise NotFound(NO_SUCH_PERSON)
+    return other
+
+
+def _direct_slug(first: AbstractBaseUser, second: AbstractBaseUser) -> str:
+    low, high = sorted([first.pk, second.pk])
+    # A dot never appears in a slug made from a title, so direct slugs cannot clash.
+    return f"dm.{low}.{high}"
+
+
+def find_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room | None:
+    """The direct room between ``user`` and ``other`` if either has written in it yet."""
+    return Room.objects.filter(slug=_direct_slug(user, other)).first()
+
+
+def open_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room:
+    """Find or create the one direct room for the pair; ``other == user`` is one's notes.
+
+    Called by the first message, never by looking at the page (a GET changes nothing).
+    The unique slug makes two concurrent first messages end in one room: the loser of
+    the race gets an IntegrityError and reads the winner's.
+    """
+    slug = _direct_slug(user, other)
+    room = Room.objects.filter(slug=slug).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                slug=slug,
+                title="Notes" if other == user else f"{user} & {other}",
+                kind=Room.Kind.DIRECT,
+                created_by=user,
+            )
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=member) for member in {user, other}]
+            )
+    except IntegrityError:
+        room = Room.objects.get(slug=slug)
+    return room
+
+
+def socket_room(
+    user: AbstractBaseUser, *, slug: str | None = None, username: str | None = None
+) -> Room:
+    """The room a socket asks for; ``NotFound`` when ``user`` may not listen to it."""
+    if username is None:
+        return readable_room(user, slug or "")
+    room = find_direct_room(user, person(username))
+    if room is None:
+        raise NotFound(NO_SUCH_ROOM)  # nothing said yet: the page posts over HTTP first
+    return room
+
+
+# --- creating rooms ----------------------------------------------------------------
+
+
+def _base_slug(title: str) -> str:
+    return slugify(title)[:50].strip("-") or "room"
+
+
+def _private_slug(title: str) -> str:
+    # Private rooms never take a plain slug: if they did, someone creating a public room
+    # of the same name would get "-2" and so learn that a room they cannot see exists.
+    return f"{_base_slug(title)}-{secrets.token_hex(5)}"
+
+
+def _refuse_clash(user: AbstractBaseUser, form: RoomForm, title: str, kind: str) -> None:
+    base = _base_slug(title)
+    clash = Room.objects.filter(slug=base).first()
+    if clash is None and kind == Room.Kind.PRIVATE:
+        clash = Membership.objects.filter(
+            user=user, room__kind=Room.Kind.PRIVATE, room__title__iexact=title
+        ).first()
+        clash = clash.room if clash else None
+    if clash is None:
+        return
+    if Room.objects.visible_to(user).filter(pk=clash.pk).exists():
+        form.add_error("title", f"“{clash.title}” already exists: pick another name or join it.")
+    else:  # only reachable by guessing a private room's random slug
+        form.add_error("title", "That name is taken: pick another.")
+    raise Invalid(form)
+
+
+def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
+    """Create a public or private room from the lobby form, with ``user`` as first member.
+
+    Raises ``Invalid`` (the form, with its errors) for a bad title or one that clashes
+    with a room the user can see, and ``TooFast`` past ``ROOMS_PER_HOUR``.
+    """
+    form = RoomForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    title, kind = form.cleaned_data["title"], form.cleaned_data["kind"]
+    _refuse_clash(user, form, title, kind)
+    ratelimit.take(ratelimit.ROOM_CREATION, user.pk)
+    slug = _private_slug(title) if kind == Room.Kind.PRIVATE else _base_slug(title)
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(slug=slug, title=title, kind=kind, created_by=user)
+            Membership.objects.create(room=room, user=user)
+    except IntegrityError:
+        # Someone created the same public room between the check and the insert.
+        ratelimit.give_back(ratelimit.ROOM_CREATION, user.pk)
+        _refuse_clash(user, form, title, kind)
+        raise
+    return room
+
+
+# --- members -------------------------------------------------------------------------
+
+
+def _private_room(room: Room) -> Room:
+    # Public rooms are joined by visiting, direct rooms have their two people for ever.
+    if room.kind != Room.Kind.PRIVATE:
+        raise NotFound(ONLY_PRIVATE_ROOMS_HAVE_MEMBERS)
+    return room
+
+
+def _named_person(data: Mapping) -> AbstractBaseUser:
+    form = UsernameForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    return form.cleaned_data["username"]
+
+
+def add_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """A member of a private room adds someone by username; returns who was added.
+
+    ``actor`` is already a reader of ``room`` (found through ``readable_room``), and in a
+    private room every reader is a member, so any member may add.
+    """
+    _private_room(room)
+    newcomer = _named_person(data)
+    Membership.objects.get_or_create(room=room, user=newcomer)
+    return newcomer
+
+
+def may_remove_others(room: Room, actor: AbstractBaseUser) -> bool:
+    """Whether ``actor`` may remove other people from ``room`` (its creator, in a private room)."""
+    return room.kind == Room.Kind.PRIVATE and room.created_by_id == actor.pk
+
+
+def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """Leave a private room, or (its creator only) remove someone; returns who left.
+
+    Their sockets in the room are closed at once, on every process.
+    """
+    _private_room(room)
+    leaving = _named_person(data)
+    if leaving != actor and not may_remove_others(room, actor):
+        raise Forbidden(ONLY_CREATOR_REMOVES)
+    Membership.objects.filter(room=room, user=leaving).delete()
+    fanout.send(fanout.user_group(leaving.pk), "membership.ended", room=room.id)
+    return leaving
+
+
+def members(room: Room) -> list:
+    """The room's members, by username."""
+    return [m.user for m in room.memberships.select_related("user").order_by("user__username")]
+
+
+def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
+    """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
+    Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)

@@ -1,0 +1,224 @@
+"""Room pages, older-message partials, the no-JavaScript way to post, and members."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from chat import messages, rooms
+from chat.errors import Invalid, NotFound, Refused
+from chat.forms import MessageForm, UsernameForm
+from chat.limits import MAX_ID
+from chat.links import RoomLinks, direct_links, group_room_links
+from chat.models import Message, Room
+from chat.views.refusals import refusal_response
+
+# --- finding the room ----------------------------------------------------------------
+
+
+def _group_room(request: HttpRequest, slug: str, *, enter: bool = False) -> Room:
+    try:
+        if enter:
+            return rooms.enter_room(request.user, slug)
+        return rooms.readable_room(request.user, slug)
+    except NotFound as refusal:
+        raise Http404(refusal.message) from None
+
+
+def _partner(username: str):
+    try:
+        return rooms.person(username)
+    except NotFound as refusal:
+        raise Http404(refusal.message) from None
+
+
+# --- the room page -------------------------------------------------------------------
+
+
+def _room_name(request: HttpRequest, room: Room | None, username: str | None) -> str:
+    if username is None:
+        return room.title
+    return "Notes to self" if username == request.user.get_username() else username
+
+
+def _room_page(
+    request: HttpRequest,
+    room: Room | None,
+    links: RoomLinks,
+    *,
+    username: str | None = None,
+    form: MessageForm | None = None,
+    status: int = 200,
+    members: list | None = None,
+) -> HttpResponse:
+    """A room page. ``room`` is None for a direct conversation nobody has written in yet:
+    it has no socket, and its first message is posted as a plain form."""
+    if room is not None:
+        page, has_older = Message.objects.for_room(room).page_before()
+        if page:
+            rooms.mark_room_read(request.user, room, page[-1].id)
+        members = rooms.members(room)
+    else:
+        page, has_older = [], False
+    context = {
+        "room": room,
+        "room_name": _room_name(request, room, username),
+        "kind": room.get_kind_display() if room else "Direct",
+        "messages": page,
+        "has_older": has_older,
+        # Read with the room, before its messages: a resume from here misses nothing.
+        "revision": room.revision if room else 0,
+        "form": form or MessageForm(),
+        "links": links,
+        "post_url": links.page,
+        "older_url": links.older,
+        "socket_url": links.socket if room else None,
+        "members": members,
+        "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
+        "member_form": UsernameForm(),
+    }
+    return render(request, "chat/room.html", context, status=status)
+
+
+def _refused_post(request: HttpRequest, refusal: Refused) -> MessageForm:
+    """The composer as it was sent, holding the refusal: nothing typed is lost."""
+    if isinstance(refusal, Invalid):
+        return refusal.form
+    form = MessageForm(request.POST)
+    form.is_valid()
+    form.add_error(None, refusal.message)
+    return form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/r/<slug>/``: a group room (visiting a public room joins it); a POST is the
+    no-JavaScript way to send a message."""
+    room = _group_room(request, slug, enter=True)
+    links = group_room_links(room.slug)
+    if request.method == "POST":
+        try:
+            posted = messages.post_message(room, request.user, request.POST)
+        except Refused as refusal:
+            form = _refused_post(request, refusal)
+            return _room_page(request, room, links, form=form, status=refusal.status)
+        return redirect(f"{links.page}#message-{posted.message.id}")
+    return _room_page(request, room, links)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def direct_page(request: HttpRequest, username: str) -> HttpResponse:
+    """``/p/<username>/``: the one direct room with that person. Looking changes nothing;
+    the first message (a POST) opens the conversation."""
+    other = _partner(username)
+    room = rooms.find_direct_room(request.user, other)
+    links = direct_links(other.get_username())
+    if request.method == "POST":
+        try:
+            _room, posted = messages.post_direct_message(request.user, other, request.POST)
+        except Refused as refusal:
+            form = _refused_post(request, refusal)
+            members = None if room else sorted({request.user, other}, key=str)
+            return _room_page(
+                request, room, links, username=username, form=form,
+                status=refusal.status, members=members,
+            )  # fmt: skip
+        return redirect(f"{links.page}#message-{posted.message.id}")
+    members = None if room else sorted({request.user, other}, key=str)
+    return _room_page(request, room, links, username=username, members=members)
+
+
+# --- older messages ------------------------------------------------------------------
+
+
+def _older_messages(request: HttpRequest, room: Room, links: RoomLinks, name: str) -> HttpResponse:
+    """The page of messages before ``?before=<id>``: a partial for htmx, else a page."""
+    try:
+        before = int(request.GET["before"])
+    except (KeyError, ValueError):
+        before = 0
+    if not 0 < before <= MAX_ID:
+        return refusal_response(
+            request, Refused("?before=<message id> is required."), back=links.page
+        )
+    page, has_older = Message.objects.for_room(room).page_before(before)
+    context = {"messages": page, "has_older": has_older, "older_url": links.older}
+    if request.htmx:
+        return render(request, "chat/room.html#older-page", context)
+    context.update(room_name=name, room_url=links.page)
+    return render(request, "chat/history.html", context)
+
+
+@login_required
+@require_GET
+def room_messages(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/r/<slug>/messages?before=<id>``: older messages of a group room."""
+    room = _group_room(request, slug)
+    return _older_messages(request, room, group_room_links(room.slug), room.title)
+
+
+@login_required
+@require_GET
+def direct_messages(request: HttpRequest, username: str) -> HttpResponse:
+    """``/p/<username>/messages?before=<id>``: older messages of a direct room."""
+    other = _partner(username)
+    room = rooms.find_direct_room(request.user, other)
+    if room is None:
+        raise Http404(rooms.NO_SUCH_ROOM)
+    name = _room_name(request, room, username)
+    return _older_messages(request, room, direct_links(other.get_username()), name)
+
+
+# --- members -------------------------------------------------------------------------
+
+
+def _members_panel(
+    request: HttpRequest, room: Room, *, status: int = 200, **context
+) -> HttpResponse:
+    context = {
+        "room": room,
+        "members": rooms.members(room),
+        "may_remove_others": rooms.may_remove_others(room, request.user),
+        "member_form": UsernameForm(),
+        **context,
+    }
+    return render(request, "chat/room.html#members-panel", context, status=status)
+
+
+@login_required
+@require_POST
+def room_members(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a member to a private room; only its members may."""
+    room = _group_room(request, slug)
+    try:
+        added = rooms.add_member(room, request.user, request.POST)
+    except Invalid as refusal:
+        if request.htmx:
+            return _members_panel(request, room, status=400, member_form=refusal.form)
+        return refusal_response(request, refusal, back=group_room_links(room.slug).page)
+    except Refused as refusal:
+        return refusal_response(request, refusal, back=group_room_links(room.slug).page)
+    if request.htmx:
+        return _members_panel(request, room, added=added)
+    return redirect(group_room_links(room.slug).page)
+
+
+@login_required
+@require_POST
+def room_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
+    """Leave a private room, or (its creator only) remove someone from it."""
+    room = _group_room(request, slug)
+    try:
+        leaving = rooms.remove_member(room, request.user, request.POST)
+    except Refused as refusal:
+        return refusal_response(request, refusal, back=group_room_links(room.slug).page)
+    if leaving == request.user:
+        return HttpResponseClientRedirect("/") if request.htmx else redirect("lobby")
+    if request.htmx:
+        return _members_panel(request, room)
+    return redirect(group_room_links(room.slug).page)

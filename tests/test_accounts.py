@@ -1,0 +1,238 @@
+"""Accounts (``chat.accounts``): signing up, sign-in keys, profiles and sessions that end."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client, RequestFactory
+
+from chat import accounts, ratelimit
+from chat.errors import Invalid, TooFast
+from chat.models import Profile
+from chat.usernames import skeleton
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = "203.0.113.5"
+
+
+def signup_data(username: str, password: str = PASSWORD) -> dict[str, str]:
+    return {"username": username, "password1": password, "password2": password}
+
+
+def session_of(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.session.session_key
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[tuple]:
+    """Every event the accounts send, as (group, kind, fields)."""
+    events: list[tuple] = []
+
+    def record(group: str, kind: str, **fields: object) -> bool:
+        events.append((group, kind, fields))
+        return True
+
+    monkeypatch.setattr(accounts.fanout, "send", record)
+    return events
+
+
+# --- signing up ----------------------------------------------------------------------------
+
+
+def test_sign_up_creates_the_account():
+    user = accounts.sign_up(signup_data("carol"), ADDRESS)
+
+    assert get_user_model().objects.get(username="carol") == user
+    assert user.check_password(PASSWORD)
+
+
+def test_sign_up_refuses_a_weak_password_with_the_form():
+    with pytest.raises(Invalid) as refused:
+        accounts.sign_up(signup_data("carol", "123"), ADDRESS)
+
+    assert refused.value.message == (
+        "This password is too short. It must contain at least 8 characters."
+    )
+    assert "password2" in refused.value.form.errors
+    assert not get_user_model().objects.exists()
+
+
+def test_sign_up_refuses_one_account_too_many_from_one_address(monkeypatch):
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 7200.0))
+    for number in range(ratelimit.SIGNUP.limit):
+        accounts.sign_up(signup_data(f"person-{'abcdefghij'[number]}"), ADDRESS)
+
+    with pytest.raises(TooFast) as refused:
+        accounts.sign_up(signup_data("one-more"), ADDRESS)
+
+    assert refused.value.message == (
+        "Too many accounts were created from your network just now. Try again in 72 minutes."
+    )
+    assert not get_user_model().objects.filter(username="one-more").exists()
+
+
+def test_sign_up_allows_five_accounts_an_hour_from_one_address_by_default():
+    assert ratelimit.SIGNUP.limit == 5
+    assert ratelimit.SIGNUP.window == 3600
+
+
+def test_sign_up_counts_each_address_apart():
+    for number in range(ratelimit.SIGNUP.limit):
+        accounts.sign_up(signup_data(f"person-{'abcdefghij'[number]}"), ADDRESS)
+
+    accounts.sign_up(signup_data("one-more"), "198.51.100.7")
+
+
+def test_sign_up_does_not_count_a_refused_form_against_the_address():
+    for _ in range(ratelimit.SIGNUP.limit):
+        with pytest.raises(Invalid):
+            accounts.sign_up(signup_data("carol", "123"), ADDRESS)
+
+    accounts.sign_up(signup_data("carol"), ADDRESS)
+
+
+# --- the key sign-in failures count under ------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["alice", " ALICE", "\u0430lice ", "a1ice"])
+def test_login_key_is_the_skeleton_of_what_was_typed(typed):
+    assert accounts.login_key(None, {"username": typed}) == skeleton("alice")
+
+
+def test_login_key_reads_the_posted_form_without_credentials():
+    request = RequestFactory().post("/accounts/login/", {"username": "Bob "})
+
+    assert accounts.login_key(request) == skeleton("bob")
+
+
+@pytest.mark.parametrize(
+    "credentials", [None, {}, {"username": 5}, {"username": ["alice"]}, {"password": "x"}]
+)
+def test_login_key_is_none_without_a_typed_username(credentials):
+    assert accounts.login_key(None, credentials) is None
+
+
+def test_client_address_is_the_servers_remote_address():
+    request = RequestFactory().get("/", REMOTE_ADDR=ADDRESS)
+
+    assert accounts.client_address(request) == ADDRESS
+
+
+def test_client_address_is_empty_when_the_server_gave_none():
+    request = RequestFactory().get("/")
+    del request.META["REMOTE_ADDR"]
+
+    assert accounts.client_address(request) == ""
+
+
+# --- profiles ------------------------------------------------------------------------------
+
+
+def test_record_profile_creates_a_missing_profile(alice):
+    Profile.objects.filter(user=alice).delete()
+
+    profile = accounts.record_profile(alice)
+
+    assert profile.user == alice
+    assert profile.username_skeleton == skeleton("alice")
+
+
+def test_record_profile_refreshes_the_skeleton(alice):
+    Profile.objects.filter(user=alice).update(username_skeleton="stale")
+
+    accounts.record_profile(alice)
+
+    assert Profile.objects.get(user=alice).username_skeleton == skeleton("alice")
+
+
+def test_creating_a_user_records_their_profile():
+    user = get_user_model().objects.create_user(username="Zoe", password=PASSWORD)
+
+    assert Profile.objects.get(user=user).username_skeleton == "Z0E"
+
+
+def test_renaming_a_user_refreshes_their_profile(alice):
+    alice.username = "bobby"
+    alice.save(update_fields=["username"])
+
+    assert Profile.objects.get(user=alice).username_skeleton == skeleton("bobby")
+
+
+# --- sockets whose session ends ------------------------------------------------------------
+
+
+def test_session_still_valid_for_a_signed_in_session(alice):
+    key = session_of(alice)
+
+    assert accounts.session_still_valid(key, alice.pk) is True
+
+
+@pytest.mark.parametrize("key", [None, "", "no-such-session-key-at-all"])
+def test_session_still_valid_is_false_without_a_live_session(alice, key):
+    assert accounts.session_still_valid(key, alice.pk) is False
+
+
+def test_session_still_valid_is_false_for_someone_elses_session(alice, bob):
+    key = session_of(bob)
+
+    assert accounts.session_still_valid(key, alice.pk) is False
+
+
+def test_session_still_valid_is_false_once_the_account_is_deactivated(alice):
+    key = session_of(alice)
+
+    alice.is_active = False
+    alice.save()
+
+    assert accounts.session_still_valid(key, alice.pk) is False
+
+
+def test_session_still_valid_is_false_once_the_password_changed(alice):
+    key = session_of(alice)
+
+    alice.set_password("a whole new passphrase")
+    alice.save()
+
+    assert accounts.session_still_valid(key, alice.pk) is False
+
+
+def test_sessions_changed_tells_every_socket_of_the_person(alice, sent):
+    accounts.sessions_changed(alice.pk)
+
+    assert sent == [(f"user.{alice.pk}", "user.changed", {})]
+
+
+@pytest.mark.parametrize("update_fields", [["last_login"], ["first_name", "email"], []])
+def test_user_changed_sends_nothing_when_the_session_cannot_have_ended(alice, sent, update_fields):
+    accounts.user_changed(alice, update_fields=update_fields)
+
+    assert sent == []
+
+
+@pytest.mark.parametrize(
+    "update_fields", [None, ["password"], ["is_active"], ["last_login", "password"]]
+)
+def test_user_changed_tells_the_persons_sockets_to_check_their_session(alice, sent, update_fields):
+    accounts.user_changed(alice, update_fields=update_fields)
+
+    assert sent == [(f"user.{alice.pk}", "user.changed", {})]
+
+
+def test_saving_a_user_tells_their_sockets_to_check_their_session(alice, sent):
+    alice.is_active = False
+
+    alice.save(update_fields=["is_active"])
+
+    assert sent == [(f"user.{alice.pk}", "user.changed", {})]
+
+
+def test_signing_in_does_not_tell_their_sockets_anything(alice, sent):
+    Client().force_login(alice)
+
+    assert sent == []
