@@ -24,12 +24,13 @@ run: $(VENV)/.runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py serve --bind $(BIND)
 
+# Chromium, and a colour emoji font so the screenshots the browser tests take show reactions.
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else \
-	    echo "Browser tests need Chromium: sudo apt-get install chromium"; \
+	    echo "Browser tests need Chromium: sudo apt-get install chromium fonts-noto-color-emoji"; \
 	  fi; \
 	fi
 

@@ -41,6 +41,9 @@ class Plan:
     rooms: int = 1
     drain: float = 10.0
     settle: float = 1.0
+    #: Every ``typing_every``-th socket says "typing" every TYPING_SECONDS while the
+    #: messages go out (0: nobody types; the baseline has no such thing).
+    typing_every: int = 0
 
     def room_sizes(self) -> list[int]:
         """Sockets per room (they differ by one at most)."""
@@ -190,6 +193,28 @@ async def _send(
     return first_ns, last_ns, worst_lag
 
 
+#: How often a typing socket says so: as often as a page may (chat/limits.py).
+TYPING_SECONDS = 3.0
+
+
+async def _type(side: wire.Side, connections: list[ClientConnection], plan: Plan) -> int:
+    """Have every ``plan.typing_every``-th socket say "typing" every few seconds, staggered,
+    until cancelled; the typing frames sent."""
+    frame = side.typing_frame()
+    typists = list(range(0, plan.sockets, plan.typing_every)) if plan.typing_every else []
+    if frame is None or not typists:
+        return 0
+    sent = 0
+    try:
+        while True:
+            for index in typists:
+                await connections[index].send(frame)
+                sent += 1
+                await asyncio.sleep(TYPING_SECONDS / len(typists))
+    except asyncio.CancelledError:
+        return sent
+
+
 async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     """Run the phase; its measurements (see the module docstring)."""
     await _warm_up(side, min(WARM_SOCKETS, plan.sockets), plan.rooms)
@@ -205,8 +230,11 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     ]
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
     machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
+    typing = asyncio.create_task(_type(side, connections, plan))
     first_send_ns, last_send_ns, worst_lag = await _send(side, connections, plan)
     send_seconds = time.monotonic() - wall_before
+    typing.cancel()
+    typing_frames = await typing
     with contextlib.suppress(TimeoutError):  # what is still missing is counted as lost
         await asyncio.wait_for(tally.complete.wait(), plan.drain)
     wall = time.monotonic() - wall_before
@@ -241,6 +269,7 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
         "rss_idle_sockets_bytes": rss_open,
         "rss_per_idle_socket_kib": (rss_open - rss_idle) / plan.sockets / 1024,
         "server_processes": len(server.pids()),
+        "typing_frames_sent": typing_frames,
         "notices": dict(tally.notices),
         "unexpected_closes": {str(code): n for code, n in tally.closes.items()},
     }

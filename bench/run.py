@@ -92,6 +92,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="connect-storm mode: open COUNT sockets at once instead of the load phase",
     )  # fmt: skip
     parser.add_argument("--drain", type=float, default=10.0, help="seconds to wait for stragglers")
+    parser.add_argument(
+        "--typing", type=int, default=0, metavar="K",
+        help='every K-th socket says "typing" every 3 s during the load (ours only)',
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     parser.add_argument(
         "--server-env", action="append", default=[], metavar="KEY=VALUE",
@@ -235,9 +239,10 @@ def title(args: argparse.Namespace, plan: load.Plan, stack: Stack) -> str:
     rooms = f"{args.rooms} rooms" if args.rooms > 1 else "1 room"
     if args.storm:
         return f"connect storm: {args.storm} sockets at once ({rooms}, {args.users} users); {on}"
+    typing = f", every {plan.typing_every}th socket typing" if plan.typing_every else ""
     return (
         f"load: {plan.sockets} sockets ({rooms}, {args.users} users), {plan.messages} "
-        f"messages at {plan.rate:g}/s from {plan.senders} sockets; {on}"
+        f"messages at {plan.rate:g}/s from {plan.senders} sockets{typing}; {on}"
     )
 
 
@@ -268,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         rate=args.rate,
         rooms=args.rooms,
         drain=args.drain,
+        typing_every=args.typing,
     )
     redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
     config = StackConfig(

@@ -93,6 +93,11 @@ class Ours:
         )
 
     @staticmethod
+    def typing_frame() -> str:
+        """What the page sends, every few seconds at most, while its person types."""
+        return json.dumps({"type": "typing"})
+
+    @staticmethod
     def read(frame: str) -> tuple[list[Delivery], list[str]]:
         """The messages in a frame (one per <article>), and any notice text."""
         starts = list(ARTICLE.finditer(frame))
@@ -128,6 +133,11 @@ class Baseline:
     def message_frame(socket_index: int, text: str) -> str:
         """The tutorial page's frame."""
         return json.dumps({"message": text})
+
+    @staticmethod
+    def typing_frame() -> None:
+        """The tutorial's page has no such thing."""
+        return None
 
     @staticmethod
     def read(frame: str) -> tuple[list[Delivery], list[str]]:

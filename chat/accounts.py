@@ -67,12 +67,19 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR") or ""
 
 
-def sessions_changed(user_id: int) -> None:
-    """Have every open socket of the person re-check its session, on every process.
+def session_ended(user_id: int, session_key: str | None) -> None:
+    """Close the sockets of the session that logged out, on every process; the person's
+    other devices stay signed in, as Django's logout leaves them.
 
-    Called when a session of theirs may have ended: they logged out (that session only:
-    their other devices stay signed in), or their account changed (below).
+    Named by its key: Django announces a logout before it flushes the session, so the
+    sockets could not yet tell by checking it.
     """
+    fanout.send(fanout.user_group(user_id), "session.ended", session=session_key)
+
+
+def sessions_changed(user_id: int) -> None:
+    """Have every open socket of the person re-check its session, on every process: their
+    account changed, which may have ended sessions of theirs (below)."""
     fanout.send(fanout.user_group(user_id), "user.changed")
 
 

@@ -15,9 +15,10 @@ class ChatConfig(AppConfig):
 
         from chat import accounts
 
-        def logged_out(sender, user=None, **kwargs) -> None:
+        def logged_out(sender, request=None, user=None, **kwargs) -> None:
             if user is not None:
-                accounts.sessions_changed(user.pk)
+                session = getattr(request, "session", None)
+                accounts.session_ended(user.pk, getattr(session, "session_key", None))
 
         def user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
             if created or update_fields is None or "username" in update_fields:
@@ -25,5 +26,5 @@ class ChatConfig(AppConfig):
             if not created:
                 accounts.user_changed(instance, update_fields=update_fields)
 
-        user_logged_out.connect(logged_out, dispatch_uid="chat.check_sessions_on_logout")
+        user_logged_out.connect(logged_out, dispatch_uid="chat.close_sockets_on_logout")
         post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="chat.user_saved")

@@ -8,16 +8,23 @@ tell from a server restart; a close code it can act on without asking the server
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chat import accounts, fanout, messages, rendering, rooms
+from chat import accounts, fanout, lobby, messages, presence, rendering, rooms, typists
 from chat.errors import Invalid, NotFound, Refused
 from chat.forms import MessageForm
-from chat.limits import FRAME_MAX_CHARS, MAX_ID, SlidingWindowLimiter
+from chat.limits import (
+    FRAME_MAX_CHARS,
+    MAX_ID,
+    TYPING_FRAME_SECONDS,
+    TYPING_FRAMES_PER_WINDOW,
+    SlidingWindowLimiter,
+)
 from chat.links import route_links
 from chat.models import Room
 from chat.reading import read_tracker
@@ -42,18 +49,44 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class PersonsSocket(AsyncWebsocketConsumer):
+    """What every socket of a signed-in person shares: how it refuses, and that it closes
+    when its session ends."""
+
+    #: No channel per socket (``get_channel_layer(None)`` is None); see ``chat.fanout``.
+    channel_layer_alias = None
+    #: Set once accepted: events arriving before are left to the page's resume.
+    live = False
+
+    async def _refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
+
+    def _session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return session.session_key if session is not None else None
+
+    async def session_ended(self, event: dict) -> None:
+        """Called when a session of this person's logged out: closed if it was this one's."""
+        if event.get("session") == self._session_key():
+            await self.close(code=CLOSE_SIGNED_OUT)
+
+    async def user_changed(self, event: dict) -> None:
+        """Called when this person's account changed (deactivated, a new password): closed
+        with 4401 if this socket's session ended with it."""
+        key = self._session_key()
+        if not await database_sync_to_async(accounts.session_still_valid)(key, self.user.pk):
+            await self.close(code=CLOSE_SIGNED_OUT)
+
+
+class RoomConsumer(PersonsSocket):
     """One person's socket in one room (``/ws/r/<slug>/`` or ``/ws/p/<username>/``).
 
     It has no channel-layer channel of its own: the process's fan-out (``chat.fanout``)
     receives the events of its room and its person and calls its handlers.
     """
 
-    #: No channel per socket (``get_channel_layer(None)`` is None); see ``chat.fanout``.
-    channel_layer_alias = None
     room: Room | None = None
-    #: Set once accepted: events arriving before are left to the page's resume.
-    live = False
     #: The room revision this socket's page is known to be complete up to: set by its
     #: resume, moved along by live changes that follow on without a gap.
     synced: int | None = None
@@ -76,7 +109,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.links = route_links(**route)
         self.groups_joined = [fanout.room_group(room.id), fanout.user_group(user.pk)]
         self.other_frames = SlidingWindowLimiter()
+        self.typing_frames = SlidingWindowLimiter(TYPING_FRAMES_PER_WINDOW, TYPING_FRAME_SECONDS)
         self.fanout = fanout.fanout()
+        typists.board()  # this process follows who types in the rooms it serves
         try:
             await self.fanout.attach(self, self.groups_joined)
         except Exception:
@@ -87,17 +122,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         self.room = room
         await self.accept()
         self.live = True
-
-    async def _refuse(self, code: int) -> None:
-        await self.accept()
-        await self.close(code=code)
+        await presence.presence().arrive(user.pk)
 
     async def disconnect(self, code: int) -> None:
-        """Called when the socket closes: stop receiving the room's and the user's events."""
+        """Called when the socket closes: stop receiving the room's and the user's events;
+        record at once how far the page was read (the lobby may be next)."""
         if self.room is None:
             return
         self.live = False
         await self.fanout.detach(self, self.groups_joined)
+        await presence.presence().leave(self.user.pk)
+        await read_tracker.flush(self.user.pk)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Called for each frame from the browser: a message to post, or a resume request."""
@@ -115,6 +150,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._answer_other_frame(rendering.notice_frame(NOTICE_UNREADABLE))
         elif frame.get("type") == "resume":
             await self._resume(frame.get("after", 0), frame.get("cursor"))
+        elif frame.get("type") == "typing":
+            await self._typing()
         else:
             await self._post(frame)
 
@@ -129,19 +166,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
             self.synced += 1
         read_tracker.note(self.user.pk, self.room.id, event["id"])
 
+    async def chat_frame(self, event: dict) -> None:
+        """Called for HTML this process worked out for the room (who is typing): pass it on."""
+        if self.live:
+            await self.send(text_data=event["html"])
+
+    async def presence_members(self, event: dict) -> None:
+        """Called when the room's members list changed (who is online): pass it on."""
+        if self.live:
+            await self.send(text_data=event["html"])
+
     async def resync(self) -> None:
         """Called when this process's events were lost (the layer was cut off): send the
         page every change since it was last known to be complete."""
         if self.live and self.synced is not None:
             await self._send_catch_up(0, self.synced)
-
-    async def user_changed(self, event: dict) -> None:
-        """Called when a session of this person's may have ended (a logout, a deactivation,
-        a new password): closed with 4401 if it was this socket's."""
-        session = self.scope.get("session")
-        key = session.session_key if session is not None else None
-        if not await database_sync_to_async(accounts.session_still_valid)(key, self.user.pk):
-            await self.close(code=CLOSE_SIGNED_OUT)
 
     async def membership_ended(self, event: dict) -> None:
         """Called when this person leaves or is removed from a room."""
@@ -175,6 +214,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send(
                 text_data=rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE) + posted.frame
             )
+
+    async def _typing(self) -> None:
+        # A page says so at most every few seconds; more is a flood, dropped quietly.
+        if self.typing_frames.allow():
+            await typists.started(self.room.id, self.user)
 
     async def _resume(self, after: object, cursor: object) -> None:
         if not _is_id(after) or not (cursor is None or _is_id(cursor)):
@@ -214,6 +258,105 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FLOODING)
             return
         await self.send(text_data=html)
+
+
+class LobbyConsumer(PersonsSocket):
+    """One person's lobby page (``/ws/lobby/``): their rooms' counts and previews, live.
+
+    It listens to the person's group (rooms joined, read on another tab), to each of their
+    rooms' groups (new messages) and, for a lobby showing the first page of public rooms,
+    to every lobby's group (new public rooms). The counts are the person's own, so their
+    part of the lobby is rendered for them: at most once per ``RENDER_AFTER_SECONDS``,
+    which also lets the read positions other tabs noted be written first.
+    """
+
+    RENDER_AFTER_SECONDS = 1.0
+    _rendering: asyncio.Task | None = None
+    _again = False
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        """Called when a lobby page opens its socket."""
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self._refuse(CLOSE_SIGNED_OUT)
+            return
+        self.user = user
+        room_ids = await database_sync_to_async(rooms.room_ids_of)(user)
+        self.groups_joined = [fanout.user_group(user.pk)]
+        self.groups_joined += [fanout.room_group(room_id) for room_id in room_ids]
+        if b"public=1" in self.scope.get("query_string", b""):
+            self.groups_joined.append(fanout.LOBBY_GROUP)
+        self.fanout = fanout.fanout()
+        try:
+            await self.fanout.attach(self, self.groups_joined)
+        except Exception:
+            logger.warning("channel layer unreachable; lobby socket refused")
+            self.groups_joined = []
+            await self._refuse(CLOSE_TRY_AGAIN_LATER)
+            return
+        await self.accept()
+        self.live = True
+        await presence.presence().arrive(user.pk)
+        # The page was rendered a moment ago; counts read since (another tab) show now.
+        self._render_soon()
+
+    async def disconnect(self, code: int) -> None:
+        """Called when the lobby page goes away."""
+        if not self.live:
+            return
+        self.live = False
+        if self._rendering is not None:
+            self._rendering.cancel()
+        await self.fanout.detach(self, self.groups_joined)
+        await presence.presence().leave(self.user.pk)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Called for a frame from the page: a lobby says nothing, so nothing is read."""
+
+    def _render_soon(self) -> None:
+        if not self.live:
+            return
+        if self._rendering is None or self._rendering.done():
+            self._rendering = asyncio.get_running_loop().create_task(self._render_later())
+        else:
+            # A render is on its way, but may have read the counts already: one more after.
+            self._again = True
+
+    async def _render_later(self) -> None:
+        self._again = True
+        while self._again and self.live:
+            self._again = False
+            await asyncio.sleep(self.RENDER_AFTER_SECONDS)
+            html = await database_sync_to_async(lobby.my_rooms_frame)(self.user)
+            if self.live:
+                await self.send(text_data=html)
+
+    async def chat_message(self, event: dict) -> None:
+        """Called for a new or changed message in one of the person's rooms."""
+        self._render_soon()
+
+    async def lobby_changed(self, event: dict) -> None:
+        """Called when the person joined a room, or read one on another tab."""
+        joined = event.get("joined")
+        group = fanout.room_group(joined) if joined else None
+        if group and group not in self.groups_joined:
+            self.groups_joined.append(group)
+            await self.fanout.attach(self, [group])
+        self._render_soon()
+
+    async def membership_ended(self, event: dict) -> None:
+        """Called when the person left or was removed from a room."""
+        group = fanout.room_group(event["room"])
+        if group in self.groups_joined:
+            self.groups_joined.remove(group)
+            await self.fanout.detach(self, [group])
+        self._render_soon()
+
+    async def lobby_public(self, event: dict) -> None:
+        """Called when a public room was created: the first page of public rooms, as is."""
+        if self.live:
+            await self.send(text_data=event["html"])
 
 
 class NoSuchSocket(AsyncWebsocketConsumer):

@@ -29,6 +29,8 @@ import asyncio
 import logging
 import weakref
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
@@ -37,6 +39,10 @@ logger = logging.getLogger(__name__)
 
 #: After an unexpected error in the receive loop, wait this long before receiving again.
 RETRY_SECONDS = 1.0
+
+
+#: The group every lobby page listens on (new public rooms).
+LOBBY_GROUP = "lobby"
 
 
 def room_group(room_id: int) -> str:
@@ -72,6 +78,8 @@ def send(group: str, kind: str, **fields: object) -> bool:
 
 #: A socket is anything with an async handler per event type it is sent (a consumer).
 Socket = object
+#: A part of a process's live state, built from its fan-out and closed with it.
+Part = TypeVar("Part")
 
 
 class Fanout:
@@ -84,6 +92,8 @@ class Fanout:
         self.joined: set[str] = set()
         self._membership = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
+        self.observers: dict[str, list[Callable[[dict], Awaitable[None]]]] = defaultdict(list)
+        self._parts: dict[type, object] = {}
         if hasattr(layer, "on_recovery"):
             layer.on_recovery(self._resync_soon)
 
@@ -113,15 +123,38 @@ class Fanout:
                     del self.members[group]
                     await self._leave(group)
 
+    def observe(self, kind: str, callback: Callable[[dict], Awaitable[None]]) -> None:
+        """Have ``callback`` see every ``kind`` event this process receives, once, before
+        its sockets do (the process's own state: who is typing, who is here)."""
+        self.observers[kind].append(callback)
+
     async def dispatch(self, event: dict) -> None:
-        """Hand ``event`` to the handler of every local socket in its group."""
+        """Show ``event`` to this process's observers of its kind, then hand it to the
+        handler of every local socket in its group that has one (``a.b`` → ``a_b``)."""
+        for callback in self.observers.get(event["type"], ()):
+            try:
+                await callback(event)
+            except Exception:
+                logger.exception("an observer of %s failed", event["type"])
         handler_name = event["type"].replace(".", "_")
         for socket in list(self.members.get(event.get("group", ""), ())):
+            handler = getattr(socket, handler_name, None)
+            if handler is None:
+                continue  # a kind of socket that takes no such event (the lobby's, a room's)
             try:
-                await getattr(socket, handler_name)(event)
+                await handler(event)
             except Exception:
                 # One broken socket must not cost the others their message.
                 logger.exception("a socket failed to handle %s", event["type"])
+
+    async def deliver(self, group: str, kind: str, **fields: object) -> None:
+        """Hand an event to this process's own sockets of ``group`` only (no channel layer):
+        for what each process works out for itself, such as the end of someone's typing."""
+        await self.dispatch(event(group, kind, **fields))
+
+    def local_groups(self, prefix: str) -> list[str]:
+        """The groups starting with ``prefix`` that some socket of this process is in."""
+        return [group for group in self.members if group.startswith(prefix)]
 
     async def _start(self) -> None:
         if self.channel_name is not None:
@@ -194,10 +227,20 @@ class Fanout:
             except Exception:
                 logger.exception("a socket failed to resync")
 
+    def part(self, kind: type[Part]) -> Part:
+        """This process's one ``kind`` (who is typing, who is here), made on first use from
+        this fan-out and kept with it: a new event loop or layer gets new ones."""
+        found = self._parts.get(kind)
+        if found is None:
+            found = self._parts[kind] = kind(self)
+        return found
+
     def close(self) -> None:
         """Stop listening (the layer or the event loop is being replaced)."""
         for task in self._tasks:
             task.cancel()
+        for found in self._parts.values():
+            found.close()
 
 
 _fanouts: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Fanout] = weakref.WeakKeyDictionary()

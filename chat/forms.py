@@ -7,12 +7,13 @@ import re
 import unicodedata
 from uuid import uuid4
 
+import emoji
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from chat import usernames
-from chat.limits import MESSAGE_MAX_CHARS
+from chat.limits import MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
 from chat.models import Profile, Room
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
@@ -112,6 +113,26 @@ class MessageForm(forms.Form):
         if not shows_something(body):
             raise forms.ValidationError(REQUIRED_BODY)
         return body
+
+
+class ReactionForm(forms.Form):
+    """A reaction: one emoji, from the palette or any other (skin tones, flags, families)."""
+
+    emoji = TextField(
+        max_length=REACTION_MAX_CHARS,
+        strip=True,
+        error_messages={
+            "required": "Pick an emoji.",
+            "max_length": "A reaction is one emoji.",
+        },
+    )
+
+    def clean_emoji(self) -> str:
+        """One emoji, nothing else: not text, not two emoji."""
+        value = self.cleaned_data["emoji"]
+        if value in REACTION_PALETTE or emoji.is_emoji(value):
+            return value
+        raise forms.ValidationError("A reaction is one emoji.")
 
 
 class RoomForm(forms.Form):

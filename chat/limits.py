@@ -31,6 +31,20 @@ POST_WINDOW_SECONDS = 10
 LOGIN_FAILURES_PER_ADDRESS = 20
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
+#: How long after sending a message its author may still edit it.
+EDIT_WINDOW_SECONDS = 15 * 60
+#: Reactions anyone may pick from a palette (any other single emoji is allowed too).
+REACTION_PALETTE = ("👍", "❤️", "😂", "🎉", "😮", "😢", "👀")
+#: Longest reaction string: one emoji, however many code points it is made of.
+REACTION_MAX_CHARS = 32
+
+#: A person shows as typing for this long after their page said so (it says so at most
+#: every TYPING_FRAME_SECONDS while they type); every page is told when it ends.
+TYPING_SECONDS = 5.0
+TYPING_FRAME_SECONDS = 3.0
+#: Typing frames a socket may send in TYPING_FRAME_SECONDS; more are dropped, quietly.
+TYPING_FRAMES_PER_WINDOW = 2
+
 #: Frames a socket may send within OTHER_FRAMES_WINDOW_SECONDS that are neither posts
 #: nor commands (bad frames, resumes); more close it with 4429.
 OTHER_FRAMES_PER_WINDOW = 20

@@ -18,6 +18,8 @@ class RoomLinks:
     page: str
     older: str
     socket: str
+    #: Members whose name starts with ``?q=``, for ``@`` in the composer.
+    mentions: str
 
     def older_than(self, message_id: int) -> str:
         """The "load older" URL for the page of messages before ``message_id``."""
@@ -30,6 +32,7 @@ def group_room_links(slug: str) -> RoomLinks:
         page=reverse("room", args=[slug]),
         older=reverse("room-messages", args=[slug]),
         socket=f"/ws/r/{slug}/",
+        mentions=reverse("room-mentions", args=[slug]),
     )
 
 
@@ -39,6 +42,7 @@ def direct_links(username: str) -> RoomLinks:
         page=reverse("direct", args=[username]),
         older=reverse("direct-messages", args=[username]),
         socket=f"/ws/p/{username}/",
+        mentions=reverse("direct-mentions", args=[username]),
     )
 
 

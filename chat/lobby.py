@@ -8,10 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
 
 from chat.limits import LOBBY_PAGE_SIZE
 from chat.links import RoomLinks, direct_links, group_room_links
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Mention, Message, Room
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class RoomEntry:
     last_body: str | None
     last_author: str | None
     partner: str | None = None
+    #: Unread messages that mention me.
+    mentioned: int = 0
 
 
 def _latest(field: str, room_ref: str) -> Subquery:
@@ -64,11 +67,21 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         .exclude(user=user)
         .values("user__username")[:1]
     )
+    mentioned = Subquery(
+        Mention.objects.filter(
+            user=user, message__room=OuterRef("room"), message_id__gt=OuterRef("last_read")
+        )
+        .values("user")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
     memberships = (
         Membership.objects.filter(user=user)
         .select_related("room")
         .annotate(
             unread=Coalesce(unread, 0),
+            mentioned=Coalesce(mentioned, 0),
             last_id=_latest("id", "room"),
             last_body=_latest("body", "room"),
             last_author=_latest("author__username", "room"),
@@ -82,15 +95,35 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         if m.room.is_direct:
             # A direct room with no other member is the user's own notes.
             partner = m.partner or user.get_username()
-            directs.append(
-                RoomEntry(
-                    m.room, direct_links(partner), m.unread, m.last_body, m.last_author, partner
-                )
-            )
+            links = direct_links(partner)
         else:
-            groups.append(
-                RoomEntry(
-                    m.room, group_room_links(m.room.slug), m.unread, m.last_body, m.last_author
-                )
-            )
+            partner, links = None, group_room_links(m.room.slug)
+        entry = RoomEntry(m.room, links, m.unread, m.last_body, m.last_author, partner, m.mentioned)
+        (directs if m.room.is_direct else groups).append(entry)
     return groups, directs
+
+
+def unread_total(entries: list[RoomEntry]) -> int:
+    """Unread messages in all of ``entries`` (the number in the lobby's title)."""
+    return sum(entry.unread for entry in entries)
+
+
+def public_rooms_frame() -> str:
+    """The first page of public rooms, the same for every lobby (after a room is created)."""
+    return render_to_string(
+        "chat/lobby.html#public-rooms", {"public_rooms": public_rooms(1), "oob": True}
+    )
+
+
+def my_rooms_frame(user: AbstractBaseUser) -> str:
+    """``user``'s rooms and conversations with their unread counts (and the page title
+    they make): rendered for one person, as the counts are theirs."""
+    groups, directs = my_rooms(user)
+    context = {
+        "my_rooms": groups,
+        "my_directs": directs,
+        "unread_total": unread_total(groups + directs),
+        "user": user,
+        "oob": True,
+    }
+    return render_to_string("chat/lobby.html#mine", context)

@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 
-from chat import fanout, ratelimit, rendering, rooms
+from chat import fanout, mentions, ratelimit, rendering, rooms
 from chat.errors import Invalid, TooFast, Unavailable
 from chat.forms import MessageForm
 from chat.limits import RESUME_MAX_MESSAGES
@@ -73,7 +73,10 @@ def _insert(room: Room, author: AbstractBaseUser, body: str, client_id: UUID | N
             client_id=client_id,
             revision=next_revision(room.id),
         )
+        found = mentions.record(message)
         rooms.mark_room_read(author, room, message.id)
+    # What the article shows, known already: rendering it asks the database nothing more.
+    message._prefetched_objects_cache = {"mentions": found, "reactions": []}
     return message
 
 
@@ -109,9 +112,15 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
 
 
 def _new_message_event(posted: Posted) -> dict:
-    """The ``chat.message`` event's fields: the message's id, its revision, its HTML."""
+    """The ``chat.message`` event's fields: the message's id, its revision, its author
+    (whose typing ends with it) and its HTML."""
     message = posted.message
-    return {"id": message.id, "revision": message.revision, "html": posted.frame}
+    return {
+        "id": message.id,
+        "revision": message.revision,
+        "author": message.author_id,
+        "html": posted.frame,
+    }
 
 
 async def apost_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:

@@ -95,8 +95,14 @@ class MessageQuerySet(models.QuerySet["Message"]):
     """Named queries over messages; ids give the order inside a room."""
 
     def for_room(self, room: Room) -> MessageQuerySet:
-        """Messages of one room, authors fetched along, oldest first."""
-        return self.filter(room=room).select_related("author").order_by("id")
+        """Messages of one room, oldest first, with what their articles show fetched along:
+        authors, mentions and reactions (and who made them)."""
+        return (
+            self.filter(room=room)
+            .select_related("author")
+            .prefetch_related("mentions__user", "reactions__user")
+            .order_by("id")
+        )
 
     def after(self, message_id: int) -> MessageQuerySet:
         """Messages newer than ``message_id``."""
@@ -147,12 +153,57 @@ class Message(models.Model):
                 name="one_message_per_client_id",
             ),
             # The form already enforces this; the database keeps it true for every path in.
+            # A deleted message keeps no body at all.
             models.CheckConstraint(
-                condition=models.Q(GreaterThan(Length("body"), 0))
-                & models.Q(LessThanOrEqual(Length("body"), MESSAGE_MAX_CHARS)),
-                name="message_body_length",
+                condition=(
+                    models.Q(deleted=False)
+                    & models.Q(GreaterThan(Length("body"), 0))
+                    & models.Q(LessThanOrEqual(Length("body"), MESSAGE_MAX_CHARS))
+                )
+                | models.Q(deleted=True, body=""),
+                name="message_body_length_unless_deleted",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+class Reaction(models.Model):
+    """One person's emoji on one message (toggled: at most one of each per person)."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    emoji = models.CharField(max_length=32)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="one_reaction_per_person_and_emoji"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.emoji} on {self.message_id}"
+
+
+class Mention(models.Model):
+    """A member named with ``@username`` in a message: for the link, the highlight and the
+    lobby's count."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="one_mention_per_person")
+        ]
+        indexes = [models.Index(fields=["user", "message"], name="mention_user_message")]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in {self.message_id}"

@@ -45,6 +45,14 @@ POSTING = Rate(
     limits.POST_WINDOW_SECONDS,
     "You are sending messages too fast. Wait {wait}; your text is kept.",
 )
+#: Edits, deletions and reactions: the same budget as posting (the same counter), in words
+#: that fit them.
+CHANGING = Rate(
+    POSTING.name,
+    POSTING.limit,
+    POSTING.window,
+    "You are doing that too fast. Wait {wait} and try again.",
+)
 ROOM_CREATION = Rate(
     "room",
     settings.CHAT_ROOMS_PER_PERSON_PER_HOUR,

@@ -42,9 +42,14 @@ class ReadTracker:
         await asyncio.sleep(self.interval)
         await self.flush()
 
-    async def flush(self) -> None:
-        """Write everything noted so far, in one transaction."""
-        batch, self._pending = self._pending, {}
+    async def flush(self, user_id: int | None = None) -> None:
+        """Write everything noted so far (or only ``user_id``'s), in one transaction."""
+        if user_id is None:
+            batch, self._pending = self._pending, {}
+        else:
+            batch = {key: upto for key, upto in self._pending.items() if key[0] == user_id}
+            for key in batch:
+                del self._pending[key]
         if not batch:
             return
         try:

@@ -22,12 +22,36 @@ def new_messages_frame(messages: Iterable[Message]) -> str:
     return render_to_string("chat/room.html#new-messages", {"messages": messages})
 
 
+def message_article(message: Message, *, change: bool = False) -> str:
+    """One message's article, the same bytes for every reader; a ``change`` carries
+    ``hx-swap-oob="outerHTML"`` so that, as an HTTP answer, htmx puts it in place by id."""
+    return render_to_string("chat/room.html#message", {"message": message, "change": change})
+
+
+def changed_messages_frame(article: str) -> str:
+    """A changed message for the room's sockets: in the frame of new messages, so a page
+    puts it in place of its copy, or leaves it out when it has not loaded that far back."""
+    return render_to_string("chat/room.html#changed-messages", {"article": article})
+
+
 def message_list_frame(messages: list[Message], has_older: bool, older_url: str) -> str:
     """The whole message list replaced by the latest page (after a long absence)."""
     return render_to_string(
         "chat/room.html#message-list",
         {"messages": messages, "has_older": has_older, "older_url": older_url, "oob": True},
     )
+
+
+def members_frame(room, members) -> str:
+    """A room's members list, who is online marked, the same bytes for every reader."""
+    return render_to_string(
+        "chat/room.html#members", {"room": room, "members": members, "oob": True}
+    )
+
+
+def typing_frame(typists) -> str:
+    """Who is typing in a room, one line each (the reader's own is hidden by CSS)."""
+    return render_to_string("chat/room.html#typing", {"typists": typists, "oob": True})
 
 
 def composer_frame(form: forms.Form, *, ack: str | None = None, notice: str = "") -> str:

@@ -14,9 +14,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from chat import fanout, ratelimit
+from chat import fanout, lobby, presence, ratelimit
 from chat.errors import Forbidden, Invalid, NotFound
 from chat.forms import RoomForm, UsernameForm
+from chat.links import RoomLinks, direct_links, group_room_links
 from chat.models import Membership, Room
 
 NO_SUCH_ROOM = "No such room."
@@ -46,7 +47,9 @@ def enter_room(user: AbstractBaseUser, slug: str) -> Room:
     """Called when a person opens a room page: visiting a public room joins it."""
     room = readable_room(user, slug)
     if room.kind == Room.Kind.PUBLIC:
-        Membership.objects.get_or_create(room=room, user=user)
+        _membership, joined = Membership.objects.get_or_create(room=room, user=user)
+        if joined:
+            members_changed(room, user)
     return room
 
 
@@ -92,7 +95,9 @@ def open_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room:
                 [Membership(room=room, user=member) for member in {user, other}]
             )
     except IntegrityError:
-        room = Room.objects.get(slug=slug)
+        return Room.objects.get(slug=slug)
+    for member in {user, other}:
+        fanout.send(fanout.user_group(member.pk), "lobby.changed", joined=room.id)
     return room
 
 
@@ -106,6 +111,14 @@ def socket_room(
     if room is None:
         raise NotFound(NO_SUCH_ROOM)  # nothing said yet: the page posts over HTTP first
     return room
+
+
+def links_for(room: Room, viewer: AbstractBaseUser) -> RoomLinks:
+    """The room's URLs as ``viewer`` addresses it (a direct room by the other person's name)."""
+    if not room.is_direct:
+        return group_room_links(room.slug)
+    other = room.memberships.exclude(user=viewer).select_related("user").first()
+    return direct_links(other.user.get_username() if other else viewer.get_username())
 
 
 # --- creating rooms ----------------------------------------------------------------
@@ -160,6 +173,9 @@ def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
         ratelimit.give_back(ratelimit.ROOM_CREATION, user.pk)
         _refuse_clash(user, form, title, kind)
         raise
+    fanout.send(fanout.user_group(user.pk), "lobby.changed", joined=room.id)
+    if kind == Room.Kind.PUBLIC:
+        fanout.send(fanout.LOBBY_GROUP, "lobby.public", html=lobby.public_rooms_frame())
     return room
 
 
@@ -188,7 +204,9 @@ def add_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBa
     """
     _private_room(room)
     newcomer = _named_person(data)
-    Membership.objects.get_or_create(room=room, user=newcomer)
+    _membership, created = Membership.objects.get_or_create(room=room, user=newcomer)
+    if created:
+        members_changed(room, newcomer)
     return newcomer
 
 
@@ -197,18 +215,47 @@ def may_remove_others(room: Room, actor: AbstractBaseUser) -> bool:
     return room.kind == Room.Kind.PRIVATE and room.created_by_id == actor.pk
 
 
+def moderates(room: Room, actor: AbstractBaseUser) -> bool:
+    """Whether ``actor`` looks after ``room`` (deletes anyone's messages): its creator, in a
+    group room. A direct conversation has two equals, whoever wrote first."""
+    return room.kind != Room.Kind.DIRECT and room.created_by_id == actor.pk
+
+
+def members_changed(room: Room, *people: AbstractBaseUser) -> None:
+    """Tell the room's sockets its members list changed, and ``people``'s lobbies."""
+    frame = presence.members_frame(room.id)
+    fanout.send(fanout.room_group(room.id), "presence.members", room=room.id, html=frame)
+    for person in people:
+        fanout.send(fanout.user_group(person.pk), "lobby.changed", joined=room.id)
+
+
+def removable_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """The member ``data`` names, if ``actor`` may take them out of ``room``: themselves,
+    or anyone when ``actor`` created this private room."""
+    _private_room(room)
+    leaving = _named_person(data)
+    if leaving != actor and not may_remove_others(room, actor):
+        raise Forbidden(ONLY_CREATOR_REMOVES)
+    if not Membership.objects.filter(room=room, user=leaving).exists():
+        raise NotFound(f"{leaving.get_username()} is not a member of this room.")
+    return leaving
+
+
 def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
     """Leave a private room, or (its creator only) remove someone; returns who left.
 
     Their sockets in the room are closed at once, on every process.
     """
-    _private_room(room)
-    leaving = _named_person(data)
-    if leaving != actor and not may_remove_others(room, actor):
-        raise Forbidden(ONLY_CREATOR_REMOVES)
+    leaving = removable_member(room, actor, data)
     Membership.objects.filter(room=room, user=leaving).delete()
     fanout.send(fanout.user_group(leaving.pk), "membership.ended", room=room.id)
+    members_changed(room)
     return leaving
+
+
+def room_ids_of(user: AbstractBaseUser) -> list[int]:
+    """The ids of the rooms ``user`` belongs to."""
+    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
 
 
 def members(room: Room) -> list:
@@ -216,6 +263,18 @@ def members(room: Room) -> list:
     return [m.user for m in room.memberships.select_related("user").order_by("user__username")]
 
 
+def members_named(room: Room, prefix: str, limit: int = 8) -> list:
+    """Up to ``limit`` members of ``room`` whose username starts with ``prefix``, by name."""
+    memberships = room.memberships.filter(user__username__istartswith=prefix.strip()[:150])
+    return [m.user for m in memberships.select_related("user").order_by("user__username")[:limit]]
+
+
 def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
     """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
     Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)
+
+
+def open_room(user: AbstractBaseUser, room: Room, upto: int) -> None:
+    """Called when a person opens a room's page: read up to ``upto``, on every tab of theirs."""
+    mark_room_read(user, room, upto)
+    fanout.send(fanout.user_group(user.pk), "lobby.changed", read=room.id)

@@ -192,6 +192,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # signing up a whole team at once, or a load test, raises them.
 CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR", "5"))
 CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_HOUR", "10"))
+# A person shows online until this long after the last heartbeat of a process holding a
+# socket of theirs (chat/presence.py): how long a crashed worker's people stay "online".
+CHAT_PRESENCE_SECONDS = int(os.environ.get("CHAT_PRESENCE_SECONDS", "30"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lobby"

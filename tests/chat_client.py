@@ -22,17 +22,19 @@ from bench.accounts import Browser
 
 HEAL_AFTER_SECONDS = 1.0
 ARTICLE = re.compile(
-    r'<article id="message-(\d+)" class="message" data-author="\d+" data-revision="(\d+)">'
-    r'.*?<p class="body">(.*?)</p>',
+    r'<article id="message-(\d+)" class="message[^"]*"[^>]*? data-revision="(\d+)"[^>]*>'
+    r'.*?<p class="body[^"]*">(.*?)</p>',
     re.S,
 )
+TAG = re.compile(r"<[^>]+>")
 CURSOR = re.compile(r'<div id="cursor" hidden data-revision="(\d+)">')
 ACK = re.compile(r'<div id="(?:ack" hidden|composer" class="composer") data-ack="([0-9a-f-]+)"')
 
 
 @dataclass
 class PageModel:
-    """What the room page shows, built from frames as chat.js builds it."""
+    """What the room page shows, built from frames as chat.js builds it: each message's
+    text as a reader sees it (a deleted one reads "This message was deleted.")."""
 
     cursor: int = 0
     messages: dict[int, str] = field(default_factory=dict)
@@ -43,7 +45,7 @@ class PageModel:
         """Take in one server frame; returns the client ids it acknowledges."""
         for message_id, revision, body in ARTICLE.findall(frame):
             self.copies_received += 1
-            self.messages[int(message_id)] = html.unescape(body)
+            self.messages[int(message_id)] = html.unescape(TAG.sub("", body))
             self._note(int(revision))
         for revision in CURSOR.findall(frame):
             self._move_to(int(revision))

@@ -208,6 +208,12 @@ def test_sessions_changed_tells_every_socket_of_the_person(alice, sent):
     assert sent == [(f"user.{alice.pk}", "user.changed", {})]
 
 
+def test_session_ended_names_the_session_that_logged_out(alice, sent):
+    accounts.session_ended(alice.pk, "abc123")
+
+    assert sent == [(f"user.{alice.pk}", "session.ended", {"session": "abc123"})]
+
+
 @pytest.mark.parametrize("update_fields", [["last_login"], ["first_name", "email"], []])
 def test_user_changed_sends_nothing_when_the_session_cannot_have_ended(alice, sent, update_fields):
     accounts.user_changed(alice, update_fields=update_fields)

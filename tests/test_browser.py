@@ -433,7 +433,8 @@ def test_a_removed_member_is_shown_the_door(people, server: LiveServer) -> None:
     bob.page.goto(f"/r/{slug}/")
     expect(bob.badge).to_have_attribute("data-state", "live")
 
-    alice.page.locator("#members li", has_text="bob").get_by_role("button", name="Remove").click()
+    alice.page.locator("#members li", has_text="bob").get_by_role("link", name="Remove").click()
+    alice.page.get_by_role("button", name="Remove bob").click()  # "are you sure?"
 
     # Closed with 4403, the page reloads: the room is no longer there for bob.
     expect(bob.page.locator("body")).to_contain_text(re.compile("not found", re.I))
@@ -491,3 +492,100 @@ def test_message_typed_offline_is_sent_once_when_back_online(people, server: Liv
         expect_conversation(person, [("alice", "typed on the train"), ("alice", "and back")])
     bob.page.reload()
     expect_conversation(bob, [("alice", "typed on the train"), ("alice", "and back")])
+
+
+# --- live room life --------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def member(person: Person, name: str):
+    return person.page.locator("#members li", has_text=name)
+
+
+def test_a_room_comes_alive_for_two_people(people, server: LiveServer) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    lobby = alice.context.new_page()
+    watch_console(Person("alice's lobby", alice.context, lobby))
+    lobby.goto("/")
+
+    # Presence: each sees the other online.
+    expect(member(alice, "bob")).to_have_class(re.compile(r"\bonline\b"))
+    expect(member(bob, "alice")).to_have_class(re.compile(r"\bonline\b"))
+
+    # Typing: bob's words show on alice's page, not on his own, and end with his message.
+    bob.composer.press_sequentially("hungry?")
+    expect(alice.page.locator("#typing")).to_have_text("bob is typing…")
+    expect(bob.page.locator("#typing .typist")).to_be_hidden()
+    bob.composer.press("Enter")
+    expect(message_with(alice, "hungry?")).to_have_count(1)
+    expect(alice.page.locator("#typing")).to_have_text("")
+
+    # Edit: alice fixes a typo; bob's copy changes in place, marked edited.
+    send(alice, "see you at noom")
+    mine = message_with(alice, "see you at noom")
+    mine.hover()
+    mine.get_by_role("link", name="Edit").click()
+    editor = mine.locator("textarea[name=body]")
+    expect(editor).to_be_focused()
+    editor.fill("see you at noon")
+    mine.get_by_role("button", name="Save").click()
+    edited = message_with(bob, "see you at noon")
+    expect(edited).to_have_count(1)
+    expect(edited).to_have_attribute("data-edited", "")
+    expect(edited.locator(".edited")).to_have_text("(edited)")
+    expect(message_with(bob, "noom")).to_have_count(0)
+
+    # Reactions: bob reacts; alice sees the count, highlighted on bob's page only.
+    theirs = message_with(bob, "see you at noon")
+    theirs.hover()
+    theirs.get_by_role("link", name="React").click()
+    theirs.get_by_role("button", name="React with 👍").click()
+    chip = message_with(alice, "see you at noon").locator(".reaction[data-emoji='👍']")
+    expect(chip.locator(".count")).to_have_text("1")
+    expect(chip).to_have_attribute("title", "bob")
+    bob_chip = message_with(bob, "see you at noon").locator(".reaction[data-emoji='👍']")
+    assert bob_chip.evaluate("n => getComputedStyle(n).borderColor") != chip.evaluate(
+        "n => getComputedStyle(n).borderColor"
+    ), "bob's own reaction is highlighted for him, not for alice"
+
+    # A mention, while alice is away from the room: her lobby counts it, and the room,
+    # when she is back, highlights it.
+    alice_id = message_with(alice, "see you at noon").get_attribute("data-author")
+    alice.page.goto("/")
+    bob.composer.press_sequentially("@al")
+    suggestion = bob.page.locator("#mention-suggestions [role=option]", has_text="@alice")
+    expect(suggestion).to_be_visible()
+    bob.composer.press("Enter")  # takes the suggestion
+    expect(bob.composer).to_have_value("@alice ")
+    bob.composer.press_sequentially("table for two?")
+    bob.composer.press("Enter")
+    expect(lobby.locator(".lobby-entry.mentioned .mentions")).to_have_text("@1")
+    expect(lobby).to_have_title(re.compile(r"^\(\d+\) Chat$"))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    lobby.screenshot(path=SCREENSHOTS / "lobby-live.png")
+    alice.page.goto("/r/lunch/")
+    mention = message_with(alice, "table for two?").locator("a.mention")
+    expect(mention).to_have_attribute("data-user-id", alice_id)
+    expect(alice.badge).to_have_attribute("data-state", "live")
+    expect(member(alice, "bob")).to_have_class(re.compile(r"\bonline\b"))
+    expect(lobby.locator(".lobby-entry.mentioned")).to_have_count(0)  # read, on every tab
+
+    bob.composer.press_sequentially("on my way")
+    expect(alice.page.locator("#typing")).to_have_text("bob is typing…")
+    alice.page.screenshot(path=SCREENSHOTS / "room-live.png")
+    bob.composer.press("Enter")
+
+    # Delete: alice deletes her message; bob sees the tombstone, the words are gone.
+    mine = message_with(alice, "see you at noon")
+    mine.hover()
+    mine.get_by_role("link", name="Delete").click()
+    mine.get_by_role("button", name="Delete").click()
+    tombstone = bob.page.locator(f"#{mine.get_attribute('id')}")
+    expect(tombstone).to_have_class(re.compile(r"\bdeleted\b"))
+    expect(tombstone).to_contain_text("This message was deleted.")
+    expect(bob.page.locator("#messages")).not_to_contain_text("see you at noon")
+
+    # Presence ends: bob closes his page, and his dot clears for alice.
+    bob.page.close()
+    expect(member(alice, "bob")).not_to_have_class(re.compile(r"\bonline\b"))

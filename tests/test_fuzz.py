@@ -41,6 +41,7 @@ from chat.limits import (
     MESSAGE_MAX_CHARS,
     OTHER_FRAMES_PER_WINDOW,
     POSTS_PER_WINDOW,
+    TYPING_FRAMES_PER_WINDOW,
 )
 from chat.models import Message, Room
 from tests.conftest import HOST, ORIGIN, EncodingCommunicator, asgi_application, session_cookie
@@ -130,7 +131,8 @@ client_ids = st.one_of(
     json_values,
 )
 frame_types = st.one_of(
-    st.sampled_from(["resume", "Resume", "resume ", "message", ""]), json_values
+    st.sampled_from(["resume", "Resume", "resume ", "typing", "typing ", "message", ""]),
+    json_values,
 )
 ids = st.one_of(
     st.sampled_from([0, 1, -1, MAX_ID, MAX_ID + 1, True, False, None, 1.0, "1"]),
@@ -232,13 +234,14 @@ frames = st.one_of(text_frames, binary_frames)
 def valid_post(frame: object) -> tuple[str, uuid.UUID | None] | None:
     """The (stored body, client id) of a valid post, or None for any other frame.
 
-    A valid post is a JSON object, not a resume, whose "body" is a string that shows
+    A valid post is a JSON object, not a resume nor a typing notice, whose "body" is a
+    string that shows
     something after stripping (not only zero-width or other invisible characters), at
     most MESSAGE_MAX_CHARS long and storable (no NUL, which Django's form fields refuse,
     and no lone surrogate, which UTF-8 cannot carry), and whose "client_id" is absent,
     null, blank, or a string naming a UUID.
     """
-    if not isinstance(frame, dict) or frame.get("type") == "resume":
+    if not isinstance(frame, dict) or frame.get("type") in ("resume", "typing"):
         return None
     body = frame.get("body")
     if not isinstance(body, str):
@@ -298,6 +301,9 @@ class SocketModel:
     posts: Budget = field(default_factory=lambda: Budget(POSTS_PER_WINDOW))
     #: The socket's own limit on frames that are neither posts nor allowed resumes.
     other_frames: Budget = field(default_factory=lambda: Budget(OTHER_FRAMES_PER_WINDOW))
+    #: The socket's limit on "typing" frames, and whether the room shows this person typing.
+    typing: Budget = field(default_factory=lambda: Budget(TYPING_FRAMES_PER_WINDOW))
+    typing_shown: bool = False
 
 
 @dataclass
@@ -360,6 +366,12 @@ async def expect(frame: str | bytes, model: SocketModel, world: World) -> Expect
     value = parse(frame)
     if not isinstance(value, dict):
         return Expected(other_frame(model, "notice"))
+    if value.get("type") == "typing":
+        # Told to the room, this socket included, when it is news; a flood is dropped.
+        if not model.typing.allow() or model.typing_shown:
+            return Expected([], bad=False)
+        model.typing_shown = True
+        return Expected(["typing"], bad=False)
     if value.get("type") == "resume":
         after, cursor = value.get("after", 0), value.get("cursor")
         if not is_id(after) or not (cursor is None or is_id(cursor)):
@@ -376,7 +388,9 @@ async def expect(frame: str | bytes, model: SocketModel, world: World) -> Expect
         return Expected(["ack"], bad=False)  # a resend: answered, stored once, not counted
     if not model.posts.allow():
         return Expected(["composer-too-fast"], bad=False)
-    return Expected(["ack", "messages"], stored=1, body=body, bad=False)
+    answers = ["ack", "messages"] + (["typing"] if model.typing_shown else [])  # typing ends
+    model.typing_shown = False
+    return Expected(answers, stored=1, body=body, bad=False)
 
 
 def kind_of(output: dict) -> object:
@@ -390,6 +404,8 @@ def kind_of(output: dict) -> object:
         return "notice"
     if html.startswith('<div id="ack" hidden'):
         return "ack"
+    if html.startswith('<div id="typing"'):
+        return "typing"
     if html.startswith('<div id="composer"'):
         if '<p class="error" role="alert">' in html:
             return "composer-error"
@@ -470,7 +486,11 @@ async def play(world: World, frames: list[str | bytes]) -> None:
 
 
 @pytest.fixture
-def world(alice) -> World:
+def world(alice, monkeypatch) -> World:
+    # Nobody stops typing of their own accord within an example, and no members list comes
+    # unasked: the model need not time either.
+    monkeypatch.setattr("chat.typists.TYPING_SECONDS", 3600)
+    monkeypatch.setattr("chat.presence.FLUSH_SECONDS", 3600)
     room = rooms.create_room(alice, {"title": "Lunch", "kind": Room.Kind.PUBLIC})
     return World(
         user=alice, room_id=room.id, path=f"/ws/r/{room.slug}/", cookie=session_cookie(alice)
@@ -480,6 +500,7 @@ def world(alice) -> World:
 # --- the properties -------------------------------------------------------------
 
 realistic_posts = st.builds(to_json, post_objects, st.booleans())
+TYPING_FLOOD = [json.dumps({"type": "typing"})] * 30 + [json.dumps({"body": "still heard"})]
 FLOOD = ["not json"] * (OTHER_FRAMES_PER_WINDOW + 1) + ['{"body": "never read"}']
 TOO_FAST = [json.dumps({"body": f"post {n}"}) for n in range(POSTS_PER_WINDOW + 2)]
 RESENT = [json.dumps({"body": "once", "client_id": str(uuid.UUID(int=7))})] * 2
@@ -508,6 +529,7 @@ def test_any_frame_on_a_fresh_socket(world, frame):
 @example(sequence=FLOOD)
 @example(sequence=TOO_FAST)
 @example(sequence=RESENT)
+@example(sequence=TYPING_FLOOD)
 def test_any_frame_sequence_on_one_socket(world, sequence):
     """Many frames on one socket: the same, with its rate limits and resent client ids."""
     async_to_sync(play)(world, sequence)

@@ -8,13 +8,20 @@ from chat.links import RoomLinks, direct_links, group_room_links, route_links
 def test_group_room_links_are_addressed_by_slug():
     links = group_room_links("lunch")
 
-    assert links == RoomLinks(page="/r/lunch/", older="/r/lunch/messages", socket="/ws/r/lunch/")
+    assert links == RoomLinks(
+        page="/r/lunch/",
+        older="/r/lunch/messages",
+        socket="/ws/r/lunch/",
+        mentions="/r/lunch/mentions",
+    )
 
 
 def test_direct_links_are_addressed_by_the_other_persons_username():
     links = direct_links("bob")
 
-    assert links == RoomLinks(page="/p/bob/", older="/p/bob/messages", socket="/ws/p/bob/")
+    assert links == RoomLinks(
+        page="/p/bob/", older="/p/bob/messages", socket="/ws/p/bob/", mentions="/p/bob/mentions"
+    )
 
 
 def test_direct_links_keep_the_punctuation_a_username_may_have():

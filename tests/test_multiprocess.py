@@ -89,6 +89,35 @@ def test_socket_open_longer_than_group_expiry_still_receives(start_servers):
     asyncio.run(_outlive_group_expiry(servers))
 
 
+def test_changes_made_while_a_socket_was_away_arrive_through_its_resume(start_servers):
+    asyncio.run(_changes_while_away(start_servers()))
+
+
+async def _changes_while_away(servers: list[LiveServer]) -> None:
+    # alice talks through one process; bob listens through the other, then goes away.
+    alice, bob = await two_people_in_a_room("Plans", servers[0].url, servers[1].url)
+    for text in ("one", "two", "three"):
+        await alice.send_message(text)
+    await bob.wait_for(lambda s: len(s.page.messages) == 3, 10)
+    first, second, third = sorted(bob.page.messages)
+    await bob.close()
+
+    # What alice's page does: the edit, delete and react forms, over HTTP.
+    edit = alice.browser.post_form
+    await asyncio.to_thread(edit, f"/m/{first}/edit", {"body": "one, edited"})
+    await asyncio.to_thread(edit, f"/m/{second}/delete", {})
+    await asyncio.to_thread(edit, f"/m/{third}/react", {"emoji": "👍"})
+    await bob.open()  # resumes from the cursor he had
+
+    await bob.wait_for(lambda s: s.page.cursor == 6, 10)  # 3 messages, 3 changes
+    assert bob.page.messages == {
+        first: "one, edited",
+        second: "This message was deleted.",
+        third: "three",
+    }
+    await asyncio.gather(alice.close(), bob.close())
+
+
 async def _outlive_group_expiry(servers: list[LiveServer]) -> None:
     listening, talking = await two_people_in_a_room("Long", servers[0].url, servers[1].url)
 

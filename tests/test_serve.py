@@ -17,6 +17,7 @@ import select
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -68,8 +69,12 @@ class Visitor(Browser):
         """A socket on this person's "Notes to self" room (opened by a first note)."""
         if "ws-connect" not in self.fetch(f"/p/{self.username}/")[1]:
             self.post_form(f"/p/{self.username}/", {"body": "my first note"})
+        return self.socket(f"/ws/p/{self.username}/")
+
+    def socket(self, path: str) -> ClientConnection:
+        """A socket to ``path`` with this person's cookie, from the site's own origin."""
         return connect(
-            f"ws://127.0.0.1:{self.server.port}/ws/p/{self.username}/",
+            f"ws://127.0.0.1:{self.server.port}{path}",
             origin=self.server.url,
             additional_headers={"Cookie": self.cookie_header()},
             open_timeout=10,
@@ -157,6 +162,19 @@ def one_socket_on_each_worker(
         if len(by_worker) == len(workers):
             return by_worker
     raise AssertionError("every socket went to the same worker")
+
+
+def socket_on_worker(
+    visitor: Visitor, path: str, worker: int, server: LiveServer, workers: list[int], opened
+) -> ClientConnection:
+    """A socket of ``visitor`` to ``path`` that worker ``worker`` (a pid) holds; kept open in
+    ``opened``. The sockets that went to another worker are closed again."""
+    for _ in range(40):
+        socket = opened.enter_context(visitor.socket(path))
+        if worker_holding(socket, server.port, workers) == worker:
+            return socket
+        socket.close()
+    raise AssertionError(f"no socket went to worker {worker}")
 
 
 def wait_for_exit(pid: int, timeout: float) -> bool:
@@ -354,6 +372,50 @@ def test_deactivating_someone_closes_their_sockets_on_every_worker(two_workers) 
         )  # fmt: skip
 
         assert [close_code(socket, timeout=10) for socket in by_worker.values()] == [4401, 4401]
+
+
+@pytest.fixture
+def two_workers_short_presence(tmp_path: Path, redis_url: str):
+    """Two workers whose people go offline 3 s after their worker stops beating."""
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {"REDIS_URL": redis_url, "CHAT_PRESENCE_SECONDS": "3"}
+    server = LiveServer(tmp_path / "chat.sqlite3", env=env, serve_args=("--workers", "2"))
+    with running(server):
+        pids = [
+            int(server.wait_for_output(rf"worker {n} started \(pid (\d+)\)")[1]) for n in (1, 2)
+        ]
+        yield server, pids
+
+
+MEMBER = re.compile(r'<li data-user-id="\d+" class="member( online)?">(.*?)</li>', re.S)
+
+
+def presence_of(socket: ClientConnection, name: str, online: bool, timeout: float) -> None:
+    """Read members lists until one shows ``name`` online (or not)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = socket.recv(timeout=max(deadline - time.monotonic(), 0.01))
+        for shown_online, inside in MEMBER.findall(frame):
+            if f">{name}</a>" in inside and bool(shown_online) is online:
+                return
+
+
+@needs_proc
+def test_a_killed_workers_people_go_offline_on_every_page(two_workers_short_presence) -> None:
+    server, workers = two_workers_short_presence
+    alice, bob = Visitor(server), Visitor(server)
+    alice.sign_up("alice")
+    bob.sign_up("bob")
+    alice.post_form("/", {"title": "Lunch", "kind": "public"})
+    bob.fetch("/r/lunch/")  # joins it
+    with contextlib.ExitStack() as opened:
+        watching = socket_on_worker(alice, "/ws/r/lunch/", workers[0], server, workers, opened)
+        socket_on_worker(bob, "/ws/r/lunch/", workers[1], server, workers, opened)
+        presence_of(watching, "bob", online=True, timeout=10)
+
+        os.kill(workers[1], signal.SIGKILL)  # nothing of bob's worker says goodbye
+
+        presence_of(watching, "bob", online=False, timeout=15)
 
 
 def test_a_worker_that_dies_is_restarted(two_workers) -> None:

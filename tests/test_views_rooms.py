@@ -31,7 +31,8 @@ def test_room_page_wires_socket_and_composer(login, alice, lunch):
 
     assert '<section class="room" hx-ext="ws" ws-connect="/ws/r/lunch/">' in html
     assert (
-        '<form id="composer-form" class="composer-form" method="post" action="/r/lunch/" ws-send>'
+        '<form id="composer-form" class="composer-form" method="post" action="/r/lunch/" ws-send '
+        'data-mentions="/r/lunch/mentions">'
     ) in html
     assert 'name="csrfmiddlewaretoken"' in html
 
@@ -192,7 +193,10 @@ def test_looking_at_a_direct_page_creates_nothing(login, alice, bob):
     assert not Membership.objects.exists()
     html = response.content.decode()
     assert "ws-connect" not in html  # nothing to listen to yet: the first message is a POST
-    assert '<form id="composer-form" class="composer-form" method="post" action="/p/bob/">' in html
+    assert (
+        '<form id="composer-form" class="composer-form" method="post" action="/p/bob/" '
+        'data-mentions="/p/bob/mentions">'
+    ) in html
 
 
 def test_the_first_direct_message_makes_one_room_for_the_pair(login, alice, bob):
@@ -210,7 +214,7 @@ def test_direct_page_wires_its_socket_once_something_was_said(login, alice, bob)
     html = login(alice).get("/p/bob/").content.decode()
 
     assert 'ws-connect="/ws/p/bob/"' in html
-    assert 'action="/p/bob/" ws-send>' in html
+    assert 'action="/p/bob/" ws-send data-mentions="/p/bob/mentions">' in html
 
 
 def test_direct_page_unknown_user_is_404(login, alice):

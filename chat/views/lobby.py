@@ -48,6 +48,7 @@ def _render_lobby(request: HttpRequest, *, status: int = 200, **forms) -> HttpRe
         "public_rooms": lobby.public_rooms(request.GET.get("page", 1)),
         "my_rooms": groups,
         "my_directs": directs,
+        "unread_total": lobby.unread_total(groups + directs),
         "room_form": forms.get("room_form") or RoomForm(),
         "direct_form": forms.get("direct_form") or UsernameForm(),
     }

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import messages, rooms
+from chat import messages, presence, rooms
 from chat.errors import Invalid, NotFound, Refused
 from chat.forms import MessageForm, UsernameForm
 from chat.limits import MAX_ID
@@ -59,10 +59,11 @@ def _room_page(
     if room is not None:
         page, has_older = Message.objects.for_room(room).page_before()
         if page:
-            rooms.mark_room_read(request.user, room, page[-1].id)
-        members = rooms.members(room)
+            rooms.open_room(request.user, room, page[-1].id)
+        members = presence.members(room)
     else:
         page, has_older = [], False
+        members = [presence.Member(person, False) for person in members or []]
     context = {
         "room": room,
         "room_name": _room_name(request, room, username),
@@ -78,6 +79,7 @@ def _room_page(
         "socket_url": links.socket if room else None,
         "members": members,
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
+        "may_delete_any": room is not None and rooms.moderates(room, request.user),
         "member_form": UsernameForm(),
     }
     return render(request, "chat/room.html", context, status=status)
@@ -182,7 +184,7 @@ def _members_panel(
 ) -> HttpResponse:
     context = {
         "room": room,
-        "members": rooms.members(room),
+        "members": presence.members(room),
         "may_remove_others": rooms.may_remove_others(room, request.user),
         "member_form": UsernameForm(),
         **context,
@@ -209,16 +211,49 @@ def room_members(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def room_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
-    """Leave a private room, or (its creator only) remove someone from it."""
+    """Leave a private room, or (its creator only) remove someone from it: "are you
+    sure?" (GET, ``?username=``), then the removal (POST)."""
     room = _group_room(request, slug)
+    back = group_room_links(room.slug).page
+    if request.method == "GET":
+        try:
+            leaving = rooms.removable_member(room, request.user, request.GET)
+        except Refused as refusal:
+            return refusal_response(request, refusal, back=back)
+        context = {"room": room, "leaving": leaving, "back": back}
+        return render(request, "chat/member_remove.html", context)
     try:
         leaving = rooms.remove_member(room, request.user, request.POST)
     except Refused as refusal:
-        return refusal_response(request, refusal, back=group_room_links(room.slug).page)
+        return refusal_response(request, refusal, back=back)
     if leaving == request.user:
         return HttpResponseClientRedirect("/") if request.htmx else redirect("lobby")
     if request.htmx:
         return _members_panel(request, room)
-    return redirect(group_room_links(room.slug).page)
+    return redirect(back)
+
+
+def _mentions(request: HttpRequest, room: Room) -> HttpResponse:
+    """Members whose username starts with ``?q=``: the choices ``@`` offers in the composer."""
+    people = rooms.members_named(room, request.GET.get("q", ""))
+    return render(request, "chat/room.html#mention-suggestions", {"people": people})
+
+
+@login_required
+@require_GET
+def room_mentions(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/r/<slug>/mentions?q=``: the members of a group room whose name starts so."""
+    return _mentions(request, _group_room(request, slug))
+
+
+@login_required
+@require_GET
+def direct_mentions(request: HttpRequest, username: str) -> HttpResponse:
+    """``/p/<username>/mentions?q=``: the two people of a conversation whose name starts so."""
+    other = _partner(username)
+    room = rooms.find_direct_room(request.user, other)
+    if room is None:
+        raise Http404(rooms.NO_SUCH_ROOM)
+    return _mentions(request, room)

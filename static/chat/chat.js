@@ -4,7 +4,8 @@
 //  - give every send its own id, and send again what the server had not answered
 //    when a socket dropped (the server stores one message per id);
 //  - show the connection state; leave the page when the server says it may not stay;
-//  - send on Enter; show times in the reader's own time zone; say when a request failed.
+//  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
+//  - show times in the reader's own time zone; say when a request failed.
 (function () {
   "use strict";
 
@@ -12,6 +13,8 @@
   // not or no longer allowed in the room): reload, to the login page or the 404.
   var GONE = [4401, 4403];
   var MAX_RETRY_DELAY_MS = 10000;
+  // The server shows someone typing for 5 s after the last word of it (chat/limits.py).
+  var TYPING_EVERY_MS = 3000;
   // A gap in revisions still open after this long means a frame was lost, not merely
   // overtaken by one from another server process: ask for what is missing.
   var HEAL_AFTER_MS = 1000;
@@ -24,6 +27,8 @@
   var pending = [];        // sends not yet answered: {id, fields, sent}
   var liveSocket = null;
   var healing = null;
+  var typingSaid = 0;      // when this page last said its person is typing
+  var mentionQuery = null; // the "@..." being completed, or null
 
   // Full jitter, capped: a page never waits long after the server is back.
   if (window.htmx) {
@@ -110,8 +115,13 @@
     articles(fragment).forEach(function (incoming) {
       noteRevision(parseInt(incoming.dataset.revision, 10));
       var existing = document.getElementById(incoming.id);
-      if (existing) existing.replaceWith(incoming);
-      else if (idOf(incoming) < oldest) incoming.remove();
+      // A request from inside this article (an edit, a reaction) brings the same article
+      // back itself; replacing it now would leave that request nowhere to answer.
+      if (existing && existing.querySelector(".htmx-request")) incoming.remove();
+      else if (existing) {
+        existing.replaceWith(incoming);
+        htmx.process(incoming);  // moved here by hand, so htmx has not seen its links yet
+      } else if (idOf(incoming) < oldest) incoming.remove();
     });
   });
 
@@ -172,7 +182,12 @@
     if (box) box.focus();
   });
 
-  document.addEventListener("htmx:afterSwap", function (event) { localiseTimes(event.detail.elt); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    localiseTimes(event.detail.elt);
+    // A form loaded into a message (edit, delete, react) takes the focus.
+    var field = event.detail.elt.matches(".slot") && event.detail.elt.querySelector("textarea, button");
+    if (field) field.focus();
+  });
   // 4xx answers are swapped into the page (base.html); these are the ones that are not.
   document.addEventListener("htmx:responseError", function () {
     alertText("Something went wrong on the server; nothing was changed. Try again in a moment.");
@@ -198,10 +213,14 @@
     });
   });
 
+  // Leaving the page (a link, logging out) closes its socket: that is no reason to reload.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+
   document.addEventListener("htmx:wsClose", function (event) {
     var code = event.detail.event.code;
     liveSocket = null;
-    if (!document.body.contains(event.target)) return;
+    if (leaving || !document.body.contains(event.target)) return;
     if (GONE.indexOf(code) >= 0) {
       location.reload();
     } else if (code >= 4000) {
@@ -236,6 +255,8 @@
   });
 
   document.addEventListener("htmx:wsAfterMessage", function () {
+    var titled = document.querySelector("[data-page-title]");  // the lobby's unread total
+    if (titled) document.title = titled.dataset.pageTitle;
     takeAnswers();
     readCursorElement();
     healGapSoon();
@@ -246,11 +267,78 @@
     localiseTimes(messages());
   });
 
+  function suggestions() {
+    var list = document.getElementById("mention-suggestions");
+    return list && !list.hidden && list.querySelector("[role=option]") ? list : null;
+  }
+
+  function closeSuggestions() {
+    var list = document.getElementById("mention-suggestions");
+    if (list) list.hidden = true;
+    mentionQuery = null;
+    var box = composerBox();
+    if (box) box.removeAttribute("aria-activedescendant");
+  }
+
+  // "@al" just before the caret asks the server for the members whose name starts so.
+  function offerMentions(box) {
+    var match = /(?:^|\s)@([\w.@+-]*)$/.exec(box.value.slice(0, box.selectionStart));
+    if (!match) return closeSuggestions();
+    if (match[1] === mentionQuery) return;
+    mentionQuery = match[1];
+    var url = box.form.dataset.mentions + "?q=" + encodeURIComponent(mentionQuery);
+    htmx.ajax("GET", url, { target: "#mention-suggestions", swap: "outerHTML" });
+  }
+
+  function choose(option) {
+    var box = composerBox();
+    var before = box.value.slice(0, box.selectionStart).replace(/@[\w.@+-]*$/, "@" + option.dataset.username + " ");
+    box.value = before + box.value.slice(box.selectionStart);
+    box.setSelectionRange(before.length, before.length);
+    closeSuggestions();
+    box.focus();
+  }
+
+  function moveChoice(list, step) {
+    var options = Array.prototype.slice.call(list.querySelectorAll("[role=option]"));
+    var at = options.findIndex(function (o) { return o.getAttribute("aria-selected") === "true"; });
+    var next = options[(at + step + options.length) % options.length];
+    options.forEach(function (o) { o.setAttribute("aria-selected", o === next ? "true" : "false"); });
+    composerBox().setAttribute("aria-activedescendant", next.id);
+  }
+
+  document.addEventListener("input", function (event) {
+    var box = event.target;
+    if (box !== composerBox()) return;
+    offerMentions(box);
+    if (liveSocket && Date.now() - typingSaid > TYPING_EVERY_MS) {
+      typingSaid = Date.now();
+      liveSocket.send(JSON.stringify({ type: "typing" }));
+    }
+  });
+
+  document.addEventListener("mousedown", function (event) {
+    var option = event.target.closest && event.target.closest("#mention-suggestions [role=option]");
+    if (option) { event.preventDefault(); choose(option); }
+  });
+
   document.addEventListener("keydown", function (event) {
     var box = event.target;
-    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
-    if (!box.matches || !box.matches("#composer textarea[name=body]")) return;
-    event.preventDefault();
-    box.form.requestSubmit();
+    if (box !== composerBox() || event.isComposing) return;
+    var list = suggestions();
+    if (list && (event.key === "ArrowDown" || event.key === "ArrowUp")) {
+      event.preventDefault();
+      moveChoice(list, event.key === "ArrowDown" ? 1 : -1);
+    } else if (list && (event.key === "Enter" || event.key === "Tab")) {
+      event.preventDefault();
+      choose(list.querySelector("[aria-selected=true]") || list.querySelector("[role=option]"));
+    } else if (list && event.key === "Escape") {
+      closeSuggestions();
+    } else if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      typingSaid = 0;  // the message ends the typing; the next word starts it again
+      closeSuggestions();
+      box.form.requestSubmit();
+    }
   });
 })();

@@ -1,0 +1,136 @@
+"""Who is typing (``chat.typists``): each process's board, and the one line it renders for
+its own sockets of a room."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from chat import fanout, typists
+from chat.models import Message, Room
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TIMEOUT = 3
+NOBODY_TYPING = '<div id="typing" class="typing" hx-swap-oob="true"></div>'
+
+
+class FakeSocket:
+    """A room socket that records the frames the process hands it."""
+
+    def __init__(self) -> None:
+        self.frames: list[str] = []
+        self.arrived = asyncio.Event()
+
+    async def chat_frame(self, event: dict) -> None:
+        self.frames.append(event["html"])
+        self.arrived.set()
+
+
+def typing_frame(*people) -> str:
+    lines = "".join(
+        f'<p class="typist" data-user-id="{person.pk}">{person.username} is typing…</p>'
+        for person in people
+    )
+    return f'<div id="typing" class="typing" hx-swap-oob="true">{lines}</div>'
+
+
+async def attached(room) -> FakeSocket:
+    socket = FakeSocket()
+    await fanout.fanout().attach(socket, [fanout.room_group(room.id)])
+    return socket
+
+
+@pytest.fixture
+async def socket(lunch) -> AsyncIterator[FakeSocket]:
+    """A socket of lunch in a process that follows who types."""
+    typists.board()
+    fake = await attached(lunch)
+    yield fake
+    await fanout.fanout().detach(fake, [fanout.room_group(lunch.id)])
+
+
+async def typing_started(room, user) -> None:
+    """``typing.started`` reaching this process, as from any process's socket."""
+    event = fanout.event(
+        fanout.room_group(room.id), "typing.started", room=room.id, user=user.pk, name=user.username
+    )
+    await fanout.fanout().dispatch(event)
+
+
+async def message_by(room, author) -> None:
+    """A new message of ``author`` reaching this process."""
+    event = fanout.event(
+        fanout.room_group(room.id), "chat.message", id=1, revision=1, author=author.pk, html=""
+    )
+    await fanout.fanout().dispatch(event)
+
+
+async def test_typing_started_shows_the_typist_to_the_rooms_sockets(socket, bob, lunch):
+    await typing_started(lunch, bob)
+
+    assert socket.frames == [typing_frame(bob)]
+
+
+async def test_typing_started_reaches_no_socket_of_another_room(socket, alice, bob, lunch):
+    elsewhere = await Room.objects.acreate(
+        title="Tea", slug="tea", kind=Room.Kind.PUBLIC, created_by=alice
+    )
+    other = await attached(elsewhere)
+
+    await typing_started(lunch, bob)
+
+    assert other.frames == []
+
+
+async def test_typing_started_again_by_the_same_person_sends_nothing_new(socket, bob, lunch):
+    await typing_started(lunch, bob)
+
+    await typing_started(lunch, bob)
+
+    assert socket.frames == [typing_frame(bob)]
+
+
+async def test_typing_two_typists_show_two_lines(socket, bob, mallory, lunch):
+    await typing_started(lunch, bob)
+
+    await typing_started(lunch, mallory)
+
+    assert socket.frames[-1] == typing_frame(bob, mallory)
+
+
+async def test_typing_a_message_by_the_typist_clears_the_line(socket, bob, lunch):
+    await typing_started(lunch, bob)
+
+    await message_by(lunch, bob)
+
+    assert socket.frames == [typing_frame(bob), NOBODY_TYPING]
+
+
+async def test_typing_a_message_by_someone_else_leaves_the_line(socket, alice, bob, lunch):
+    await typing_started(lunch, bob)
+
+    await message_by(lunch, alice)
+
+    assert socket.frames == [typing_frame(bob)]
+
+
+async def test_typing_expires_after_typing_seconds(socket, bob, lunch, monkeypatch):
+    monkeypatch.setattr(typists, "TYPING_SECONDS", 0.2)
+    await typing_started(lunch, bob)
+    socket.arrived.clear()
+
+    await asyncio.wait_for(socket.arrived.wait(), TIMEOUT)
+
+    assert socket.frames == [typing_frame(bob), NOBODY_TYPING]
+
+
+async def test_typing_stores_nothing(socket, bob, lunch):
+    before = (await Message.objects.acount(), await Room.objects.acount())
+
+    await typing_started(lunch, bob)
+    await message_by(lunch, bob)
+
+    assert (await Message.objects.acount(), await Room.objects.acount()) == before
