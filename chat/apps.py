@@ -8,12 +8,14 @@ class ChatConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Close sockets whose session ends; keep every person's profile in step."""
+        """Close sockets whose session ends; keep every person's profile in step; call the
+        hooks of the bots a new message mentions; take a deleted file out of storage."""
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from chat import accounts
+        from chat import accounts, attachments, bots, messages
+        from chat.models import Attachment
 
         def logged_out(sender, request=None, user=None, **kwargs) -> None:
             if user is not None:
@@ -28,3 +30,9 @@ class ChatConfig(AppConfig):
 
         user_logged_out.connect(logged_out, dispatch_uid="chat.close_sockets_on_logout")
         post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="chat.user_saved")
+        # Bots' outgoing hooks follow new messages; chat.messages knows nothing of bots.
+        messages.message_posted.connect(bots.message_posted, dispatch_uid="chat.bots.hooks")
+        # However a file's row goes (its message deleted, or the room or author with it).
+        post_delete.connect(
+            attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"
+        )

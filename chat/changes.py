@@ -24,7 +24,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from chat import fanout, mentions, ratelimit, rendering, rooms
+from chat import attachments, fanout, mentions, ratelimit, rendering, rooms
 from chat.errors import Forbidden, Invalid, NotFound, Unavailable
 from chat.forms import MessageForm, ReactionForm
 from chat.limits import EDIT_WINDOW_SECONDS
@@ -57,7 +57,7 @@ def readable_message(user: AbstractBaseUser, message_id: int) -> Message:
     as for a message that does not exist."""
     message = (
         Message.objects.filter(pk=message_id, room__in=Room.objects.visible_to(user))
-        .select_related("room", "author")
+        .select_related("room", "author__profile")
         .first()
     )
     if message is None:
@@ -135,8 +135,9 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
 
 
 def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
-    """Delete a message: its body, reactions and mentions are gone from the database; a
-    tombstone stays in its place. Its author or the room's creator may."""
+    """Delete a message: its body, reactions, mentions and file are gone from the database
+    (the file from storage too); a tombstone stays in its place. Its author or the room's
+    creator may."""
     message = readable_message(user, message_id)
     refusal = may_delete(user, message)
     if refusal:
@@ -146,10 +147,12 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     def change() -> None:
         message.body = ""
         message.deleted = True
+        message.has_attachment = False
         message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "deleted", "revision"])
+        message.save(update_fields=["body", "deleted", "has_attachment", "revision"])
         message.reactions.all().delete()
         message.mentions.all().delete()
+        attachments.detach(message)  # its files leave storage once this is committed
 
     _saved(user, change)
     return _announce(message)

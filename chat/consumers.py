@@ -66,6 +66,11 @@ class PersonsSocket(AsyncWebsocketConsumer):
         session = self.scope.get("session")
         return session.session_key if session is not None else None
 
+    async def chat_notify(self, event: dict) -> None:
+        """Called for a message this person should hear of while away (chat.notifications)."""
+        if self.live:
+            await self.send(text_data=event["html"])
+
     async def session_ended(self, event: dict) -> None:
         """Called when a session of this person's logged out: closed if it was this one's."""
         if event.get("session") == self._session_key():

@@ -9,12 +9,13 @@ from uuid import uuid4
 
 import emoji
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import UserCreationForm, UsernameField
 
-from chat import usernames
+from chat import hooks, usernames
 from chat.limits import MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
-from chat.models import Profile, Room
+from chat.models import Membership, Profile, Room
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -135,6 +136,74 @@ class ReactionForm(forms.Form):
         raise forms.ValidationError("A reaction is one emoji.")
 
 
+REQUIRED_FILE = "Choose a file to send."
+
+
+def readable_size(size: int) -> str:
+    """``532 bytes``, ``8.4 kB``, ``12 MB``: decimal units, three figures at most."""
+    if size < 1000:
+        return f"{size} byte{'s' if size != 1 else ''}"
+    value = float(size)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if value < 999.5 or unit == "TB":
+            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def too_big(size: int, limit: int) -> str:
+    """The refusal of a file of ``size`` bytes over ``limit``, both sizes told apart."""
+    shown, allowed = readable_size(size), readable_size(limit)
+    if shown == allowed:  # rounded alike: only the bytes show the difference
+        shown, allowed = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"Files are at most {allowed}; this one is {shown}."
+
+
+class AttachmentForm(MessageForm):
+    """A file to share and, optionally, words to go with it: a message's rules, except
+    that there may be no words. The file's content is checked by ``chat.attachments``."""
+
+    body = TextField(
+        required=False,
+        max_length=MESSAGE_MAX_CHARS,
+        strip=True,
+        error_messages={"max_length": MessageForm.base_fields["body"].error_messages["max_length"]},
+    )
+    file = forms.FileField(
+        error_messages={
+            "required": REQUIRED_FILE,
+            "missing": REQUIRED_FILE,
+            "invalid": REQUIRED_FILE,
+            "empty": "This file is empty.",
+        },
+    )
+
+    def clean_body(self) -> str:
+        """No words is fine; words that would show nothing count as none."""
+        body = self.cleaned_data["body"]
+        if "body" in self.unprintable:
+            raise forms.ValidationError(NOT_TEXT)
+        return body if shows_something(body) else ""
+
+    def clean_file(self):
+        """At most ``CHAT_UPLOAD_MAX_BYTES``, read when asked (tests and operators change it)."""
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CHAT_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(too_big(upload.size, settings.CHAT_UPLOAD_MAX_BYTES))
+        return upload
+
+
+class NotifyForm(forms.Form):
+    """What of a room reaches me: every message counted, mentions of me only, or nothing."""
+
+    notify = forms.ChoiceField(
+        choices=Membership.Notify.choices,
+        widget=forms.RadioSelect,
+        label="Let me hear of",
+        error_messages={"required": "Pick one.", "invalid_choice": "Pick one of the three."},
+    )
+
+
 class RoomForm(forms.Form):
     """A new room: a title (its address follows from it) and whether anyone may join."""
 
@@ -179,6 +248,26 @@ class UsernameForm(forms.Form):
         return user
 
 
+def new_username_problem(username: str) -> str | None:
+    """Why ``username`` may not name a new account, beyond Django's characters: it has no
+    letter or digit, it is taken, or it looks like an existing name. None when it may."""
+    if not usernames.has_letter_or_digit(username):
+        return "A username needs at least one letter or digit."
+    if get_user_model().objects.filter(username__iexact=username).exists():
+        return f"“{username}” is taken: pick another name."
+    taken = (
+        Profile.objects.filter(username_skeleton=usernames.skeleton(username))
+        .select_related("user")
+        .first()
+    )
+    if taken is not None:
+        return (
+            f"“{username}” looks too much like “{taken.user.get_username()}”, "
+            "who is already here: pick another name."
+        )
+    return None
+
+
 class SignupForm(UserCreationForm):
     """Username and password, checked by Django's password validators; the username must
     be usable in a URL and must not look like someone else's (``chat.usernames``)."""
@@ -192,16 +281,72 @@ class SignupForm(UserCreationForm):
         username = super().clean_username()
         if username is None:  # taken (case aside): Django has said so already
             return username
-        if not usernames.has_letter_or_digit(username):
-            raise forms.ValidationError("A username needs at least one letter or digit.")
-        taken = (
-            Profile.objects.filter(username_skeleton=usernames.skeleton(username))
-            .select_related("user")
-            .first()
-        )
-        if taken is not None:
-            raise forms.ValidationError(
-                f"“{username}” looks too much like “{taken.user.get_username()}”, "
-                "who is already here: pick another name."
-            )
+        problem = new_username_problem(username)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return username
+
+
+#: A bot's avatar: one or two characters, none of them white space or invisible.
+AVATAR_REFUSED = "The avatar is one or two visible characters."
+
+
+class BotForm(forms.Form):
+    """A room's new bot: a name (its account's username, under the sign-up rules), its
+    avatar's letter (the name's first, upper-cased, unless given) and, optionally, the URL
+    to call when someone mentions it (``chat.hooks`` says which URLs may be called)."""
+
+    # NFKC-normalised and held to Django's own username rule (letters, digits and @.+-_),
+    # exactly as a name typed at sign-up.
+    name = UsernameField(
+        max_length=150,
+        strip=True,
+        validators=get_user_model()._meta.get_field("username").validators,
+        error_messages={"required": "Give the bot a name."},
+    )
+    avatar_letter = forms.CharField(
+        required=False,
+        max_length=2,
+        strip=True,
+        error_messages={"max_length": AVATAR_REFUSED},
+    )
+    outgoing_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a whole address, starting with https:// or http://."},
+    )
+
+    def clean_name(self) -> str:
+        """A letter or digit, not taken, no lookalike of an existing name."""
+        name = self.cleaned_data["name"]
+        problem = new_username_problem(name)
+        if problem is not None:
+            raise forms.ValidationError(problem)
+        return name
+
+    def clean_avatar_letter(self) -> str:
+        """One or two characters that show (a letter with its accent is fine)."""
+        letter = self.cleaned_data["avatar_letter"]
+        hidden = any(
+            char.isspace() or unicodedata.category(char) in {"Cc", "Cf", "Zl", "Zp"}
+            for char in letter
+        )
+        if letter and (hidden or not shows_something(letter)):
+            raise forms.ValidationError(AVATAR_REFUSED)
+        return letter
+
+    def clean_outgoing_url(self) -> str:
+        """Only a URL the hook would call: http(s), no credentials, no private address."""
+        url = self.cleaned_data["outgoing_url"]
+        problem = hooks.url_problem(url) if url else None
+        if problem is not None:
+            raise forms.ValidationError(f"This address cannot be called: {problem}.")
+        return url
+
+    def clean(self) -> dict:
+        """The avatar defaults to the name's first letter, upper-cased."""
+        cleaned = super().clean()
+        if not cleaned.get("avatar_letter") and cleaned.get("name"):
+            cleaned["avatar_letter"] = cleaned["name"][0].upper()[:2]
+        return cleaned

@@ -21,6 +21,18 @@ PAGE_SIZE = 50
 LOBBY_PAGE_SIZE = 30
 #: Most messages a resume answers one by one; a longer gap reloads the latest page.
 RESUME_MAX_MESSAGES = 200
+#: Messages shown on each side of the one a room page opens around (``?around=<id>``).
+AROUND_EACH_SIDE = 25
+
+#: Results on a page of search results.
+SEARCH_PAGE_SIZE = 20
+#: Longest search, in characters, and most words searched for: a longer one is clipped
+#: (and the page says so), so a pasted essay costs no more than a sentence.
+SEARCH_MAX_CHARS = 200
+SEARCH_MAX_WORDS = 16
+#: The last word also matches longer words it starts ("lunc" finds "lunch") from this
+#: length on: shorter prefixes match so many words that they find mostly noise.
+SEARCH_PREFIX_MIN_CHARS = 3
 
 #: Messages one person may post within POST_WINDOW_SECONDS, on every path together.
 POSTS_PER_WINDOW = 20

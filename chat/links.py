@@ -20,6 +20,10 @@ class RoomLinks:
     socket: str
     #: Members whose name starts with ``?q=``, for ``@`` in the composer.
     mentions: str
+    #: What of the room reaches me (and its bots).
+    settings: str
+    #: Where a file is sent (multipart POST, ``chat.views.attachments``).
+    attachments: str
 
     def older_than(self, message_id: int) -> str:
         """The "load older" URL for the page of messages before ``message_id``."""
@@ -33,6 +37,8 @@ def group_room_links(slug: str) -> RoomLinks:
         older=reverse("room-messages", args=[slug]),
         socket=f"/ws/r/{slug}/",
         mentions=reverse("room-mentions", args=[slug]),
+        settings=reverse("room-settings", args=[slug]),
+        attachments=reverse("room-attachments", args=[slug]),
     )
 
 
@@ -43,6 +49,8 @@ def direct_links(username: str) -> RoomLinks:
         older=reverse("direct-messages", args=[username]),
         socket=f"/ws/p/{username}/",
         mentions=reverse("direct-mentions", args=[username]),
+        settings=reverse("direct-settings", args=[username]),
+        attachments=reverse("direct-attachments", args=[username]),
     )
 
 

@@ -25,8 +25,19 @@ class RoomEntry:
     last_body: str | None
     last_author: str | None
     partner: str | None = None
+    #: The name of the latest message's file, shown when it has no words.
+    last_file: str | None = None
     #: Unread messages that mention me.
     mentioned: int = 0
+    #: What of the room I want to hear of (``Membership.Notify``).
+    notify: str = Membership.Notify.EVERYTHING
+
+    @property
+    def counted(self) -> int:
+        """The unread messages this room adds to my total: all, my mentions, or none."""
+        if self.notify == Membership.Notify.EVERYTHING:
+            return self.unread
+        return self.mentioned if self.notify == Membership.Notify.MENTIONS else 0
 
 
 def _latest(field: str, room_ref: str) -> Subquery:
@@ -85,6 +96,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             last_id=_latest("id", "room"),
             last_body=_latest("body", "room"),
             last_author=_latest("author__username", "room"),
+            last_file=_latest("attachment__name", "room"),
             partner=partner,
         )
         .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
@@ -98,14 +110,17 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             links = direct_links(partner)
         else:
             partner, links = None, group_room_links(m.room.slug)
-        entry = RoomEntry(m.room, links, m.unread, m.last_body, m.last_author, partner, m.mentioned)
+        entry = RoomEntry(
+            m.room, links, m.unread, m.last_body, m.last_author, partner, m.last_file,
+            m.mentioned, m.notify,
+        )  # fmt: skip
         (directs if m.room.is_direct else groups).append(entry)
     return groups, directs
 
 
 def unread_total(entries: list[RoomEntry]) -> int:
-    """Unread messages in all of ``entries`` (the number in the lobby's title)."""
-    return sum(entry.unread for entry in entries)
+    """Unread messages in all of ``entries`` that I want to hear of (the title's number)."""
+    return sum(entry.counted for entry in entries)
 
 
 def public_rooms_frame() -> str:

@@ -42,7 +42,11 @@ def record(message: Message) -> list[Mention]:
     wanted = Q()
     for name in sorted(names)[:MOST_MENTIONS]:
         wanted |= Q(user__username__iexact=name)
-    members = Membership.objects.filter(wanted, room_id=message.room_id).select_related("user")
+    # Profiles and bots come along: a bot's outgoing hook is found from these rows
+    # without asking the database again (``chat.bots``, on the event loop for sockets).
+    members = Membership.objects.filter(wanted, room_id=message.room_id).select_related(
+        "user__profile", "user__bot"
+    )
     return Mention.objects.bulk_create([Mention(message=message, user=m.user) for m in members])
 
 

@@ -17,16 +17,24 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
+from django.dispatch import Signal
 
-from chat import fanout, mentions, ratelimit, rendering, rooms
+from chat import fanout, mentions, notifications, ratelimit, rendering, rooms
 from chat.errors import Invalid, TooFast, Unavailable
 from chat.forms import MessageForm
 from chat.limits import RESUME_MAX_MESSAGES
-from chat.models import Message, Room
+from chat.models import Attachment, Message, Room
 
 logger = logging.getLogger(__name__)
 
 NOT_STORED = "Your message could not be saved just now; it is still here, try again."
+
+#: Sent once a new message is stored and handed to its room's sockets, with ``message``
+#: (its mentions fetched along, with their people's profiles and bots). Features that
+#: follow new messages (bots' outgoing hooks) listen here, so this module knows none of
+#: them. Socket posts send it on the event loop: receivers must not touch the database
+#: or wait.
+message_posted = Signal()
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class Posted:
     frame: str | None
     broadcast: bool = True
     ack: str | None = None
+    #: Who hears of it while away (``chat.notifications``), and what they receive.
+    notify: tuple[int, ...] = ()
+    notification: str = ""
 
 
 def next_revision(room_id: int) -> int:
@@ -58,26 +69,42 @@ def next_revision(room_id: int) -> int:
     return Room.objects.values_list("revision", flat=True).get(pk=room_id)
 
 
-def _earlier(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
+def earlier_message(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
+    """What ``author`` already stored for the send ``client_id`` (a resend), or None."""
     if client_id is None:
         return None
     return Message.objects.filter(author=author, client_id=client_id).first()
 
 
-def _insert(room: Room, author: AbstractBaseUser, body: str, client_id: UUID | None) -> Message:
+def insert(
+    room: Room,
+    author: AbstractBaseUser,
+    body: str,
+    client_id: UUID | None,
+    *,
+    attachment: Attachment | None = None,
+) -> tuple[Message, list]:
+    """Store a message that passed its form and its limits, with the room's next revision,
+    in one transaction (with its ``attachment``, unsaved until then, whose files are in
+    storage already); the message and its mentions. Raises ``IntegrityError`` for a resent
+    ``client_id`` and ``DatabaseError`` when storing fails: nothing is stored then."""
     with transaction.atomic():  # one transaction, one commit
         message = Message.objects.create(
             room=room,
             author=author,
             body=body,
             client_id=client_id,
+            has_attachment=attachment is not None,
             revision=next_revision(room.id),
         )
+        if attachment is not None:
+            attachment.message = message  # and the message keeps it, for its article
+            attachment.save()
         found = mentions.record(message)
         rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}
-    return message
+    return message, found
 
 
 def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
@@ -90,16 +117,16 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
         ratelimit.take(ratelimit.POSTING, author.pk)
     except TooFast:
         # A send resent after a reconnect was counted the first time: answer it.
-        earlier = _earlier(author, client_id)
+        earlier = earlier_message(author, client_id)
         if earlier is None:
             raise
         return Posted(earlier, None, ack=form.ack)
     try:
-        message = _insert(room, author, body, client_id)
+        message, found = insert(room, author, body, client_id)
     except IntegrityError:
         # Resends are rare, so the unique (author, client_id) constraint finds them
         # rather than a lookup before every insert; the whole transaction was undone.
-        earlier = _earlier(author, client_id)
+        earlier = earlier_message(author, client_id)
         if earlier is None:
             raise
         ratelimit.give_back(ratelimit.POSTING, author.pk)
@@ -108,7 +135,19 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
         logger.exception("could not store a message in room %s", room.id)
         ratelimit.give_back(ratelimit.POSTING, author.pk)
         raise Unavailable(NOT_STORED) from error
-    return Posted(message, rendering.new_messages_frame([message]), ack=form.ack)
+    return rendered(message, found, ack=form.ack)
+
+
+def rendered(message: Message, found: list, *, ack: str | None = None) -> Posted:
+    """A message just stored (``insert``), rendered once, with who hears of it while away."""
+    notify = notifications.recipients(message, found)
+    return Posted(
+        message,
+        rendering.new_messages_frame([message]),
+        ack=ack,
+        notify=tuple(notify),
+        notification=notifications.frame(message, message.author) if notify else "",
+    )
 
 
 def _new_message_event(posted: Posted) -> dict:
@@ -133,16 +172,25 @@ async def apost_message(room: Room, author: AbstractBaseUser, data: Mapping) -> 
         return posted
     group = fanout.room_group(room.id)
     sent = await fanout.asend(group, "chat.message", **_new_message_event(posted))
+    await notifications.asend(list(posted.notify), posted.notification)
+    message_posted.send(sender=Message, message=posted.message)
     return replace(posted, broadcast=sent)
 
 
 def post_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
     """Post what a form sent as ``author`` in ``room`` (sync callers: views, scripts)."""
-    posted = _store(room, author, data)
+    return broadcast(_store(room, author, data))
+
+
+def broadcast(posted: Posted) -> Posted:
+    """Hand a message just stored to its room's sockets, and its notification to whoever
+    hears of it while away (sync callers); an answered resend (no frame) goes nowhere."""
     if posted.frame is None:
         return posted
-    group = fanout.room_group(room.id)
+    group = fanout.room_group(posted.message.room_id)
     sent = fanout.send(group, "chat.message", **_new_message_event(posted))
+    notifications.send(list(posted.notify), posted.notification)
+    message_posted.send(sender=Message, message=posted.message)
     return replace(posted, broadcast=sent)
 
 

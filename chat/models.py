@@ -8,7 +8,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 
-from chat.limits import MESSAGE_MAX_CHARS, PAGE_SIZE
+from chat.limits import AROUND_EACH_SIDE, MESSAGE_MAX_CHARS, PAGE_SIZE
 
 
 class RoomQuerySet(models.QuerySet["Room"]):
@@ -67,6 +67,8 @@ class Profile(models.Model):
     )
     #: ``chat.usernames.skeleton`` of the username: a new name may not share it.
     username_skeleton = models.CharField(max_length=600, db_index=True)
+    #: A bot's account (``Bot``): it posts through its token, never signs in.
+    is_bot = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -79,8 +81,17 @@ class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
+
+    class Notify(models.TextChoices):
+        """What of a room reaches its member: counts in the lobby, browser notifications."""
+
+        EVERYTHING = "everything", "Everything"
+        MENTIONS = "mentions", "Mentions of me only"
+        NOTHING = "nothing", "Nothing"
+
     joined_at = models.DateTimeField(default=timezone.now)
     last_read = models.PositiveBigIntegerField(default=0)
+    notify = models.CharField(max_length=10, choices=Notify.choices, default=Notify.EVERYTHING)
 
     class Meta:
         constraints = [
@@ -96,10 +107,10 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def for_room(self, room: Room) -> MessageQuerySet:
         """Messages of one room, oldest first, with what their articles show fetched along:
-        authors, mentions and reactions (and who made them)."""
+        authors, files, mentions and reactions (and who made them)."""
         return (
             self.filter(room=room)
-            .select_related("author")
+            .select_related("author__profile", "attachment")
             .prefetch_related("mentions__user", "reactions__user")
             .order_by("id")
         )
@@ -122,6 +133,23 @@ class MessageQuerySet(models.QuerySet["Message"]):
         has_older = len(newest_first) > size
         return newest_first[:size][::-1], has_older
 
+    def page_after(self, after: int, size: int = PAGE_SIZE) -> tuple[list[Message], bool]:
+        """The ``size`` oldest messages newer than ``after``, oldest first, and whether
+        newer ones remain."""
+        oldest_first = list(self.filter(id__gt=after).order_by("id")[: size + 1])
+        return oldest_first[:size], len(oldest_first) > size
+
+    def page_around(
+        self, message_id: int, size: int = AROUND_EACH_SIDE
+    ) -> tuple[list[Message], bool, bool] | None:
+        """Message ``message_id`` with ``size`` messages before and after it, oldest first,
+        whether older and newer ones remain; None when it is not among these messages."""
+        newer, has_newer = self.page_after(message_id - 1, size + 1)
+        if not newer or newer[0].id != message_id:
+            return None
+        older, has_older = self.page_before(message_id, size)
+        return older + newer, has_older, has_newer
+
 
 class Message(models.Model):
     """One thing said in a room: plain text, escaped wherever it is shown."""
@@ -134,6 +162,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted = models.BooleanField(default=False)
+    #: The message carries a file (``Attachment``): its text may then be empty.
+    has_attachment = models.BooleanField(default=False)
     #: The room revision of this message's latest change.
     revision = models.PositiveBigIntegerField(default=0)
     #: Chosen by the sender's page for each send, so a resent frame is stored once.
@@ -153,15 +183,15 @@ class Message(models.Model):
                 name="one_message_per_client_id",
             ),
             # The form already enforces this; the database keeps it true for every path in.
-            # A deleted message keeps no body at all.
+            # A deleted message keeps no body at all; one with a file may have none.
             models.CheckConstraint(
                 condition=(
                     models.Q(deleted=False)
-                    & models.Q(GreaterThan(Length("body"), 0))
+                    & (models.Q(GreaterThan(Length("body"), 0)) | models.Q(has_attachment=True))
                     & models.Q(LessThanOrEqual(Length("body"), MESSAGE_MAX_CHARS))
                 )
                 | models.Q(deleted=True, body=""),
-                name="message_body_length_unless_deleted",
+                name="message_body_length_unless_deleted_or_a_file",
             ),
         ]
 
@@ -207,3 +237,52 @@ class Mention(models.Model):
 
     def __str__(self) -> str:
         return f"@{self.user} in {self.message_id}"
+
+
+class Attachment(models.Model):
+    """A file said in a room: stored through Django's storage API, served only to the room's
+    readers. An image was checked and re-encoded (no metadata) and has a thumbnail."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        FILE = "file", "File"
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="attachment")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    #: The name the person gave it, cleaned; shown and offered when downloading.
+    name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="attachments/%Y/%m/", max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail = models.FileField(upload_to="thumbnails/%Y/%m/", max_length=255, blank=True)
+    thumb_width = models.PositiveIntegerField(null=True, blank=True)
+    thumb_height = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Bot(models.Model):
+    """A room's bot: posts through a secret token, and may be told when it is mentioned."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bots")
+    #: The account its messages are by (``Profile.is_bot``).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bot"
+    )
+    avatar_letter = models.CharField(max_length=2)
+    #: SHA-256 of the token, which is shown once and never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
+    #: Where to POST when the bot is mentioned (empty: nowhere).
+    outgoing_url = models.URLField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"bot {self.user} in {self.room}"

@@ -82,7 +82,9 @@ class Member:
 
 def members(room: Room) -> list[Member]:
     """The room's members, by username, each online or not."""
-    people = [m.user for m in room.memberships.select_related("user").order_by("user__username")]
+    # Profiles come along: the list marks bots, and must not ask for each member's.
+    memberships = room.memberships.select_related("user__profile").order_by("user__username")
+    people = [m.user for m in memberships]
     here = online([person.pk for person in people])
     return [Member(person, person.pk in here) for person in people]
 

@@ -59,6 +59,13 @@ ROOM_CREATION = Rate(
     3600,
     "You have created many rooms in a short time. Try again in {wait}.",
 )
+#: Files shared (``chat.attachments``), on top of the posting limit each file counts in.
+UPLOADS = Rate(
+    "upload",
+    settings.CHAT_UPLOADS_PER_HOUR,
+    3600,
+    f"You can share {settings.CHAT_UPLOADS_PER_HOUR} files an hour. Try again in {{wait}}.",
+)
 SIGNUP = Rate(
     "signup",
     settings.CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR,

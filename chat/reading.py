@@ -60,8 +60,11 @@ class ReadTracker:
 
 
 def _write(batch: dict[tuple[int, int], int]) -> None:
+    # Rows are locked in one order in every process (sorted by user, then room): two
+    # processes flushing overlapping batches then queue behind each other instead of
+    # each holding a row the other waits for (a deadlock on PostgreSQL).
     with transaction.atomic():
-        for (user_id, room_id), upto in batch.items():
+        for (user_id, room_id), upto in sorted(batch.items()):
             Membership.objects.filter(user_id=user_id, room_id=room_id, last_read__lt=upto).update(
                 last_read=upto
             )

@@ -16,12 +16,14 @@ from django.utils.text import slugify
 
 from chat import fanout, lobby, presence, ratelimit
 from chat.errors import Forbidden, Invalid, NotFound
-from chat.forms import RoomForm, UsernameForm
+from chat.forms import NotifyForm, RoomForm, UsernameForm
 from chat.links import RoomLinks, direct_links, group_room_links
 from chat.models import Membership, Room
 
 NO_SUCH_ROOM = "No such room."
 NO_SUCH_PERSON = "There is nobody by that name."
+BOT_HAS_NO_DIRECTS = "{name} is a bot: it answers in its own room, not in direct messages."
+BOTS_STAY_HOME = "{name} is a bot of another room: bots belong to the room they were made for."
 ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = "Only private rooms have members to add or remove."
 ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
 
@@ -54,11 +56,19 @@ def enter_room(user: AbstractBaseUser, slug: str) -> Room:
 
 
 def person(username: str) -> AbstractBaseUser:
-    """The person called ``username`` (exactly), or ``NotFound``."""
-    other = get_user_model().objects.filter(username=username).first()
+    """The person called ``username`` (exactly) to talk with directly, or ``NotFound``
+    (nobody, or a bot: it only posts into its own room, and reads nothing)."""
+    other = get_user_model().objects.filter(username=username).select_related("profile").first()
     if other is None:
         raise NotFound(NO_SUCH_PERSON)
+    if _is_bot(other):
+        raise NotFound(BOT_HAS_NO_DIRECTS.format(name=other.get_username()))
     return other
+
+
+def _is_bot(user: AbstractBaseUser) -> bool:
+    profile = getattr(user, "profile", None)
+    return bool(profile and profile.is_bot)
 
 
 def _direct_slug(first: AbstractBaseUser, second: AbstractBaseUser) -> str:
@@ -203,7 +213,13 @@ def add_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBa
     private room every reader is a member, so any member may add.
     """
     _private_room(room)
-    newcomer = _named_person(data)
+    form = UsernameForm(data)
+    if form.is_valid() and _is_bot(form.cleaned_data["username"]):
+        name = form.cleaned_data["username"].get_username()
+        form.add_error("username", BOTS_STAY_HOME.format(name=name))
+    if not form.is_valid():
+        raise Invalid(form)
+    newcomer = form.cleaned_data["username"]
     _membership, created = Membership.objects.get_or_create(room=room, user=newcomer)
     if created:
         members_changed(room, newcomer)
@@ -267,6 +283,27 @@ def members_named(room: Room, prefix: str, limit: int = 8) -> list:
     """Up to ``limit`` members of ``room`` whose username starts with ``prefix``, by name."""
     memberships = room.memberships.filter(user__username__istartswith=prefix.strip()[:150])
     return [m.user for m in memberships.select_related("user").order_by("user__username")[:limit]]
+
+
+def membership(room: Room, user: AbstractBaseUser) -> Membership:
+    """``user``'s membership of ``room``; ``NotFound`` when they are not in it (a public room
+    they only looked at)."""
+    found = Membership.objects.filter(room=room, user=user).first()
+    if found is None:
+        raise NotFound("You are not a member of this room: open it once to join.")
+    return found
+
+
+def set_notify(room: Room, user: AbstractBaseUser, data: Mapping) -> Membership:
+    """Choose what of ``room`` reaches ``user`` (counts in the lobby, notifications)."""
+    joined = membership(room, user)
+    form = NotifyForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    joined.notify = form.cleaned_data["notify"]
+    joined.save(update_fields=["notify"])
+    fanout.send(fanout.user_group(user.pk), "lobby.changed", read=room.id)
+    return joined
 
 
 def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:

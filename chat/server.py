@@ -20,6 +20,14 @@ SIGINT instead:
 A second signal stops at once. A worker whose parent has gone (the supervisor was
 killed) stops the same way, so no orphan keeps the port.
 
+**Request bodies.** Twisted reads a request's whole body (into a temporary file past
+100 kB) before daphne hands it to Django, and neither has a limit: anyone could fill the
+disk with one upload. ``LimitedRequest`` keeps no body larger than any form here takes
+(``most_body_bytes``): its bytes are read and dropped, the request is answered 413 with the
+file limit's sentence (for htmx, in the page's alert region), and a body that goes on past
+twice the limit has its connection cut. A proxy in front should refuse them first
+(nginx's ``client_max_body_size``, see the README).
+
 **Close codes.** daphne closes sockets through autobahn's ``sendClose``, which only
 accepts 1000 and 3000-4999: 1012 here, and the consumer's own 1003 (binary frame) and
 1009 (frame too big), would raise and reach the browser as 1011 instead. The sockets
@@ -40,7 +48,10 @@ from functools import partial
 # imports (sorted before twisted's) make sure that happens before anything else.
 import daphne.server as daphne_server
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
+from django.utils.html import escape
 from twisted.internet import reactor
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
 
@@ -77,6 +88,78 @@ class ChatWebSocketProtocol(WebSocketProtocol):
             super().serverClose(code=code)  # autobahn refuses it, as before
 
 
+#: Room for the words, the fields and the multipart boundaries around the largest file.
+FORM_OVERHEAD_BYTES = 1024 * 1024
+
+
+def most_body_bytes() -> int:
+    """The largest request body kept: the largest file and the form around it."""
+    return settings.CHAT_UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+
+
+class LimitedRequest(WebRequest):
+    """daphne's HTTP request, keeping no body larger than ``most_body_bytes`` (see the
+    module's docstring)."""
+
+    too_large = False
+    received = 0
+
+    def gotLength(self, length: int | None) -> None:
+        self.too_large = length is not None and length > most_body_bytes()
+        # Twisted makes a temporary file for a long body: none for one that is dropped.
+        super().gotLength(0 if self.too_large else length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        self.received += len(data)
+        most = most_body_bytes()
+        if self.received > most:  # a chunked body, or one longer than it said
+            self.too_large = True
+        if not self.too_large:
+            super().handleContentChunk(data)
+        elif self.received > 2 * most:
+            self.transport.abortConnection()
+
+    def process(self):
+        if not self.too_large:
+            return super().process()
+        if hasattr(self.client, "host"):  # for daphne's access log, as its process() does
+            self.client_addr = [str(self.client.host), self.client.port]
+        return self._refuse_body()
+
+    def _refuse_body(self) -> None:
+        from chat.forms import readable_size
+
+        length = self.getHeader(b"content-length")
+        size = int(length) if length and length.isdigit() else self.received
+        sentence = escape(
+            f"Files are at most {readable_size(settings.CHAT_UPLOAD_MAX_BYTES)}; "
+            f"this upload is {readable_size(size)}."
+        )
+        headers = [(b"Content-Type", b"text/html; charset=utf-8"), (b"Connection", b"close")]
+        if self.getHeader(b"hx-request") == b"true":
+            # Into the page's alert region (templates/base.html), as every refusal is.
+            headers += [(b"HX-Retarget", b"#alerts"), (b"HX-Reswap", b"innerHTML")]
+            body = f'<p class="error">{sentence}</p>'
+        else:
+            body = (
+                "<!doctype html><title>Too large · Chat</title>"
+                f'<h1>That was not sent</h1><p class="error">{sentence}</p>'
+                '<p><a href="/">Back to the chat</a></p>'
+            )
+        self.handle_reply({"type": "http.response.start", "status": 413, "headers": headers})
+        self.handle_reply({"type": "http.response.body", "body": body.encode()})
+
+
+class LimitedHTTPFactory(HTTPFactory):
+    """daphne's HTTP factory, whose requests are ``LimitedRequest``."""
+
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        if protocol is not None:
+            protocol.requestFactory = LimitedRequest
+        return protocol
+
+
 class GracefulServer(daphne_server.Server):
     """daphne's server, with the signal handling described in this module's docstring."""
 
@@ -88,6 +171,15 @@ class GracefulServer(daphne_server.Server):
         self.ports: list = []
         self.stopping = False
         self.closed_sockets: set[WebSocketProtocol] = set()
+
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory) -> None:
+        # daphne's run() makes the factory: ours, so that request bodies are limited.
+        self._http_factory = LimitedHTTPFactory(factory.server)
 
     @property
     def ws_factory(self):

@@ -195,6 +195,12 @@ CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_H
 # A person shows online until this long after the last heartbeat of a process holding a
 # socket of theirs (chat/presence.py): how long a crashed worker's people stay "online".
 CHAT_PRESENCE_SECONDS = int(os.environ.get("CHAT_PRESENCE_SECONDS", "30"))
+# Files: the largest one, in bytes, and how many a person may share in an hour.
+CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
+# Bots' outgoing hooks may not call private or loopback addresses unless this is set
+# (a bot's URL must not be a way into the server's own network).
+CHAT_BOTS_ALLOW_PRIVATE_URLS = _env_flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lobby"
@@ -208,6 +214,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Files people share (chat/attachments.py) go through Django's storage API: local files
+# under CHAT_MEDIA_ROOT by default, any storage backend by CHAT_FILE_STORAGE (a dotted
+# path, e.g. "storages.backends.s3.S3Storage" with its own settings). They are never
+# served from MEDIA_URL: a view checks that the reader may read the room first.
+MEDIA_ROOT = Path(os.environ.get("CHAT_MEDIA_ROOT") or BASE_DIR / "media")
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "CHAT_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
+        )
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 if DEBUG:
     # Serve straight from the source folders; `collectstatic` is not needed.
     WHITENOISE_USE_FINDERS = True
@@ -215,10 +234,7 @@ else:
     # Production serves what `collectstatic` wrote: names carry a content hash (so
     # WhiteNoise can let browsers cache them for ever) and gzipped copies sit
     # beside them. `manage.py serve` refuses to start before `collectstatic` ran.
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 if not STATIC_ROOT.exists():
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 

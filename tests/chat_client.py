@@ -28,6 +28,7 @@ ARTICLE = re.compile(
 )
 TAG = re.compile(r"<[^>]+>")
 CURSOR = re.compile(r'<div id="cursor" hidden data-revision="(\d+)">')
+ERROR = re.compile(r'<p class="error"[^>]*>(.*?)</p>', re.S)
 ACK = re.compile(r'<div id="(?:ack" hidden|composer" class="composer") data-ack="([0-9a-f-]+)"')
 
 
@@ -82,6 +83,8 @@ class RoomSocket:
         self.path = path
         self.page = PageModel()
         self.unanswered: dict[str, dict] = {}
+        #: The error texts of answers that refused a send (a refused send is answered too).
+        self.refusals: list[str] = []
         self.changed = asyncio.Condition()
         self._socket = None
         self._reader: asyncio.Task | None = None
@@ -136,6 +139,7 @@ class RoomSocket:
             async for frame in socket:
                 for ack in self.page.apply(frame):
                     self.unanswered.pop(ack, None)
+                self.refusals += ERROR.findall(frame)
                 if self.page.has_gap and (self._healing is None or self._healing.done()):
                     self._healing = asyncio.create_task(self._heal_gap())
                 async with self.changed:

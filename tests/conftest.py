@@ -19,6 +19,9 @@ from chat import messages, rooms
 from chat.models import Message, Room
 from tests.required import require_redis
 
+# The browser tests' fixtures (Chromium, a live server, people in their own contexts).
+pytest_plugins = ["tests.browsing"]
+
 HOST = b"localhost"
 ORIGIN = b"http://localhost"
 
@@ -43,6 +46,13 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Files people share (``chat.attachments``) go to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(scope="session")

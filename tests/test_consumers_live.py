@@ -214,7 +214,8 @@ async def test_lobby_lists_a_private_room_i_am_added_to(open_socket, alice, bob)
 
     await database_sync_to_async(rooms.add_member)(room, bob, {"username": "alice"})
 
-    assert f'<li id="lobby-room-{room.id}" class="lobby-entry">' in await next_frame(socket, MINE)
+    entry = f'<li id="lobby-room-{room.id}" class="lobby-entry" data-notify="everything">'
+    assert entry in await next_frame(socket, MINE)
 
 
 async def test_lobby_follows_a_private_room_i_am_added_to(open_socket, alice, bob):
@@ -271,3 +272,21 @@ async def test_lobby_logging_out_closes_that_sessions_lobby(open_socket, login, 
     await database_sync_to_async(laptop.post)("/accounts/logout/")
 
     assert await socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+
+
+async def test_a_direct_message_notifies_the_other_persons_lobby_and_other_rooms(
+    open_socket, alice, bob, lunch
+):
+    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    room = await database_sync_to_async(rooms.open_direct_room)(alice, bob)
+    lobby_socket = await open_socket("/ws/lobby/", bob)
+    elsewhere = await open_socket("/ws/r/lunch/", bob)
+
+    message = (await asay(room, alice, "psst"))[0]
+
+    expected = (
+        '<div id="notification" hidden data-title="alice" data-body="psst" '
+        f'data-url="/p/alice/#message-{message.id}" data-tag="message-{message.id}"></div>'
+    )
+    assert await next_frame(lobby_socket, '<div id="notification"') == expected
+    assert await next_frame(elsewhere, '<div id="notification"') == expected

@@ -13,6 +13,8 @@ def test_group_room_links_are_addressed_by_slug():
         older="/r/lunch/messages",
         socket="/ws/r/lunch/",
         mentions="/r/lunch/mentions",
+        settings="/r/lunch/settings",
+        attachments="/r/lunch/attachments",
     )
 
 
@@ -20,7 +22,12 @@ def test_direct_links_are_addressed_by_the_other_persons_username():
     links = direct_links("bob")
 
     assert links == RoomLinks(
-        page="/p/bob/", older="/p/bob/messages", socket="/ws/p/bob/", mentions="/p/bob/mentions"
+        page="/p/bob/",
+        older="/p/bob/messages",
+        socket="/ws/p/bob/",
+        mentions="/p/bob/mentions",
+        settings="/p/bob/settings",
+        attachments="/p/bob/attachments",
     )
 
 

@@ -118,7 +118,8 @@ def test_my_rooms_frame_lists_each_room_by_id(alice, bob, lunch, secret):
     html = lobby.my_rooms_frame(alice)
 
     for room in (lunch, secret, direct):
-        assert f'<li id="lobby-room-{room.id}" class="lobby-entry">' in html
+        entry = f'<li id="lobby-room-{room.id}" class="lobby-entry" data-notify="everything">'
+        assert entry in html
 
 
 def test_my_rooms_frame_leaves_out_rooms_i_am_not_in(alice, bob, lunch):

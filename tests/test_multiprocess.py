@@ -21,10 +21,11 @@ from tests.required import require_postgres, require_redis
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(300)]
 
 REDIS = os.environ.get("TEST_REDIS_URL_MULTIPROCESS", "redis://127.0.0.1:6379/8")
-# Each person sends 20 messages, as many as the posting limit allows in 10 s (they are
-# counted in Redis, across both processes).
-SENDERS, SOCKETS_PER_SENDER, MESSAGES_PER_SOCKET = 10, 2, 10
-TOTAL = SENDERS * SOCKETS_PER_SENDER * MESSAGES_PER_SOCKET  # 200, from 20 sockets
+# Each person sends 18 messages from two sockets in a few seconds, near the posting limit
+# of 20 in 10 s (counted in Redis, across both processes) but not at it: a resend holds a
+# count for a moment before it is found to be one, and may overlap the person's next sends.
+SENDERS, SOCKETS_PER_SENDER, MESSAGES_PER_SOCKET = 10, 2, 9
+TOTAL = SENDERS * SOCKETS_PER_SENDER * MESSAGES_PER_SOCKET  # 180, from 20 sockets
 
 
 @pytest.fixture(scope="module")
@@ -186,6 +187,7 @@ async def _load(servers: list[LiveServer], database_url: str) -> None:
             f"{[len(s.page.messages) for s in everyone]}; "
             f"cursors {[s.page.cursor for s in everyone]}"
             f"; unanswered {[len(s.unanswered) for s in everyone]}"
+            f"; refused {[r for s in everyone for r in s.refusals]}"
         ) from None
     await asyncio.gather(*(s.wait_for(lambda s: not s.unanswered, 30) for s in everyone))
 

@@ -75,6 +75,16 @@ def test_htmx_is_told_not_to_inject_its_indicator_style(db) -> None:
     assert html.index('name="htmx-config"') < html.index("htmx-2"), "config must precede htmx"
 
 
+def test_debug_mode_does_not_load_the_page_replacing_error_helper(db, settings) -> None:
+    # django-htmx's debug script swaps the whole document for any 400/403/404 answer;
+    # ours are forms with their error, meant for the form's place.
+    settings.DEBUG = True
+    html = Client().get("/accounts/login/").content.decode()
+
+    assert "htmx-2.min.js" in html and "hx-ws-2.min.js" in html
+    assert "django-htmx.js" not in html
+
+
 def test_referrer_policy_and_framing(db) -> None:
     response = Client().get("/accounts/login/")
 

@@ -10,6 +10,7 @@ worker to another through Redis.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
 import re
@@ -32,6 +33,7 @@ from websockets.sync.client import ClientConnection, connect
 from bench.accounts import Browser
 from bench.net import free_port
 from chat.management.commands.serve import RESTART_LIMIT
+from chat.server import FORM_OVERHEAD_BYTES
 from tests.live_server import LiveServer, running
 
 SERVICE_RESTART = 1012
@@ -453,6 +455,66 @@ def test_workers_stop_when_the_parent_is_killed(two_workers) -> None:
 
     for pid in workers:
         assert wait_for_exit(pid, 15), f"worker {pid} outlived its parent"
+
+
+# --- request bodies -----------------------------------------------------------------------
+
+#: The largest file, kept small so that a body over the limit is quick to send.
+UPLOAD_MAX_BYTES = 1000
+
+
+@pytest.fixture
+def small_uploads(tmp_path: Path) -> Iterator[LiveServer]:
+    env = {"CHAT_UPLOAD_MAX_BYTES": str(UPLOAD_MAX_BYTES)}
+    with running(LiveServer(tmp_path / "chat.sqlite3", env=env)) as server:
+        yield server
+
+
+def post_raw(server: LiveServer, body_length: int, **headers: str) -> http.client.HTTPResponse:
+    """POST ``body_length`` bytes to a room's file URL, without a session or CSRF token."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.request(
+        "POST", "/r/lunch/attachments", body=b"x" * body_length,
+        headers={"Content-Type": "multipart/form-data; boundary=b", **headers},
+    )  # fmt: skip
+    return connection.getresponse()
+
+
+def test_a_body_over_any_forms_size_is_refused_before_django_sees_it(small_uploads) -> None:
+    most = UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+
+    refused = post_raw(small_uploads, most + 1)
+    within = post_raw(small_uploads, most)
+
+    assert refused.status == 413
+    page = refused.read().decode()
+    assert '<p class="error">Files are at most 1.0 kB; this upload is 1.0 MB.</p>' in page
+    # The same request within the limit reaches Django, which finds no valid form in it.
+    assert within.status == 400
+    assert "Files are at most" not in within.read().decode()
+
+
+def test_htmx_gets_the_refusal_in_the_pages_alert_region(small_uploads) -> None:
+    most = UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+    refused = post_raw(small_uploads, most + 1, **{"HX-Request": "true"})
+
+    assert refused.status == 413
+    assert refused.headers["HX-Retarget"] == "#alerts"
+    assert refused.headers["HX-Reswap"] == "innerHTML"
+    assert refused.read().decode().startswith('<p class="error">Files are at most 1.0 kB;')
+
+
+def test_a_chunked_body_that_goes_on_is_cut_off(small_uploads) -> None:
+    most = UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
+    connection = http.client.HTTPConnection("127.0.0.1", small_uploads.port, timeout=30)
+    chunks = (b"x" * 65536 for _ in range(4 * most // 65536))  # twice what is cut off
+
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        connection.request("POST", "/r/lunch/attachments", body=chunks, encode_chunked=True)
+        connection.getresponse().read()
+
+    # The server itself goes on.
+    assert Visitor(small_uploads).fetch("/healthz")[0] == 200
 
 
 # --- production settings: collected, hashed, compressed static files ---------------------

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from chat import rooms
+from chat import attachments, rooms
 from chat.models import Membership, Room
 from tests.conftest import HTMX, post_many, say
+from tests.files import upload
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,14 @@ def test_lobby_escapes_last_message_preview(login, alice, lunch):
 
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_lobby_names_the_file_of_a_message_without_words(login, alice, lunch, media_root):
+    attachments.attach(lunch, alice, upload("<plan>.txt", b"x"), {})
+
+    html = login(alice).get("/").content.decode()
+
+    assert re.search(r'alice:</span> <span aria-hidden="true">📎</span> &lt;plan&gt;.txt</p>', html)
 
 
 def test_lobby_hides_private_rooms_of_others(login, mallory, secret):

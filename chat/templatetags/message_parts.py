@@ -10,6 +10,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from chat import mentions
+from chat.forms import readable_size
 from chat.models import Message
 
 register = template.Library()
@@ -47,3 +48,9 @@ def reactions(message: Message) -> list[ReactionGroup]:
         )
         for emoji, people in groups.items()
     ]
+
+
+@register.filter
+def file_size(size: int) -> str:
+    """A file's size as people read it: ``532 bytes``, ``8.4 kB``, ``12 MB``."""
+    return readable_size(size)

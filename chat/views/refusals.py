@@ -9,11 +9,12 @@ like every other string.
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_htmx.http import reswap, retarget
 
-from chat.errors import Refused, TooFast
+from chat.errors import Invalid, Refused, TooFast
 
 
 def refusal_response(request: HttpRequest, refusal: Refused, *, back: str = "/") -> HttpResponse:
@@ -29,3 +30,15 @@ def refusal_response(request: HttpRequest, refusal: Refused, *, back: str = "/")
     if isinstance(refusal, TooFast):
         response["Retry-After"] = str(refusal.retry_after)
     return response
+
+
+def form_holding(
+    form_class: type[forms.Form], request: HttpRequest, refusal: Refused
+) -> forms.Form:
+    """The form as it was sent, holding ``refusal``: nothing typed is lost."""
+    if isinstance(refusal, Invalid):
+        return refusal.form
+    form = form_class(request.POST)
+    form.is_valid()
+    form.add_error(None, refusal.message)
+    return form

@@ -10,11 +10,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chat import messages, presence, rooms
 from chat.errors import Invalid, NotFound, Refused
-from chat.forms import MessageForm, UsernameForm
+from chat.forms import AttachmentForm, MessageForm, NotifyForm, UsernameForm
 from chat.limits import MAX_ID
 from chat.links import RoomLinks, direct_links, group_room_links
 from chat.models import Message, Room
-from chat.views.refusals import refusal_response
+from chat.views import bots as bot_views
+from chat.views.params import message_id
+from chat.views.refusals import form_holding, refusal_response
 
 # --- finding the room ----------------------------------------------------------------
 
@@ -53,11 +55,19 @@ def _room_page(
     form: MessageForm | None = None,
     status: int = 200,
     members: list | None = None,
+    around: int | None = None,
+    upload_form: AttachmentForm | None = None,
 ) -> HttpResponse:
     """A room page. ``room`` is None for a direct conversation nobody has written in yet:
-    it has no socket, and its first message is posted as a plain form."""
+    it has no socket, and its first message is posted as a plain form. With ``around``,
+    the messages around that one (from search), if it is in this room; else the latest."""
+    has_newer = False
     if room is not None:
-        page, has_older = Message.objects.for_room(room).page_before()
+        window = Message.objects.for_room(room).page_around(around) if around else None
+        if window is None:
+            page, has_older = Message.objects.for_room(room).page_before()
+        else:
+            page, has_older, has_newer = window
         if page:
             rooms.open_room(request.user, room, page[-1].id)
         members = presence.members(room)
@@ -70,9 +80,14 @@ def _room_page(
         "kind": room.get_kind_display() if room else "Direct",
         "messages": page,
         "has_older": has_older,
+        # Not at the latest messages yet: "Load newer messages" from the newest shown.
+        "has_newer": has_newer,
+        "newest_id": page[-1].id if page else 0,
         # Read with the room, before its messages: a resume from here misses nothing.
         "revision": room.revision if room else 0,
         "form": form or MessageForm(),
+        # The file button's form (chat.views.attachments), holding a refused file's error.
+        "upload_form": upload_form or AttachmentForm(),
         "links": links,
         "post_url": links.page,
         "older_url": links.older,
@@ -83,16 +98,6 @@ def _room_page(
         "member_form": UsernameForm(),
     }
     return render(request, "chat/room.html", context, status=status)
-
-
-def _refused_post(request: HttpRequest, refusal: Refused) -> MessageForm:
-    """The composer as it was sent, holding the refusal: nothing typed is lost."""
-    if isinstance(refusal, Invalid):
-        return refusal.form
-    form = MessageForm(request.POST)
-    form.is_valid()
-    form.add_error(None, refusal.message)
-    return form
 
 
 @login_required
@@ -106,10 +111,10 @@ def room_page(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             posted = messages.post_message(room, request.user, request.POST)
         except Refused as refusal:
-            form = _refused_post(request, refusal)
+            form = form_holding(MessageForm, request, refusal)
             return _room_page(request, room, links, form=form, status=refusal.status)
         return redirect(f"{links.page}#message-{posted.message.id}")
-    return _room_page(request, room, links)
+    return _room_page(request, room, links, around=message_id(request.GET.get("around")))
 
 
 @login_required
@@ -124,7 +129,7 @@ def direct_page(request: HttpRequest, username: str) -> HttpResponse:
         try:
             _room, posted = messages.post_direct_message(request.user, other, request.POST)
         except Refused as refusal:
-            form = _refused_post(request, refusal)
+            form = form_holding(MessageForm, request, refusal)
             members = None if room else sorted({request.user, other}, key=str)
             return _room_page(
                 request, room, links, username=username, form=form,
@@ -132,14 +137,18 @@ def direct_page(request: HttpRequest, username: str) -> HttpResponse:
             )  # fmt: skip
         return redirect(f"{links.page}#message-{posted.message.id}")
     members = None if room else sorted({request.user, other}, key=str)
-    return _room_page(request, room, links, username=username, members=members)
+    around = message_id(request.GET.get("around"))
+    return _room_page(request, room, links, username=username, members=members, around=around)
 
 
 # --- older messages ------------------------------------------------------------------
 
 
 def _older_messages(request: HttpRequest, room: Room, links: RoomLinks, name: str) -> HttpResponse:
-    """The page of messages before ``?before=<id>``: a partial for htmx, else a page."""
+    """The page of messages before ``?before=<id>`` (or after ``?after=<id>``): a partial
+    for htmx, else a page."""
+    if "after" in request.GET:
+        return _newer_messages(request, room, links, name)
     try:
         before = int(request.GET["before"])
     except (KeyError, ValueError):
@@ -153,6 +162,27 @@ def _older_messages(request: HttpRequest, room: Room, links: RoomLinks, name: st
     if request.htmx:
         return render(request, "chat/room.html#older-page", context)
     context.update(room_name=name, room_url=links.page)
+    return render(request, "chat/history.html", context)
+
+
+def _newer_messages(request: HttpRequest, room: Room, links: RoomLinks, name: str) -> HttpResponse:
+    """The page of messages after ``?after=<id>``, for a room page opened around an older
+    message; the last one says the list has reached the newest (``#reached-latest``)."""
+    after = message_id(request.GET.get("after"))
+    if after is None:
+        return refusal_response(
+            request, Refused("?after=<message id> is required."), back=links.page
+        )
+    page, has_newer = Message.objects.for_room(room).page_after(after)
+    context = {
+        "messages": page,
+        "has_newer": has_newer,
+        "newest_id": page[-1].id if page else after,
+        "older_url": links.older,
+    }
+    if request.htmx:
+        return render(request, "chat/room.html#newer-page", context)
+    context.update(room_name=name, room_url=links.page, newer=True)
     return render(request, "chat/history.html", context)
 
 
@@ -257,3 +287,51 @@ def direct_mentions(request: HttpRequest, username: str) -> HttpResponse:
     if room is None:
         raise Http404(rooms.NO_SUCH_ROOM)
     return _mentions(request, room)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def _settings(request: HttpRequest, room: Room, links: RoomLinks, name: str) -> HttpResponse:
+    """A room's settings for its member: what of it they hear of (and, in a group room,
+    its bots). GET shows them; POST saves the choice."""
+    try:
+        joined = rooms.membership(room, request.user)
+    except NotFound as refusal:
+        return refusal_response(request, refusal, back=links.page)
+    form = NotifyForm(initial={"notify": joined.notify})
+    status, saved = 200, False
+    if request.method == "POST":
+        try:
+            rooms.set_notify(room, request.user, request.POST)
+        except Invalid as refusal:
+            form, status = refusal.form, 400
+        else:
+            if not request.htmx:
+                return redirect(links.page)
+            form, saved = NotifyForm(initial={"notify": request.POST["notify"]}), True
+    context = {"room": room, "room_name": name, "links": links, "notify_form": form, "saved": saved}
+    if request.htmx:
+        return render(request, "chat/room_settings.html#notify-form", context, status=status)
+    context.update(bot_views.panel_context(room))
+    return render(request, "chat/room_settings.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def room_settings(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/r/<slug>/settings``: what of a group room reaches me, and its bots."""
+    room = _group_room(request, slug)
+    return _settings(request, room, group_room_links(room.slug), room.title)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def direct_settings(request: HttpRequest, username: str) -> HttpResponse:
+    """``/p/<username>/settings``: what of a conversation reaches me."""
+    other = _partner(username)
+    room = rooms.find_direct_room(request.user, other)
+    if room is None:
+        raise Http404(rooms.NO_SUCH_ROOM)
+    links = direct_links(other.get_username())
+    return _settings(request, room, links, _room_name(request, room, username))

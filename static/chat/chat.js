@@ -1,11 +1,16 @@
 // What htmx cannot do for the chat. Reads the ids set in templates/chat/room.html.
 //  - keep the newest message in view, and messages in order, each shown once;
+//  - open at a message (a search result), leaving new ones out until "Load newer" ends;
 //  - track the room revision the page is complete up to, and resume from it on every open;
 //  - give every send its own id, and send again what the server had not answered
 //    when a socket dropped (the server stores one message per id);
 //  - show the connection state; leave the page when the server says it may not stay;
 //  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
-//  - show times in the reader's own time zone; say when a request failed.
+//  - show times in the reader's own time zone; say when a request failed;
+//  - while the tab is hidden: count what arrives in the title and the favicon, and show a
+//    browser notification for what the server says concerns its person.
+//  - send a file pasted into the composer or dropped on the conversation, and show how
+//    far its upload is.
 (function () {
   "use strict";
 
@@ -112,6 +117,11 @@
     if (event.target !== list || fragment.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return;
     var shown = articles(list);
     var oldest = shown.length ? idOf(shown[0]) : 0;
+    // A page opened around an older message (?around=) does not reach the newest yet
+    // (data-latest="false"): a new message would sit below a gap, so it is left for
+    // "Load newer messages" to fetch, as an older one is for "load older".
+    var behind = list.dataset.latest === "false";
+    var newest = lastMessageId();
     articles(fragment).forEach(function (incoming) {
       noteRevision(parseInt(incoming.dataset.revision, 10));
       var existing = document.getElementById(incoming.id);
@@ -122,6 +132,10 @@
         existing.replaceWith(incoming);
         htmx.process(incoming);  // moved here by hand, so htmx has not seen its links yet
       } else if (idOf(incoming) < oldest) incoming.remove();
+      else if (behind && idOf(incoming) > newest) incoming.remove();
+      else if (document.hidden && incoming.dataset.author !== document.body.dataset.viewer) {
+        unseen += 1;  // a new message by someone else, while nobody looks
+      }
     });
   });
 
@@ -132,6 +146,8 @@
       if (idOf(items[i - 1]) > idOf(items[i])) {
         items.sort(function (a, b) { return idOf(a) - idOf(b); });
         items.forEach(function (a) { list.appendChild(a); });
+        var newer = document.getElementById("newer");  // "Load newer messages" stays last
+        if (newer) list.appendChild(newer);
         return;
       }
     }
@@ -177,7 +193,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     readCursorElement();
     localiseTimes(document);
-    scrollToBottom();
+    // Opened at a message (a search result: ?around=<id>#message-<id>): show it, not the end.
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && messages() && messages().contains(target)) target.scrollIntoView({ block: "center" });
+    else scrollToBottom();
     var box = composerBox();
     if (box) box.focus();
   });
@@ -196,6 +215,20 @@
     alertText("The server could not be reached; nothing was changed. Try again in a moment.");
   });
 
+  // The last "Load newer messages" page ends with #reached-latest: the list now reaches the
+  // newest, so live messages go in again. Those left out while that page was on its way
+  // are asked for by id (the cursor has moved past them), now or when the socket is back.
+  var resumeById = false;
+  document.addEventListener("htmx:afterSettle", function () {
+    var marker = document.getElementById("reached-latest");
+    var list = messages();
+    if (!marker || !list) return;
+    marker.remove();
+    list.dataset.latest = "true";
+    if (liveSocket) liveSocket.send(JSON.stringify({ type: "resume", after: lastMessageId() }));
+    else resumeById = true;
+  });
+
   document.addEventListener("htmx:wsConnecting", function () {
     setBadge(wasOpen ? "reconnecting" : "connecting");
   });
@@ -207,6 +240,8 @@
     liveSocket = socket;
     // Whatever changed while this socket was down comes back in the answer...
     resume(socket);
+    if (resumeById) socket.send(JSON.stringify({ type: "resume", after: lastMessageId() }));
+    resumeById = false;
     // ...and sends the last socket took but never answered go again (stored once).
     pending.forEach(function (send) {
       if (send.sent) socket.send(JSON.stringify(send.fields));
@@ -254,9 +289,48 @@
     composerFocused = document.activeElement === composerBox();
   });
 
+  // --- while the tab is hidden ------------------------------------------------------------
+  var pageTitle = document.title;
+  var unseen = 0;           // messages by others that arrived while the tab was hidden
+  var notified = {};        // tags already shown, in this tab
+
+  function showUnseen() {
+    var titled = document.querySelector("[data-page-title]");  // the lobby's own total
+    if (titled) pageTitle = titled.dataset.pageTitle;
+    var count = unseen || (/^\((\d+)\)/.exec(pageTitle) || [])[1];
+    document.title = unseen ? "(" + unseen + ") " + pageTitle : pageTitle;
+    var icon = document.querySelector("link[rel=icon]");
+    if (!icon.dataset.read) icon.dataset.read = icon.href;
+    icon.href = count ? icon.dataset.unread : icon.dataset.read;
+  }
+
+  function notify() {
+    var note = document.getElementById("notification");
+    var tag = note && note.dataset.tag;
+    if (!tag || notified[tag]) return;
+    notified[tag] = true;  // each at most once, and only when it arrives
+    if (!document.hidden || !window.Notification || Notification.permission !== "granted") return;
+    var shown = new Notification(note.dataset.title, { body: note.dataset.body, tag: tag });
+    var url = note.dataset.url;
+    shown.onclick = function () { window.focus(); location.assign(url); };
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { unseen = 0; showUnseen(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.getElementById("notifications-on");
+    if (!button || !window.Notification || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { button.hidden = true; });
+    });
+  });
+
   document.addEventListener("htmx:wsAfterMessage", function () {
-    var titled = document.querySelector("[data-page-title]");  // the lobby's unread total
-    if (titled) document.title = titled.dataset.pageTitle;
+    showUnseen();
+    notify();
     takeAnswers();
     readCursorElement();
     healGapSoon();
@@ -339,6 +413,76 @@
       typingSaid = 0;  // the message ends the typing; the next word starts it again
       closeSuggestions();
       box.form.requestSubmit();
+    }
+  });
+
+  // --- files: paste, drop, choose; progress ---------------------------------------------
+  // The file button's form (#upload-form) works by itself, with or without htmx; these
+  // only feed it. An image pasted into the composer, or a file dropped on the
+  // conversation, goes into its file input and is sent at once, as is a file chosen.
+  function uploadForm() { return document.getElementById("upload-form"); }
+
+  function firstFile(transfer) {
+    return transfer && transfer.files && transfer.files.length ? transfer.files[0] : null;
+  }
+
+  function sendFile(file) {
+    var form = uploadForm();
+    var input = form && form.querySelector("input[type=file]");
+    if (!input) return false;
+    // A FileList cannot be built by hand; a DataTransfer makes one.
+    var holder = new DataTransfer();
+    holder.items.add(file);
+    input.files = holder.files;
+    form.requestSubmit();
+    return true;
+  }
+
+  document.addEventListener("paste", function (event) {
+    var file = event.target === composerBox() && firstFile(event.clipboardData);
+    if (file && sendFile(file)) event.preventDefault();  // the file, not its name as text
+  });
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (input.matches("#upload-form input[type=file]") && input.files.length) {
+      input.form.requestSubmit();
+    }
+  });
+
+  function dropZone(event) {
+    var files = event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0;
+    return files && uploadForm() && event.target.closest && event.target.closest(".conversation");
+  }
+
+  ["dragenter", "dragover"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var zone = dropZone(event);
+      if (!zone) return;
+      event.preventDefault();  // this is what lets the drop happen here
+      zone.classList.add("dropping");
+    });
+  });
+
+  document.addEventListener("dragleave", function (event) {
+    var zone = dropZone(event);
+    if (zone && !zone.contains(event.relatedTarget)) zone.classList.remove("dropping");
+  });
+
+  document.addEventListener("drop", function (event) {
+    var zone = dropZone(event);
+    if (!zone) return;
+    event.preventDefault();  // or the browser leaves the chat to show the file
+    zone.classList.remove("dropping");
+    var file = firstFile(event.dataTransfer);
+    if (file) sendFile(file);
+  });
+
+  // htmx reports the upload's progress on the form that sent it.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var bar = event.target.matches("#upload-form") && event.target.querySelector("progress");
+    if (bar && event.detail.lengthComputable && event.detail.total > 0) {
+      bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
     }
   });
 })();

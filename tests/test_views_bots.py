@@ -1,0 +1,372 @@
+"""Bots over HTTP: ``POST /bots/<token>/messages``, and a room's bots on its settings page
+(``/r/<slug>/settings``, ``/r/<slug>/bots``, ``/r/<slug>/bots/<id>/revoke``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+from django.test import Client
+
+from chat import bots, rooms
+from chat.models import Bot, Message, Room
+from tests.conftest import HTMX, say
+
+pytestmark = pytest.mark.django_db
+
+UNKNOWN_BOT = {"error": "This bot token is not valid, or its bot was revoked."}
+
+
+def make_bot(room: Room, creator, name: str = "helper", **fields: str) -> tuple[Bot, str]:
+    bot, token = bots.create_bot(room, creator, {"name": name, **fields})
+    cache.clear()
+    return bot, token
+
+
+def post_as_bot(token: str, body: str, client: Client | None = None):
+    return (client or Client()).post(f"/bots/{token}/messages", {"body": body})
+
+
+def post_json(token: str, raw: str, client: Client | None = None):
+    return (client or Client()).post(
+        f"/bots/{token}/messages", raw, content_type="application/json"
+    )
+
+
+# --- posting with a token ------------------------------------------------------------------
+
+
+def test_a_bot_posts_a_form_and_gets_201_with_the_messages_id_and_url(alice, lunch):
+    bot, token = make_bot(lunch, alice)
+
+    response = post_as_bot(token, "hello from a form")
+
+    message = Message.objects.get()
+    assert response.status_code == 201
+    assert response.json() == {
+        "id": message.id,
+        "url": f"http://testserver/r/lunch/#message-{message.id}",
+    }
+    assert (message.author, message.body) == (bot.user, "hello from a form")
+
+
+def test_a_bot_posts_json(alice, lunch):
+    bot, token = make_bot(lunch, alice)
+
+    response = post_json(token, json.dumps({"body": "hello from JSON"}))
+
+    assert response.status_code == 201
+    assert Message.objects.get(pk=response.json()["id"]).author == bot.user
+    assert Message.objects.get().body == "hello from JSON"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_bots_message_reaches_the_rooms_sockets(open_socket, alice, lunch):
+    bot, token = await database_sync_to_async(make_bot)(lunch, alice)
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    response = await database_sync_to_async(post_as_bot)(token, "hello, sockets")
+
+    assert response.status_code == 201
+    frame = await socket.receive_from(3)
+    assert f'data-author="{bot.user.pk}" data-bot' in frame
+    assert "hello, sockets" in frame
+
+
+NOT_JSON = 'Send a JSON object such as {"body": "hello"}.'
+TOO_LONG = "Messages are at most 4000 characters (this one has 4001)."
+
+
+@pytest.mark.parametrize(
+    ("send", "error"),
+    [
+        (lambda token: post_as_bot(token, ""), "Write something before sending."),
+        (lambda token: post_as_bot(token, "x" * 4001), TOO_LONG),
+        (lambda token: post_json(token, '{"body": 5}'), "Write something before sending."),
+        (lambda token: post_json(token, "[1, 2]"), NOT_JSON),
+        (lambda token: post_json(token, "{body: hello"), NOT_JSON),
+    ],
+    ids=["empty", "too-long", "not-a-string", "not-an-object", "not-json"],
+)
+def test_an_invalid_body_is_answered_400_in_json(alice, lunch, send, error):
+    _bot, token = make_bot(lunch, alice)
+
+    response = send(token)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": error}
+    assert not Message.objects.exists()
+
+
+def test_a_wrong_token_is_answered_403_and_stores_nothing(alice, lunch):
+    make_bot(lunch, alice)
+
+    response = post_as_bot("not-the-token", "let me in")
+
+    assert response.status_code == 403
+    assert response.json() == UNKNOWN_BOT
+    assert not Message.objects.exists()
+
+
+def test_a_wrong_token_is_refused_before_the_body_is_judged(alice, lunch):
+    make_bot(lunch, alice)
+
+    response = post_json("not-the-token", "not json")
+
+    assert response.status_code == 403
+    assert response.json() == UNKNOWN_BOT
+
+
+def test_a_revoked_token_is_answered_403_and_stores_nothing(alice, lunch):
+    bot, token = make_bot(lunch, alice)
+    bots.revoke_bot(lunch, alice, bot.pk)
+
+    response = post_as_bot(token, "still here?")
+
+    assert response.status_code == 403
+    assert response.json() == UNKNOWN_BOT
+    assert not Message.objects.exists()
+
+
+def test_a_bots_21st_post_in_10_seconds_is_answered_429_with_retry_after(alice, lunch):
+    _bot, token = make_bot(lunch, alice)
+    for n in range(20):
+        assert post_as_bot(token, f"tick {n}").status_code == 201
+
+    response = post_as_bot(token, "one too many")
+
+    assert response.status_code == 429
+    assert response.json()["error"].startswith("You are sending messages too fast. Wait ")
+    assert re.fullmatch(r"\d+", response["Retry-After"])
+    assert Message.objects.count() == 20
+
+
+def test_posting_as_a_bot_needs_no_csrf_token(alice, lunch):
+    _bot, token = make_bot(lunch, alice)
+
+    response = post_as_bot(token, "no cookies here", Client(enforce_csrf_checks=True))
+
+    assert response.status_code == 201
+
+
+def test_a_session_cookie_does_not_make_a_wrong_token_pass(login, alice, lunch):
+    make_bot(lunch, alice)
+    signed_in = login(alice)
+
+    response = post_as_bot("not-the-token", "it is me, alice", signed_in)
+
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_a_session_cookie_does_not_change_who_posts(login, alice, lunch):
+    bot, token = make_bot(lunch, alice)
+
+    post_as_bot(token, "who am I?", login(alice))
+
+    assert Message.objects.get().author == bot.user
+
+
+# --- bots in the room -----------------------------------------------------------------------
+
+
+def test_a_bots_article_is_marked_with_data_bot_and_a_badge(login, alice, lunch):
+    bot, token = make_bot(lunch, alice)
+    bots.bot_post(token, {"body": "beep"})
+    say(lunch, alice, "boop")
+
+    html = login(alice).get("/r/lunch/").content.decode()
+
+    assert f'data-author="{bot.user.pk}" data-bot data-revision=' in html
+    assert (
+        '<header><span class="author">helper</span> '
+        '<span class="badge bot" title="A bot: it posts through its token">bot</span> <time'
+    ) in html
+    assert f'data-author="{alice.pk}" data-revision=' in html
+    assert html.count("data-bot") == 1
+
+
+def test_the_members_list_marks_the_bot_and_offers_no_conversation(login, alice, lunch):
+    make_bot(lunch, alice)
+
+    html = login(alice).get("/r/lunch/").content.decode()
+
+    assert '<span class="name">helper</span> <span class="badge bot">bot</span>' in html
+    assert 'href="/p/helper/"' not in html
+    assert '<a href="/p/alice/">alice</a><span' in html
+
+
+def test_the_room_page_asks_no_query_per_bots_message(
+    login, alice, lunch, django_assert_max_num_queries
+):
+    _bot, token = make_bot(lunch, alice)
+    client = login(alice)
+    bots.bot_post(token, {"body": "one"})
+    client.get("/r/lunch/")
+    with django_assert_max_num_queries(100) as one:
+        client.get("/r/lunch/")
+    for n in range(5):
+        bots.bot_post(token, {"body": f"more {n}"})
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        client.get("/r/lunch/")
+
+
+# --- the settings page ------------------------------------------------------------------------
+
+
+def test_the_settings_page_lists_the_rooms_bots(login, alice, lunch):
+    bot, _token = make_bot(lunch, alice, avatar_letter="R")
+
+    html = login(alice).get("/r/lunch/settings").content.decode()
+
+    assert (
+        f'<li class="bot" data-bot-id="{bot.pk}"><span class="avatar" aria-hidden="true">R</span>'
+        in html
+    )
+    assert "<strong>helper</strong>" in html
+    assert "created by alice" in html
+    assert f'action="/r/lunch/bots/{bot.pk}/revoke"' in html
+    assert '<form id="bot-form"' in html
+
+
+def test_the_settings_page_marks_a_revoked_bot(login, alice, lunch):
+    bot, _token = make_bot(lunch, alice)
+    bots.revoke_bot(lunch, alice, bot.pk)
+
+    html = login(alice).get("/r/lunch/settings").content.decode()
+
+    assert f'<li class="bot revoked" data-bot-id="{bot.pk}">' in html
+    assert '<span class="status">revoked</span>' in html
+    assert f'action="/r/lunch/bots/{bot.pk}/revoke"' not in html
+
+
+def test_creating_a_bot_shows_its_token_once_with_the_curl_command(login, alice, lunch):
+    client = login(alice)
+
+    response = client.post("/r/lunch/bots", {"name": "helper", "avatar_letter": ""})
+
+    html = response.content.decode()
+    token = re.search(r'id="new-bot-token" class="token" readonly value="([\w-]+)"', html)[1]
+    assert response.status_code == 200
+    assert Bot.objects.get().token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert f"curl -X POST -d body=hello http://testserver/bots/{token}/messages" in html
+    assert token not in client.get("/r/lunch/settings").content.decode()
+
+
+def test_creating_a_bot_with_htmx_answers_the_bots_panel(login, alice, lunch):
+    response = login(alice).post("/r/lunch/bots", {"name": "helper"}, **HTMX)
+
+    html = response.content.decode()
+    assert html.startswith('<section id="bots" class="bots">')
+    assert 'id="new-bot-token"' in html
+    assert "<strong>helper</strong>" in html
+
+
+def test_a_refused_bot_keeps_what_was_typed_and_says_why(login, alice, bob, lunch):
+    response = login(alice).post(
+        "/r/lunch/bots", {"name": "bob", "outgoing_url": "https://example.org/hook"}, **HTMX
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert '<p class="error" role="alert">“bob” is taken: pick another name.</p>' in html
+    assert 'value="https://example.org/hook"' in html
+    assert not Bot.objects.exists()
+
+
+def test_the_11th_bot_in_an_hour_is_answered_429(login, alice, lunch):
+    client = login(alice)
+    for n in range(10):
+        client.post("/r/lunch/bots", {"name": f"bot{n}"})
+
+    response = client.post("/r/lunch/bots", {"name": "one-too-many"})
+
+    assert response.status_code == 429
+    assert re.fullmatch(r"\d+", response["Retry-After"])
+    assert "You have created many bots in a short time." in response.content.decode()
+    assert Bot.objects.count() == 10
+
+
+def test_a_member_revokes_a_bot_and_is_sent_back_to_the_settings(login, alice, lunch):
+    bot, _token = make_bot(lunch, alice)
+
+    response = login(alice).post(f"/r/lunch/bots/{bot.pk}/revoke")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/r/lunch/settings"
+    assert Bot.objects.get().revoked_at is not None
+
+
+def test_revoking_with_htmx_answers_the_bots_panel(login, alice, lunch):
+    bot, _token = make_bot(lunch, alice)
+
+    response = login(alice).post(f"/r/lunch/bots/{bot.pk}/revoke", **HTMX)
+
+    html = response.content.decode()
+    assert html.startswith('<section id="bots" class="bots">')
+    assert "helper was revoked: it posts nothing more." in html
+
+
+def test_creating_and_revoking_need_a_csrf_token(alice, lunch):
+    bot, _token = make_bot(lunch, alice)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+
+    created = client.post("/r/lunch/bots", {"name": "sneaky"})
+    revoked = client.post(f"/r/lunch/bots/{bot.pk}/revoke")
+
+    assert (created.status_code, revoked.status_code) == (403, 403)
+    assert list(Bot.objects.values_list("user__username", "revoked_at")) == [("helper", None)]
+
+
+def test_an_outsider_of_a_private_room_gets_404_everywhere(login, alice, mallory, secret):
+    bot, _token = make_bot(secret, alice)
+    outsider = login(mallory)
+
+    answers = [
+        outsider.get(f"/r/{secret.slug}/settings").status_code,
+        outsider.post(f"/r/{secret.slug}/bots", {"name": "spy"}).status_code,
+        outsider.post(f"/r/{secret.slug}/bots/{bot.pk}/revoke").status_code,
+    ]
+
+    assert answers == [404, 404, 404]
+    assert list(Bot.objects.values_list("user__username", "revoked_at")) == [("helper", None)]
+
+
+def test_someone_who_never_joined_a_public_room_cannot_make_its_bots(login, bob, lunch):
+    response = login(bob).post("/r/lunch/bots", {"name": "helper"})
+
+    assert response.status_code == 404
+    assert "You are not a member of this room: open it once to join." in response.content.decode()
+    assert not Bot.objects.exists()
+
+
+def test_a_hostile_name_is_escaped_where_it_is_shown_again(login, alice, lunch):
+    response = login(alice).post("/r/lunch/bots", {"name": '<img src=x onerror="alert(1)">'})
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"' in html
+    assert "<img src=x" not in html
+
+
+def test_a_hostile_url_is_escaped_in_the_bots_list(login, alice, lunch):
+    make_bot(lunch, alice, outgoing_url='https://example.org/"><script>alert(1)</script>')
+
+    html = login(alice).get("/r/lunch/settings").content.decode()
+
+    assert "calls https://example.org/&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+
+
+def test_a_direct_conversations_settings_have_no_bots(login, alice, bob):
+    rooms.open_direct_room(alice, bob)
+
+    html = login(alice).get("/p/bob/settings").content.decode()
+
+    assert 'id="bots"' not in html
