@@ -1,5 +1,9 @@
-"""Accounts: signing up, the key sign-in failures are counted under, and sockets that must
-close when a session stops being valid.
+"""Accounts: who may sign up and signing up, password resets, the key sign-in failures are
+counted under, and sockets that must close when a session stops being valid.
+
+``CHAT_SIGNUP`` says who may create an account: anyone ("open"), only people holding an
+invitation link ("invite", ``chat.invitations``), or nobody but the admins ("closed", who
+use ``createsuperuser`` and the Django admin). Every page that offers a way in asks here.
 
 Sign-in throttling is django-axes (a failure limit per username) plus the chat's own
 limiter for failures per client address (``chat.ratelimit``); see the README for why
@@ -8,36 +12,111 @@ there are two. This module holds the rules both use.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Mapping
+from functools import partial
 from importlib import import_module
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib import auth
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from chat import fanout, ratelimit, usernames
-from chat.errors import Invalid
+from chat.errors import Forbidden, Invalid, TooFast
 from chat.forms import SignupForm
 from chat.models import Profile
 
 logger = logging.getLogger(__name__)
 
 
-def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
-    """Create an account from the sign-up form's ``data``.
+OPEN, INVITE, CLOSED = "open", "invite", "closed"
 
-    Raises ``Invalid`` (the form, with its errors) and ``TooFast`` past
-    ``SIGNUPS_PER_ADDRESS_PER_HOUR`` accounts from one client address.
-    """
+NEEDS_INVITATION = (
+    "You need an invitation to join: ask someone who is already here to make you an "
+    "invitation link (they do it on their Invitations page)."
+)
+ADMINS_ONLY = "Accounts here are created by the admins: ask one of them for yours."
+
+
+def signup_mode() -> str:
+    """``open``, ``invite`` or ``closed``: the ``CHAT_SIGNUP`` setting, read when asked."""
+    return settings.CHAT_SIGNUP
+
+
+def signup_open() -> bool:
+    """Whether anyone may create an account on the sign-up page."""
+    return signup_mode() == OPEN
+
+
+def how_to_join() -> str:
+    """How someone without an account gets one, for pages that cannot offer sign-up."""
+    return {INVITE: NEEDS_INVITATION, CLOSED: ADMINS_ONLY}.get(signup_mode(), "")
+
+
+def valid_signup(data: Mapping) -> SignupForm:
+    """The sign-up form, bound to ``data`` and valid; ``Invalid`` (with its errors) if not."""
     form = SignupForm(data)
     if not form.is_valid():
         raise Invalid(form)
+    return form
+
+
+def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
+    """Create an account from the sign-up form's ``data``, when sign-up is open.
+
+    Raises ``Forbidden`` (with how to get in) unless ``CHAT_SIGNUP`` is "open", ``Invalid``
+    (the form, with its errors) and ``TooFast`` past ``SIGNUPS_PER_ADDRESS_PER_HOUR``
+    accounts from one client address.
+    """
+    if not signup_open():
+        raise Forbidden(how_to_join())
+    form = valid_signup(data)
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():
         return form.save()
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+#: The reset mail's templates (Django's own would sign it "The <domain> team").
+RESET_MAIL = {
+    "email_template_name": "registration/password_reset_email.txt",
+    "subject_template_name": "registration/password_reset_subject.txt",
+}
+
+
+def _email_subject(email: str) -> str:
+    # The limiter's key: fixed length and alphabet, whatever was typed.
+    return hashlib.sha256(email.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def request_password_reset(data: Mapping, address: str, **mail_options: object) -> None:
+    """Send a reset link to the accounts with the e-mail address in ``data`` (Django's
+    ``PasswordResetForm``; ``mail_options`` are its ``save`` arguments).
+
+    Whether an account has the address is never told: the same answer either way, and
+    the limits count every address typed. ``Invalid`` for an address that is not one,
+    ``TooFast`` past the resets per client address, then per e-mail address. A mail
+    server that fails is logged, not told (only addresses with accounts get a mail).
+    """
+    form = PasswordResetForm(data)
+    if not form.is_valid():
+        raise Invalid(form)
+    ratelimit.take(ratelimit.PASSWORD_RESETS_PER_ADDRESS, address)
+    try:
+        ratelimit.take(
+            ratelimit.PASSWORD_RESETS_PER_EMAIL, _email_subject(form.cleaned_data["email"])
+        )
+    except TooFast:
+        ratelimit.give_back(ratelimit.PASSWORD_RESETS_PER_ADDRESS, address)
+        raise
+    # Django's form logs a mail that could not be sent, and raises nothing.
+    form.save(**{**RESET_MAIL, **mail_options})
 
 
 def record_profile(user: AbstractBaseUser) -> Profile:
@@ -91,7 +170,9 @@ def user_changed(user: AbstractBaseUser, *, update_fields=None) -> None:
     """
     if update_fields is not None and not {"password", "is_active"} & set(update_fields):
         return
-    sessions_changed(user.pk)
+    # Once committed: a socket that checked sooner, on its own connection, would still
+    # read the account as it was (an admin's deactivation is saved with its audit entry).
+    transaction.on_commit(partial(sessions_changed, user.pk))
 
 
 def session_still_valid(session_key: str | None, user_id: int) -> bool:

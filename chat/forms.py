@@ -268,13 +268,38 @@ def new_username_problem(username: str) -> str | None:
     return None
 
 
+EMAIL_HELP = "Optional. Only used to send you a link if you forget your password."
+
+
+def email_taken(email: str) -> bool:
+    """Whether an account already has ``email``, in any case."""
+    return get_user_model().objects.filter(email__iexact=email).exists()
+
+
 class SignupForm(UserCreationForm):
     """Username and password, checked by Django's password validators; the username must
-    be usable in a URL and must not look like someone else's (``chat.usernames``)."""
+    be usable in a URL and must not look like someone else's (``chat.usernames``). An
+    e-mail address is optional, and only ever used for password resets."""
+
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        label="E-mail address",
+        help_text=EMAIL_HELP,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ("username",)
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        """Normalised (the domain in lower case), and no one else's in any case: a reset link
+        for one address must reach one person."""
+        email = get_user_model().objects.normalize_email(self.cleaned_data["email"])
+        if email and email_taken(email):
+            raise forms.ValidationError("Another account uses this address.")
+        return email
 
     def clean_username(self) -> str:
         """Django's rules, then ours: a letter or digit, and no lookalike of an existing name."""
@@ -285,6 +310,35 @@ class SignupForm(UserCreationForm):
         if problem is not None:
             raise forms.ValidationError(problem)
         return username
+
+
+class InvitationForm(forms.Form):
+    """A new invitation link: how many accounts it may create, and for how long it works."""
+
+    EXPIRY_DAYS = [(1, "1 day"), (7, "7 days"), (30, "30 days")]
+
+    max_uses = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=1,
+        label="How many people may use it",
+        error_messages={
+            "required": "Say how many people may use it (1 for one person).",
+            "invalid": "Say how many people may use it, as a number.",
+            "min_value": "At least one person must be able to use it.",
+            "max_value": "An invitation is for at most %(limit_value)s people.",
+        },
+    )
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_DAYS,
+        coerce=int,
+        initial=7,
+        label="Works for",
+        error_messages={
+            "required": "Say how long it works.",
+            "invalid_choice": "Pick 1, 7 or 30 days.",
+        },
+    )
 
 
 #: A bot's avatar: one or two characters, none of them white space or invisible.

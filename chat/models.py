@@ -286,3 +286,61 @@ class Bot(models.Model):
 
     def __str__(self) -> str:
         return f"bot {self.user} in {self.room}"
+
+
+class Invitation(models.Model):
+    """A link that lets people sign up while ``CHAT_SIGNUP`` is "invite" (``chat.invitations``).
+
+    Only the SHA-256 of its token is stored: the link is shown once, to its creator.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    #: How many accounts it may create (1: single-use).
+    max_uses = models.PositiveIntegerField(default=1)
+    #: How many it has created; only ever raised by one conditional UPDATE.
+    uses = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation {self.pk} by {self.created_by}"
+
+
+class AuditEntry(models.Model):
+    """One thing an admin (or, for invitations, a member) did to the accounts: the audit log."""
+
+    class Action(models.TextChoices):
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        MADE_STAFF = "made-staff", "Made staff"
+        REMOVED_STAFF = "removed-staff", "Removed from staff"
+        INVITATION_CREATED = "invitation-created", "Created an invitation"
+        INVITATION_REVOKED = "invitation-revoked", "Revoked an invitation"
+        JOINED_BY_INVITATION = "joined-by-invitation", "Joined through an invitation"
+
+    #: Who did it (kept as a name too: the account may be deleted later).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150)
+    action = models.CharField(max_length=24, choices=Action.choices)
+    target = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_name = models.CharField(max_length=150, blank=True)
+    details = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.action} {self.target_name}".strip()

@@ -72,6 +72,21 @@ SIGNUP = Rate(
     3600,
     "Too many accounts were created from your network just now. Try again in {wait}.",
 )
+#: Password reset links asked for from one client address, and for one e-mail address
+#: (counted for every address typed, so a refusal tells nothing of who has an account).
+PASSWORD_RESETS_PER_ADDRESS = Rate(
+    "reset-address",
+    settings.CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR,
+    3600,
+    "Too many password resets were asked for from your network just now. Try again in {wait}.",
+)
+PASSWORD_RESETS_PER_EMAIL = Rate(
+    "reset-email",
+    settings.CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+    3600,
+    "Reset links for this address were asked for several times just now: look for them in "
+    "your mail (and its spam folder), or try again in {wait}.",
+)
 LOGIN_FAILURES = Rate(
     "login-failure",
     limits.LOGIN_FAILURES_PER_ADDRESS,

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from chat.views import attachments, bots, health, lobby, messages, rooms, search
+from chat.views import (
+    attachments,
+    bots,
+    health,
+    invitations,
+    lobby,
+    messages,
+    rooms,
+    search,
+    staff,
+)
 
 urlpatterns = [
     path("", lobby.lobby_page, name="lobby"),
@@ -34,5 +44,15 @@ urlpatterns = [
     ),
     path("files/<int:attachment_id>/<str:name>", attachments.attachment_file, name="attachment"),
     path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages"),
+    path("invitations/", invitations.invitations_page, name="invitations"),
+    path(
+        "invitations/<int:invitation_id>/revoke",
+        invitations.invitation_revoke,
+        name="invitation-revoke",
+    ),
+    path("join/<str:token>/", invitations.join, name="join"),
+    path("staff/people/", staff.people_page, name="staff-people"),
+    path("staff/people/<int:user_id>/<slug:action>/", staff.person_action, name="staff-action"),
+    path("staff/audit/", staff.audit_page, name="staff-audit"),
     path("healthz", health.healthz, name="healthz"),
 ]

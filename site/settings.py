@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "site.context.account_links",
             ],
         },
     },
@@ -201,6 +203,61 @@ CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
 CHAT_BOTS_ALLOW_PRIVATE_URLS = _env_flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
+
+# Who may create an account: "open" (anyone who reaches the server), "invite" (only through
+# an invitation link a member made, chat/invitations.py) or "closed" (admins create them).
+CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "open").strip().lower() or "open"
+if CHAT_SIGNUP not in {"open", "invite", "closed"}:
+    raise ImproperlyConfigured("CHAT_SIGNUP must be open, invite or closed.")
+# Password resets (chat.accounts): links asked for one e-mail address, and asked from one
+# client address, within an hour.
+CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = int(
+    os.environ.get("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", "3")
+)
+CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = int(
+    os.environ.get("CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", "10")
+)
+
+# E-mail (password resets): printed to the server's output unless configured. EMAIL_URL
+# (dj-email-url: smtp://, smtp+tls://, smtp+ssl://, console://, ...) or the usual
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS variables.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+def _email_url(url: str) -> dict:
+    """The EMAIL_* settings an EMAIL_URL names. dj-email-url's schemes (smtp://,
+    submission://, console://, file://, ...; ?tls=1, ?ssl=1, ?timeout=, ?_default_from_email=),
+    plus the smtp+tls:// and smtp+ssl:// spellings other Django tools use."""
+    scheme, sep, rest = url.partition("://")
+    extra = {"smtp+tls": "tls=1", "smtp+ssl": "ssl=1"}.get(scheme.lower())
+    if extra:
+        url = f"smtp{sep}{rest}{'&' if '?' in rest else '?'}{extra}"
+    parsed = dj_email_url.parse(url)
+    if "EMAIL_BACKEND" not in parsed:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: unknown scheme {scheme!r} (smtp, smtp+tls, smtp+ssl, submission, "
+            "console, file, memory or dummy)."
+        )
+    return {key: value for key, value in parsed.items() if value not in (None, "")}
+
+
+if os.environ.get("EMAIL_URL"):
+    _EMAIL = _email_url(os.environ["EMAIL_URL"])
+    globals().update(_EMAIL)
+    # A mail server that never answers must not hold a request for ever.
+    EMAIL_TIMEOUT = _EMAIL.get("EMAIL_TIMEOUT", 10)
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _env_flag("EMAIL_USE_SSL", False)
+    # A mail server that never answers must not hold a request for ever.
+    EMAIL_TIMEOUT = 10
+if os.environ.get("DEFAULT_FROM_EMAIL"):
+    DEFAULT_FROM_EMAIL = os.environ["DEFAULT_FROM_EMAIL"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lobby"

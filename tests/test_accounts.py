@@ -8,8 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client, RequestFactory
 
+from django.core import mail
+
 from chat import accounts, ratelimit
-from chat.errors import Invalid, TooFast
+from chat.errors import Forbidden, Invalid, TooFast
 from chat.models import Profile
 from chat.usernames import skeleton
 from tests.conftest import PASSWORD
@@ -95,6 +97,135 @@ def test_sign_up_does_not_count_a_refused_form_against_the_address():
             accounts.sign_up(signup_data("carol", "123"), ADDRESS)
 
     accounts.sign_up(signup_data("carol"), ADDRESS)
+
+
+def test_sign_up_keeps_an_optional_email_address():
+    user = accounts.sign_up({**signup_data("carol"), "email": "Carol@EXAMPLE.com"}, ADDRESS)
+
+    assert user.email == "Carol@example.com"
+
+
+def test_sign_up_needs_no_email_address():
+    user = accounts.sign_up(signup_data("carol"), ADDRESS)
+
+    assert user.email == ""
+
+
+def test_sign_up_refuses_an_email_address_someone_has_in_another_case(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+
+    with pytest.raises(Invalid) as refused:
+        accounts.sign_up({**signup_data("carol"), "email": "ALICE@example.com"}, ADDRESS)
+
+    assert refused.value.message == "Another account uses this address."
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_two_accounts_without_email_addresses_are_fine():
+    accounts.sign_up(signup_data("carol"), ADDRESS)
+    accounts.sign_up(signup_data("dave"), ADDRESS)
+
+    assert get_user_model().objects.filter(email="").count() == 2
+
+
+def test_signup_is_open_by_default():
+    assert accounts.signup_mode() == "open"
+    assert accounts.signup_open() is True
+    assert accounts.how_to_join() == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"), [("invite", accounts.NEEDS_INVITATION), ("closed", accounts.ADMINS_ONLY)]
+)
+def test_sign_up_is_refused_unless_open_and_says_how_to_get_in(settings, mode, words):
+    settings.CHAT_SIGNUP = mode
+
+    with pytest.raises(Forbidden) as refused:
+        accounts.sign_up(signup_data("carol"), ADDRESS)
+
+    assert refused.value.message == words
+    assert accounts.how_to_join() == words
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+# --- password resets ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def alice_with_email(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    return alice
+
+
+def reset(email: str, address: str = ADDRESS) -> None:
+    accounts.request_password_reset({"email": email}, address, domain_override="chat.test")
+
+
+def test_a_reset_mails_a_link_to_the_account_with_the_address(alice_with_email):
+    reset("ALICE@example.com")
+
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert "http://chat.test/accounts/password/reset/" in mail.outbox[0].body
+    assert '"alice"' in mail.outbox[0].body
+
+
+def test_a_reset_for_an_unknown_address_sends_nothing_and_says_nothing(alice_with_email):
+    reset("nobody@example.com")  # no error: the answer is the same
+
+    assert mail.outbox == []
+
+
+def test_a_reset_refuses_what_is_not_an_email_address():
+    with pytest.raises(Invalid) as refused:
+        reset("not an address")
+
+    assert refused.value.message == "Enter a valid email address."
+
+
+def test_resets_for_one_email_address_are_limited_whether_or_not_it_exists(alice_with_email):
+    for email in ("alice@example.com", "nobody@example.com"):
+        for _ in range(ratelimit.PASSWORD_RESETS_PER_EMAIL.limit):
+            reset(email, address=f"198.51.100.{len(email)}")
+
+        with pytest.raises(TooFast) as refused:
+            reset(email.upper(), address="192.0.2.1")
+
+        assert refused.value.message.startswith("Reset links for this address were asked for")
+    assert len(mail.outbox) == ratelimit.PASSWORD_RESETS_PER_EMAIL.limit
+
+
+def test_resets_from_one_client_address_are_limited():
+    for number in range(ratelimit.PASSWORD_RESETS_PER_ADDRESS.limit):
+        reset(f"person{number}@example.com")
+
+    with pytest.raises(TooFast) as refused:
+        reset("one-more@example.com")
+
+    assert refused.value.message.startswith("Too many password resets were asked for")
+
+
+def test_a_reset_refused_for_its_email_does_not_spend_the_client_budget(alice_with_email):
+    for _ in range(ratelimit.PASSWORD_RESETS_PER_EMAIL.limit):
+        reset("alice@example.com", address="192.0.2.9")
+    for _ in range(ratelimit.PASSWORD_RESETS_PER_ADDRESS.limit):
+        with pytest.raises(TooFast):
+            reset("alice@example.com")
+
+    reset("someone-else@example.com")  # the client address still has its whole budget
+
+
+def test_a_mail_server_that_fails_is_logged_not_told(alice_with_email, monkeypatch, caplog):
+    def fail(*args, **kwargs):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", fail)
+
+    reset("alice@example.com")
+
+    assert "Failed to send password reset email" in caplog.text
 
 
 # --- the key sign-in failures count under ------------------------------------------------
@@ -224,18 +355,35 @@ def test_user_changed_sends_nothing_when_the_session_cannot_have_ended(alice, se
 @pytest.mark.parametrize(
     "update_fields", [None, ["password"], ["is_active"], ["last_login", "password"]]
 )
-def test_user_changed_tells_the_persons_sockets_to_check_their_session(alice, sent, update_fields):
-    accounts.user_changed(alice, update_fields=update_fields)
+def test_user_changed_tells_the_persons_sockets_to_check_their_session(
+    alice, sent, update_fields, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.user_changed(alice, update_fields=update_fields)
 
     assert sent == [(f"user.{alice.pk}", "user.changed", {})]
 
 
-def test_saving_a_user_tells_their_sockets_to_check_their_session(alice, sent):
+def test_saving_a_user_tells_their_sockets_to_check_their_session(
+    alice, sent, django_capture_on_commit_callbacks
+):
     alice.is_active = False
 
-    alice.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.save(update_fields=["is_active"])
 
     assert sent == [(f"user.{alice.pk}", "user.changed", {})]
+
+
+def test_user_changed_waits_for_the_commit(alice, sent, django_capture_on_commit_callbacks):
+    # A socket checking before the commit would read the account as it was, on its own
+    # connection, and stay open.
+    with django_capture_on_commit_callbacks() as waiting:
+        alice.is_active = False
+        alice.save(update_fields=["is_active"])
+        assert sent == []
+
+    assert len(waiting) == 1
 
 
 def test_signing_in_does_not_tell_their_sockets_anything(alice, sent):

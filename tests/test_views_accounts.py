@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core import mail
 from django.db.models import F
 from django.test import Client
 
@@ -293,3 +296,278 @@ def test_admin_login_goes_through_the_limited_form(db):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/admin/"
+
+
+# --- an e-mail address at sign-up ----------------------------------------------------------------
+
+
+def test_signup_form_offers_an_optional_email_for_resets_only():
+    page = Client().get("/accounts/signup/").content.decode()
+
+    assert 'type="email" name="email"' in page
+    assert "Only used to send you a link if you forget your password." in page
+
+
+def test_signup_keeps_the_email_address():
+    Client().post(
+        "/accounts/signup/",
+        {
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert get_user_model().objects.get(username="zoe").email == "zoe@example.com"
+
+
+def test_signup_refuses_a_taken_email_address_keeping_what_was_typed(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+
+    response = Client().post(
+        "/accounts/signup/",
+        {
+            "username": "zoe",
+            "email": "ALICE@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Another account uses this address." in page
+    assert 'value="zoe"' in page
+    assert not get_user_model().objects.filter(username="zoe").exists()
+
+
+# --- who may sign up: CHAT_SIGNUP ---------------------------------------------------------------
+
+
+def test_login_page_links_signup_and_password_reset_when_open():
+    page = Client().get("/accounts/login/").content.decode()
+
+    assert '<a href="/accounts/signup/">Create an account</a>' in page
+    assert '<a href="/accounts/password/reset/">Forgot your password?</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("invite", "You need an invitation to join: ask someone who is already here"),
+        ("closed", "Accounts here are created by the admins: ask one of them for yours."),
+    ],
+)
+def test_login_page_says_how_to_get_in(settings, mode, words):
+    settings.CHAT_SIGNUP = mode
+
+    page = Client().get("/accounts/login/").content.decode()
+
+    assert words in page
+    assert "Create an account</a>" not in page
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [
+        ("invite", "You need an invitation to join: ask someone who is already here"),
+        ("closed", "Accounts here are created by the admins: ask one of them for yours."),
+    ],
+)
+def test_signup_page_says_how_to_get_in_and_creates_nothing(settings, mode, words):
+    settings.CHAT_SIGNUP = mode
+
+    shown = Client().get("/accounts/signup/")
+    posted = sign_up("zoe")
+
+    assert shown.status_code == 200
+    assert words in shown.content.decode()
+    assert 'name="password1"' not in shown.content.decode()
+    assert posted.status_code == 403
+    assert words in posted.content.decode()
+    assert not get_user_model().objects.filter(username="zoe").exists()
+
+
+def test_the_signed_out_state_says_how_to_get_in(settings, login, alice):
+    settings.CHAT_SIGNUP = "invite"
+    client = login(alice)
+
+    response = client.post("/accounts/logout/", follow=True)
+
+    assert "You need an invitation to join" in response.content.decode()
+
+
+# --- changing a password -------------------------------------------------------------------------
+
+NEW_PASSWORD = "A-whole-new-passphrase-77"
+
+
+def change_password(client: Client, old: str = PASSWORD, new: str = NEW_PASSWORD):
+    return client.post(
+        "/accounts/password/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_password_page_needs_sign_in():
+    response = Client().get("/accounts/password/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/accounts/password/"
+
+
+def test_header_links_the_password_page(login, alice):
+    page = login(alice).get("/").content.decode()
+
+    assert '<a href="/accounts/password/">Password</a>' in page
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(login, alice):
+    here, elsewhere = login(alice), login(alice)
+
+    response = change_password(here)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/done/"
+    assert here.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+
+
+def test_a_wrong_old_password_changes_nothing(login, alice):
+    response = change_password(login(alice), old="not-the-password")
+
+    assert response.status_code == 200  # Django's form view re-shows the form
+    assert "Your old password was entered incorrectly." in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.check_password(PASSWORD)
+
+
+# --- resetting a forgotten password ----------------------------------------------------------
+
+
+def ask_reset(email: str, address: str = "10.0.0.1", client: Client | None = None):
+    return (client or Client()).post(
+        "/accounts/password/reset/", {"email": email}, REMOTE_ADDR=address
+    )
+
+
+@pytest.fixture
+def alice_with_email(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    return alice
+
+
+def reset_link() -> str:
+    match = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/\S+/)", mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    return match.group(1)
+
+
+def test_reset_answers_the_same_whether_or_not_the_address_exists(alice_with_email):
+    known = ask_reset("alice@example.com")
+    unknown = ask_reset("nobody@example.com")
+
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == "/accounts/password/reset/done/"
+    assert len(mail.outbox) == 1
+    done = Client().get("/accounts/password/reset/done/").content.decode()
+    assert "If an account here has that address" in done
+
+
+def test_reset_refuses_what_is_not_an_address_keeping_it():
+    response = ask_reset("not an address")
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Enter a valid email address." in page
+    assert 'value="not an address"' in page
+
+
+def test_reset_requests_are_limited_per_email_address_with_429(alice_with_email):
+    for number in range(3):
+        ask_reset("nobody@example.com", address=f"10.0.0.{number}")
+
+    response = ask_reset("nobody@example.com", address="10.0.9.9")
+
+    assert response.status_code == 429
+    assert "Retry-After" in response
+    assert "Reset links for this address were asked for several times" in response.content.decode()
+
+
+def test_reset_requests_are_limited_per_client_address(alice_with_email):
+    for number in range(10):
+        ask_reset(f"person{number}@example.com")
+
+    response = ask_reset("alice@example.com")
+
+    assert response.status_code == 429
+    assert "Too many password resets were asked for from your network" in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_the_reset_link_sets_a_new_password_and_signs_in(alice_with_email, login):
+    elsewhere = login(alice_with_email)
+    ask_reset("alice@example.com")
+    client = Client()
+
+    form_page = client.get(reset_link(), follow=True)  # Django hides the token in the session
+    assert 'name="new_password1"' in form_page.content.decode()
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+
+    assert done.status_code == 302
+    assert done["Location"] == "/accounts/password/reset/complete/"
+    assert "you are signed in" in client.get(done["Location"]).content.decode()
+    assert client.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    alice_with_email.refresh_from_db()
+    assert alice_with_email.check_password(NEW_PASSWORD)
+
+
+def test_a_reset_link_works_once(alice_with_email):
+    ask_reset("alice@example.com")
+    link = reset_link()
+    client = Client()
+    url = client.get(link, follow=True).redirect_chain[-1][0]
+    client.post(url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    again = Client().get(link, follow=True).content.decode()
+
+    assert "This link does not work any more" in again
+
+
+def test_a_deactivated_account_gets_no_reset_mail(alice_with_email):
+    alice_with_email.is_active = False
+    alice_with_email.save()
+
+    ask_reset("alice@example.com")
+
+    assert mail.outbox == []
+
+
+# --- a new password closes the other sessions' sockets (through the real ASGI stack) ------
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_changing_the_password_closes_the_other_sessions_sockets(open_socket, alice, lunch):
+    here, elsewhere = Client(), Client()
+    await database_sync_to_async(here.force_login)(alice)
+    await database_sync_to_async(elsewhere.force_login)(alice)
+    other_socket = await open_socket("/ws/r/lunch/", alice, client=elsewhere)
+
+    response = await database_sync_to_async(change_password)(here)
+
+    assert response.status_code == 302
+    assert await other_socket.receive_output(3) == {"type": "websocket.close", "code": 4401}
+    # This session carries on, under a new key (Django cycles it): a socket opened with it
+    # stays open.
+    socket_here = await open_socket("/ws/r/lunch/", alice, client=here)
+    assert socket_here.accepted
+    assert await socket_here.receive_nothing(timeout=0.3)

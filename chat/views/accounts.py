@@ -1,4 +1,5 @@
-"""Sign up, and Django's login view behind the sign-in limits; logging out is Django's own view.
+"""Sign up, Django's login view behind the sign-in limits, and Django's password views
+(change, and reset by e-mail) behind the reset limits; logging out is Django's own view.
 
 Failed sign-ins are limited twice: per username by django-axes (its backend refuses a
 locked username before the password is checked; ``locked_out`` below renders that
@@ -13,16 +14,19 @@ import logging
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import login
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, PasswordResetView
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from chat import accounts, ratelimit
-from chat.errors import Invalid, TooFast
+from chat.errors import Forbidden, Invalid, TooFast
 from chat.forms import SignupForm
+from chat.views.refusals import form_holding
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +41,28 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def signup_page(
+    request: HttpRequest, form: SignupForm | None, *, status: int = 200, **context: object
+) -> HttpResponse:
+    """The sign-up page: the form, or (``form`` None) why there is none here."""
+    context = {
+        "form": form,
+        "how_to_join": accounts.how_to_join(),
+        "next": _safe_next(request),
+        **context,
+    }
+    return render(request, "registration/signup.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create an account with a username and a validated password, then sign in."""
+    """Create an account with a username and a validated password, then sign in; while
+    sign-up is by invitation or closed, the page says how to get in instead."""
+    if not accounts.signup_open():
+        return signup_page(request, None, status=403 if request.method == "POST" else 200)
     form, status = SignupForm(), 200
     if request.method == "POST":
         try:
@@ -47,14 +70,13 @@ def signup(request: HttpRequest) -> HttpResponse:
         except Invalid as refusal:
             form, status = refusal.form, 400
         except TooFast as refusal:
-            form, status = SignupForm(request.POST), 429
-            form.is_valid()
-            form.add_error(None, refusal.message)
+            form, status = form_holding(SignupForm, request, refusal), 429
+        except Forbidden:  # sign-up closed since the check above
+            return signup_page(request, None, status=403)
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=MODEL_BACKEND)
             return redirect(_safe_next(request) or "lobby")
-    context = {"form": form, "next": _safe_next(request)}
-    return render(request, "registration/signup.html", context, status=status)
+    return signup_page(request, form, status=status)
 
 
 class ThrottledLoginView(LoginView):
@@ -72,6 +94,12 @@ class ThrottledLoginView(LoginView):
             # Only failures that were really checked spend the address's budget.
             ratelimit.give_back(ratelimit.LOGIN_FAILURES, address)
         return response
+
+    def get_context_data(self, **kwargs) -> dict:
+        """Django's, and how to get an account when sign-up is not open."""
+        context = super().get_context_data(**kwargs)
+        context.update(signup_open=accounts.signup_open(), how_to_join=accounts.how_to_join())
+        return context
 
     def refused(self, message: str, retry_after: int) -> HttpResponse:
         """The login page, unbound (nothing is validated), with the refusal and 429."""
@@ -95,3 +123,51 @@ def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     message = ratelimit.LOGIN_FAILURES.message.format(wait=ratelimit.readable_wait(wait))
     # Called by axes' middleware after the view's own response was rendered: render this one.
     return view.refused(message, int(wait) + 1).render()
+
+
+class ThrottledPasswordResetView(PasswordResetView):
+    """Django's password reset request, through ``chat.accounts.request_password_reset``:
+    the same answer whether or not the address has an account, within the reset limits."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            accounts.request_password_reset(
+                request.POST, accounts.client_address(request), **self._mail_options()
+            )
+        except Invalid as refusal:
+            return self.render_to_response(self.get_context_data(form=refusal.form), status=400)
+        except TooFast as refusal:
+            form = form_holding(PasswordResetForm, request, refusal)
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
+        return redirect(self.success_url)
+
+    def _mail_options(self) -> dict:
+        """What Django's own view hands ``PasswordResetForm.save``."""
+        return {
+            "use_https": self.request.is_secure(),
+            "token_generator": self.token_generator,
+            "from_email": self.from_email,
+            "email_template_name": self.email_template_name,
+            "subject_template_name": self.subject_template_name,
+            "request": self.request,
+            "html_email_template_name": self.html_email_template_name,
+            "extra_email_context": self.extra_email_context,
+        }
+
+
+class SignInPasswordResetConfirmView(PasswordResetConfirmView):
+    """Django's new-password form behind a reset link; setting it signs the person in
+    (every other session of theirs ends with the old password)."""
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    post_reset_login = True
+    # Several backends are configured (django-axes first): name the one that signs in.
+    post_reset_login_backend = MODEL_BACKEND

@@ -1,0 +1,19 @@
+"""What every page's header asks: which of the account links the viewer is offered."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from chat import invitations, staff
+
+
+def account_links(request: HttpRequest) -> dict[str, bool]:
+    """``may_invite`` (the Invitations link) and ``may_manage_people`` (the People link),
+    decided by the services; False for anyone signed out."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"may_invite": False, "may_manage_people": False}
+    return {
+        "may_invite": invitations.may_invite(user),
+        "may_manage_people": staff.may_manage_people(user),
+    }
