@@ -177,7 +177,8 @@ def act(actor: AbstractBaseUser, user_id: int, slug: str) -> tuple:
     _target(actor, user_id, slug)
     with transaction.atomic():
         # Read again under a row lock (PostgreSQL): two admins acting at once see each other.
-        locked = _people().select_for_update().filter(pk=user_id).first()
+        # (_target checked it is no bot: the join that excludes bots cannot be locked.)
+        locked = get_user_model().objects.select_for_update().filter(pk=user_id).first()
         if locked is None:
             raise NotFound(NO_SUCH_PERSON)
         target, action = locked, ACTIONS[slug]

@@ -6,9 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client, RequestFactory
-
 from django.core import mail
+from django.test import Client, RequestFactory
 
 from chat import accounts, ratelimit
 from chat.errors import Forbidden, Invalid, TooFast

@@ -36,7 +36,7 @@ def reload(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
-# --- who sees the pages ------------------------------------------------------------------------
+# --- who sees the pages -----------------------------------------------------------------------
 
 
 def test_active_staff_may_manage_people(admin):
@@ -66,7 +66,7 @@ def test_actions_do_not_exist_for_members(alice, bob):
     assert reload(bob).is_active is True
 
 
-# --- listing --------------------------------------------------------------------------------------
+# --- listing ----------------------------------------------------------------------------------
 
 
 def test_people_page_lists_everyone_but_bots_by_username(admin, alice, bob, lunch):
@@ -103,7 +103,7 @@ def test_each_row_offers_what_the_viewer_may_do(admin, alice):
     assert offered == {"admin": [], "alice": ["deactivate", "make-staff"]}
 
 
-# --- deactivating and reactivating ------------------------------------------------------------------
+# --- deactivating and reactivating ------------------------------------------------------------
 
 
 def test_deactivate_signs_the_person_out_and_logs_it(
@@ -158,7 +158,7 @@ def test_deactivating_someone_deactivated_is_refused(admin, bob):
     assert AuditEntry.objects.count() == 1
 
 
-# --- staff status ------------------------------------------------------------------------------------
+# --- staff status -----------------------------------------------------------------------------
 
 
 def test_make_staff_and_remove_staff(admin, bob):
@@ -224,7 +224,7 @@ def test_to_confirm_refuses_what_act_would(admin):
         staff.to_confirm(admin, admin.pk, "deactivate")
 
 
-# --- the audit log ----------------------------------------------------------------------------------
+# --- the audit log ----------------------------------------------------------------------------
 
 
 def test_audit_page_is_newest_first_and_paginated(admin, bob, monkeypatch):
