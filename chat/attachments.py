@@ -123,7 +123,8 @@ def _examined_image(upload: UploadedFile) -> _Image | None:
 # --- storing ---------------------------------------------------------------------------
 
 
-def _random_name(extension: str) -> str:
+def random_name(extension: str) -> str:
+    """An unguessable name to store a file under (avatars' too)."""
     # The person's name for the file is only shown; stored names are unguessable, and
     # carry no extension a storage could serve as HTML.
     return f"{secrets.token_urlsafe(16)}.{extension}"
@@ -140,7 +141,7 @@ def _stored(upload: UploadedFile, name: str, image: _Image | None, saved: list[s
             size=upload.size,
         )
         upload.seek(0)
-        attachment.file.save(_random_name("bin"), upload, save=False)
+        attachment.file.save(random_name("bin"), upload, save=False)
         saved.append(attachment.file.name)
         return attachment
     extension = images.IMAGE_EXTENSIONS[image.format][0]
@@ -154,10 +155,10 @@ def _stored(upload: UploadedFile, name: str, image: _Image | None, saved: list[s
         thumb_width=image.thumbnail.width,
         thumb_height=image.thumbnail.height,
     )
-    attachment.file.save(_random_name(extension), ContentFile(image.full.data), save=False)
+    attachment.file.save(random_name(extension), ContentFile(image.full.data), save=False)
     saved.append(attachment.file.name)
     thumbnail = ContentFile(image.thumbnail.data)
-    attachment.thumbnail.save(_random_name(extension), thumbnail, save=False)
+    attachment.thumbnail.save(random_name(extension), thumbnail, save=False)
     saved.append(attachment.thumbnail.name)
     return attachment
 

@@ -86,6 +86,14 @@ class Decoded:
         return IMAGE_TYPES[self.format]
 
 
+def content_type_of_extension(extension: str) -> str:
+    """The content type of an image stored under ``extension`` (``Decoded.extension``)."""
+    for image_format, extensions in IMAGE_EXTENSIONS.items():
+        if extension.lower() in extensions:
+            return IMAGE_TYPES[image_format]
+    return "application/octet-stream"
+
+
 def _frame_count(image: Image.Image) -> int:
     # A JPEG's later pictures (MPO) are dropped, so they are not decoded either.
     return 1 if image.format in SAME_FORMAT else getattr(image, "n_frames", 1)

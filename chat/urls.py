@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.views import attachments, bots, health, lobby, messages, rooms, search
+from chat.views import attachments, bots, health, lobby, messages, profiles, rooms, search
 
 urlpatterns = [
     path("", lobby.lobby_page, name="lobby"),
@@ -21,6 +21,8 @@ urlpatterns = [
     path("p/<str:username>/mentions", rooms.direct_mentions, name="direct-mentions"),
     path("p/<str:username>/settings", rooms.direct_settings, name="direct-settings"),
     path("p/<str:username>/attachments", attachments.direct_attachments, name="direct-attachments"),
+    path("u/<str:username>/", profiles.profile_page, name="profile"),
+    path("avatars/<int:user_id>/<str:name>", profiles.avatar, name="avatar"),
     path("m/<int:message_id>/", messages.message_detail, name="message-detail"),
     path("m/<int:message_id>/edit", messages.message_edit, name="message-edit"),
     path("m/<int:message_id>/delete", messages.message_delete, name="message-delete"),
