@@ -63,9 +63,7 @@ class PersonPage:
 def person_page(viewer: AbstractBaseUser, username: str) -> PersonPage:
     """The profile of the person called ``username`` (exactly), for ``viewer``, who is
     signed in; ``NotFound`` when there is nobody of that name."""
-    person = (
-        get_user_model().objects.filter(username=username).select_related("profile").first()
-    )
+    person = get_user_model().objects.filter(username=username).select_related("profile").first()
     if person is None or not hasattr(person, "profile"):
         raise NotFound(NOBODY.format(name=username))
     is_me = person.pk == viewer.pk
@@ -160,8 +158,9 @@ def announce(user_id: int) -> None:
     """Show a person's new name or picture on the pages open now: every members list they
     are in (sent to each room, rendered once), and their own sockets, which read their
     profile again for what they send next."""
-    presence.person_changed(user_id)
+    # Their sockets first: once a page of theirs shows the new list, what it sends is new too.
     fanout.send(fanout.user_group(user_id), "profile.changed")
+    presence.person_changed(user_id)
 
 
 def reload(user: AbstractBaseUser) -> None:

@@ -316,9 +316,7 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
     return results
 
 
-def _direct_partners(
-    user: AbstractBaseUser, direct_rooms: set[Room]
-) -> dict[int, tuple[str, str]]:
+def _direct_partners(user: AbstractBaseUser, direct_rooms: set[Room]) -> dict[int, tuple[str, str]]:
     """room id → the other person's username and the name to show, for each direct room
     (one query). A room missing from the answer is the reader's own notes."""
     if not direct_rooms:
