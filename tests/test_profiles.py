@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from PIL import Image
 
-from chat import bots, images, notifications, profiles, rendering, rooms
+from chat import bots, images, messages, notifications, profiles, rendering, rooms
 from chat.errors import Invalid, NotFound, TooFast
 from chat.limits import PROFILE_CHANGES_PER_HOUR
 from chat.models import AVATAR_COLOURS, Profile, name_of, name_of_sql
@@ -399,6 +399,15 @@ def test_a_notification_is_titled_with_the_display_name(alice, bob):
     message = say(room, alice, "hello")[0]
 
     assert 'data-title="Ada Lovelace"' in notifications.frame(message, message.author)
+
+
+def test_a_resume_renders_old_messages_under_the_current_name(alice, lunch):
+    say(lunch, alice, "said before")
+    edit(alice, display_name="Ada")
+
+    missed = messages.catch_up(lunch, after_id=0, cursor=0).messages
+
+    assert 'title="@alice">Ada</a>' in rendering.new_messages_frame(missed)
 
 
 def test_a_typing_line_escapes_the_name():
