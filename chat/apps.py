@@ -9,13 +9,13 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         """Close sockets whose session ends; keep every person's profile in step; call the
-        hooks of the bots a new message mentions; take a deleted file out of storage."""
+        hooks of the bots a new message mentions; take a deleted file or picture out of storage."""
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_out
         from django.db.models.signals import post_delete, post_save
 
-        from chat import accounts, attachments, bots, messages
-        from chat.models import Attachment
+        from chat import accounts, attachments, bots, messages, profiles
+        from chat.models import Attachment, Profile
 
         def logged_out(sender, request=None, user=None, **kwargs) -> None:
             if user is not None:
@@ -35,4 +35,7 @@ class ChatConfig(AppConfig):
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(
             attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"
+        )
+        post_delete.connect(
+            profiles.forget_avatar, sender=Profile, dispatch_uid="chat.forget_avatar"
         )

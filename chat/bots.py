@@ -116,7 +116,9 @@ def create_bot(room: Room, creator: AbstractBaseUser, data: Mapping) -> tuple[Bo
 def of_room(room: Room) -> list[Bot]:
     """The room's bots, revoked ones included, oldest first."""
     return list(
-        Bot.objects.filter(room=room).select_related("user", "created_by").order_by("created_at")
+        Bot.objects.filter(room=room)
+        .select_related("user__profile", "created_by__profile")
+        .order_by("created_at")
     )
 
 

@@ -15,7 +15,17 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chat import accounts, fanout, lobby, messages, presence, rendering, rooms, typists
+from chat import (
+    accounts,
+    fanout,
+    lobby,
+    messages,
+    presence,
+    profiles,
+    rendering,
+    rooms,
+    typists,
+)
 from chat.errors import Invalid, NotFound, Refused
 from chat.forms import MessageForm
 from chat.limits import (
@@ -76,6 +86,13 @@ class PersonsSocket(AsyncWebsocketConsumer):
         if event.get("session") == self._session_key():
             await self.close(code=CLOSE_SIGNED_OUT)
 
+    async def profile_changed(self, event: dict) -> None:
+        """Called when this person's name or picture changed: what this socket sends
+        next (a message, the typing line) carries the new one."""
+        user = getattr(self, "user", None)
+        if user is not None:
+            await database_sync_to_async(profiles.reload)(user)
+
     async def user_changed(self, event: dict) -> None:
         """Called when this person's account changed (deactivated, a new password): closed
         with 4401 if this socket's session ended with it."""
@@ -110,6 +127,8 @@ class RoomConsumer(PersonsSocket):
         except NotFound:
             await self._refuse(CLOSE_NOT_ALLOWED)
             return
+        # Read here, not in the event loop: the typing line and messages show the name.
+        await database_sync_to_async(profiles.reload)(user)
         self.user = user
         self.links = route_links(**route)
         self.groups_joined = [fanout.room_group(room.id), fanout.user_group(user.pk)]

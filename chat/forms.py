@@ -14,14 +14,20 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 
 from chat import hooks, usernames
-from chat.limits import MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
+from chat.limits import (
+    BIO_MAX_CHARS,
+    DISPLAY_NAME_MAX_CHARS,
+    MESSAGE_MAX_CHARS,
+    REACTION_MAX_CHARS,
+    REACTION_PALETTE,
+)
 from chat.models import Membership, Profile, Room
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 #: Characters that take no room on screen but are neither white space nor format
 #: characters (Unicode category Cf, like U+200B): Hangul fillers and the blank Braille cell.
-INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+INVISIBLE = usernames.INVISIBLE
 REQUIRED_BODY = "Write something before sending."
 NOT_TEXT = "This message contains characters that are not valid text."
 
@@ -404,3 +410,88 @@ class BotForm(forms.Form):
         if not cleaned.get("avatar_letter") and cleaned.get("name"):
             cleaned["avatar_letter"] = cleaned["name"][0].upper()[:2]
         return cleaned
+
+
+NAME_SHOWS_NOTHING = (
+    "A display name must show something (or leave it empty to go by your username)."
+)
+NAME_HIDDEN_CHARACTERS = (
+    "A display name may not hold invisible or direction-changing characters ({found})."
+)
+
+
+def _code_points(chars: list[str]) -> str:
+    return ", ".join(f"U+{ord(char):04X}" for char in chars)
+
+
+class ProfileForm(forms.Form):
+    """My profile: the name I go by (optional), a few words about me, and a picture to add,
+    replace or remove. Whether the picture is one is ``chat.profiles``' to find out."""
+
+    display_name = TextField(
+        required=False,
+        max_length=DISPLAY_NAME_MAX_CHARS,
+        strip=True,
+        error_messages={
+            "max_length": "A display name is at most %(limit_value)s characters "
+            "(this one has %(show_value)s)."
+        },
+    )
+    bio = TextField(
+        required=False,
+        max_length=BIO_MAX_CHARS,
+        strip=True,
+        widget=forms.Textarea,
+        error_messages={
+            "max_length": "Say it in at most %(limit_value)s characters (this has %(show_value)s)."
+        },
+    )
+    avatar = forms.FileField(
+        required=False,
+        error_messages={"empty": "This file is empty.", "invalid": "Choose a picture to send."},
+    )
+    remove_avatar = forms.BooleanField(required=False)
+
+    def __init__(self, data=None, files=None, *, user, **kwargs) -> None:
+        if data is not None:
+            # What is shown again with an error must be encodable (lone surrogates).
+            data = {key: printable(value) if isinstance(value, str) else value
+                    for key, value in data.items()}  # fmt: skip
+        super().__init__(data, files, **kwargs)
+        self.user = user
+
+    def clean_display_name(self) -> str:
+        """Spaces inside as single spaces; nothing hidden; something shown; not someone
+        else's username in disguise (its ``chat.usernames.skeleton``)."""
+        name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", self.cleaned_data["display_name"]))
+        if not name:
+            return ""
+        hidden = usernames.hidden_characters(name)
+        if hidden:
+            raise forms.ValidationError(NAME_HIDDEN_CHARACTERS.format(found=_code_points(hidden)))
+        if not shows_something(name):
+            raise forms.ValidationError(NAME_SHOWS_NOTHING)
+        lookalike = (
+            Profile.objects.filter(username_skeleton=usernames.skeleton(name))
+            .exclude(user_id=self.user.pk)
+            .select_related("user")
+            .first()
+        )
+        if lookalike is not None:
+            raise forms.ValidationError(
+                f"“{name}” looks like the username of @{lookalike.user.get_username()}, "
+                "who is someone else: pick another name."
+            )
+        return name
+
+    def clean_bio(self) -> str:
+        """Text that shows something, or nothing at all."""
+        bio = self.cleaned_data["bio"]
+        return bio if shows_something(bio) else ""
+
+    def clean_avatar(self):
+        """At most ``CHAT_UPLOAD_MAX_BYTES``, as any file shared."""
+        upload = self.cleaned_data["avatar"]
+        if upload and upload.size > settings.CHAT_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(too_big(upload.size, settings.CHAT_UPLOAD_MAX_BYTES))
+        return upload

@@ -24,6 +24,16 @@ RESUME_MAX_MESSAGES = 200
 #: Messages shown on each side of the one a room page opens around (``?around=<id>``).
 AROUND_EACH_SIDE = 25
 
+#: A display name and a bio, in characters (after surrounding white space is stripped).
+DISPLAY_NAME_MAX_CHARS = 50
+BIO_MAX_CHARS = 300
+#: Avatars are squares of these sides, in pixels: the profile page's and everywhere else's.
+AVATAR_SIDE = 256
+AVATAR_SMALL_SIDE = 64
+#: Profile changes (name, bio, picture) one person may save in an hour: each one re-renders
+#: the members list of every room they are in.
+PROFILE_CHANGES_PER_HOUR = 20
+
 #: Results on a page of search results.
 SEARCH_PAGE_SIZE = 20
 #: Longest search, in characters, and most words searched for: a longer one is clipped

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 
 from chat.limits import LOBBY_PAGE_SIZE
 from chat.links import RoomLinks, direct_links, group_room_links
-from chat.models import Membership, Mention, Message, Room
+from chat.models import Membership, Mention, Message, Room, name_of_sql
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,8 @@ class RoomEntry:
     unread: int
     last_body: str | None
     last_author: str | None
+    #: The other person of a direct conversation: their username (for its address) and
+    #: the name to show.
     partner: str | None = None
     #: The name of the latest message's file, shown when it has no words.
     last_file: str | None = None
@@ -31,6 +33,7 @@ class RoomEntry:
     mentioned: int = 0
     #: What of the room I want to hear of (``Membership.Notify``).
     notify: str = Membership.Notify.EVERYTHING
+    partner_name: str | None = None
 
     @property
     def counted(self) -> int:
@@ -44,6 +47,11 @@ def _latest(field: str, room_ref: str) -> Subquery:
     return Subquery(
         Message.objects.filter(room=OuterRef(room_ref)).order_by("-id").values(field)[:1]
     )
+
+
+def _latest_author_name(room_ref: str) -> Subquery:
+    latest = Message.objects.filter(room=OuterRef(room_ref)).order_by("-id")
+    return Subquery(latest.annotate(name=name_of_sql("author__")).values("name")[:1])
 
 
 def public_rooms(page_number: object = 1) -> Page:
@@ -73,11 +81,9 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         .values("n"),
         output_field=IntegerField(),
     )
-    partner = Subquery(
-        Membership.objects.filter(room=OuterRef("room"))
-        .exclude(user=user)
-        .values("user__username")[:1]
-    )
+    others = Membership.objects.filter(room=OuterRef("room")).exclude(user=user)
+    partner = Subquery(others.values("user__username")[:1])
+    partner_name = Subquery(others.annotate(name=name_of_sql("user__")).values("name")[:1])
     mentioned = Subquery(
         Mention.objects.filter(
             user=user, message__room=OuterRef("room"), message_id__gt=OuterRef("last_read")
@@ -95,9 +101,10 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             mentioned=Coalesce(mentioned, 0),
             last_id=_latest("id", "room"),
             last_body=_latest("body", "room"),
-            last_author=_latest("author__username", "room"),
+            last_author=_latest_author_name("room"),
             last_file=_latest("attachment__name", "room"),
             partner=partner,
+            partner_name=partner_name,
         )
         .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
     )
@@ -112,7 +119,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             partner, links = None, group_room_links(m.room.slug)
         entry = RoomEntry(
             m.room, links, m.unread, m.last_body, m.last_author, partner, m.last_file,
-            m.mentioned, m.notify,
+            m.mentioned, m.notify, m.partner_name if m.room.is_direct else None,
         )  # fmt: skip
         (directs if m.room.is_direct else groups).append(entry)
     return groups, directs

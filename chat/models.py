@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Length, NullIf
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.urls import reverse
 from django.utils import timezone
 
-from chat.limits import AROUND_EACH_SIDE, MESSAGE_MAX_CHARS, PAGE_SIZE
+from chat.limits import (
+    AROUND_EACH_SIDE,
+    BIO_MAX_CHARS,
+    DISPLAY_NAME_MAX_CHARS,
+    MESSAGE_MAX_CHARS,
+    PAGE_SIZE,
+)
 
 
 class RoomQuerySet(models.QuerySet["Room"]):
@@ -59,8 +71,41 @@ class Room(models.Model):
         return self.kind == self.Kind.DIRECT
 
 
+#: Default avatars' backgrounds, picked by user id: each keeps white initials at a contrast
+#: of at least 4.5:1 (WCAG AA). ``static/chat/chat.css`` has one rule per colour, in order.
+AVATAR_COLOURS = (
+    "#1565c0",
+    "#2e7d32",
+    "#c62828",
+    "#6a1b9a",
+    "#ad1457",
+    "#00695c",
+    "#bf360c",
+    "#4e342e",
+    "#37474f",
+    "#283593",
+)
+#: What separates the words of a name, for its initials.
+_WORD_BREAKS = re.compile(r"[\s_.@+\-]+")
+
+
+def _first_character(word: str) -> str:
+    """The first character as a reader sees one: with its accents, variation selectors and
+    the parts an emoji sequence joins (U+200D), not a piece of it."""
+    end = 1
+    while end < len(word):
+        if word[end] == "\u200d" and end + 1 < len(word):
+            end += 2
+        elif unicodedata.category(word[end]) in {"Mn", "Me", "Mc", "Sk"}:
+            end += 1
+        else:
+            break
+    return word[:end]
+
+
 class Profile(models.Model):
-    """What the chat keeps about a person beside Django's user: how their name looks."""
+    """What the chat keeps about a person beside Django's user: how their name looks, the
+    name they go by, a few words about them and their picture."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
@@ -69,9 +114,67 @@ class Profile(models.Model):
     username_skeleton = models.CharField(max_length=600, db_index=True)
     #: A bot's account (``Bot``): it posts through its token, never signs in.
     is_bot = models.BooleanField(default=False)
+    #: The name shown instead of the username, if any (``chat.profiles`` checks it).
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_CHARS, blank=True)
+    bio = models.CharField(max_length=BIO_MAX_CHARS, blank=True)
+    #: The picture, square, checked and re-encoded (``chat.images``), in two sizes.
+    avatar = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
+    avatar_small = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+    @property
+    def name(self) -> str:
+        """The name to show: the display name, else the username (``name_of`` for a user)."""
+        return self.display_name or self.user.get_username()
+
+    @property
+    def initials(self) -> str:
+        """The default avatar's letters: the first of the name's first and last words."""
+        words = [word for word in _WORD_BREAKS.split(self.name) if word] or [self.name]
+        chosen = words[:1] + words[1:][-1:]
+        return "".join(_first_character(word) for word in chosen).upper()
+
+    @property
+    def colour(self) -> int:
+        """Which of ``AVATAR_COLOURS`` the default avatar has: the same for every viewer."""
+        return self.user_id % len(AVATAR_COLOURS)
+
+    @property
+    def avatar_url(self) -> str:
+        """Where the picture is served (its stored name in it: a new one is a new URL)."""
+        return _avatar_url(self.user_id, self.avatar)
+
+    @property
+    def avatar_small_url(self) -> str:
+        """Where the small picture is served."""
+        return _avatar_url(self.user_id, self.avatar_small)
+
+
+def _avatar_url(user_id: int, field) -> str:
+    if not field:
+        return ""
+    return reverse("avatar", args=[user_id, field.name.rsplit("/", 1)[-1]])
+
+
+def name_of(user) -> str:
+    """The name to show for ``user``: the one place that says which (``Profile.name``);
+    the username for an account without a profile."""
+    try:
+        return user.profile.name
+    except ObjectDoesNotExist:
+        return user.get_username()
+
+
+def name_of_sql(path: str = "") -> Coalesce:
+    """``name_of`` in SQL, for the user at ``path`` (``"author__"``, ``"user__"``) in
+    listings that fetch names as values (the lobby, search)."""
+    return Coalesce(
+        NullIf(F(f"{path}profile__display_name"), Value("")),
+        F(f"{path}username"),
+        output_field=models.CharField(),
+    )
 
 
 class Membership(models.Model):

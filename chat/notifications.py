@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from chat import fanout
-from chat.models import Membership, Mention, Message, Room
+from chat.models import Membership, Mention, Message, Room, name_of
 
 PREVIEW_CHARS = 140
 
@@ -52,10 +52,10 @@ def frame(message: Message, author: AbstractBaseUser) -> str:
     """The notification of ``message``, as every recipient's page receives it."""
     room = message.room
     if room.kind == Room.Kind.DIRECT:
-        title = author.get_username()
+        title = name_of(author)
         page = reverse("direct", args=[author.get_username()])
     else:
-        title = f"{author.get_username()} in {room.title}"
+        title = f"{name_of(author)} in {room.title}"
         page = reverse("room", args=[room.slug])
     body = (
         message.body if len(message.body) <= PREVIEW_CHARS else message.body[:PREVIEW_CHARS] + "…"

@@ -82,7 +82,8 @@ class Member:
 
 def members(room: Room) -> list[Member]:
     """The room's members, by username, each online or not."""
-    # Profiles come along: the list marks bots, and must not ask for each member's.
+    # Profiles come along: the list shows names, avatars and bots, and must not ask for
+    # each member's.
     memberships = room.memberships.select_related("user__profile").order_by("user__username")
     people = [m.user for m in memberships]
     here = online([person.pk for person in people])
@@ -97,6 +98,18 @@ def members_frame(room_id: int) -> str:
 
 def _rooms_of(user_id: int) -> list[int]:
     return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def person_changed(user_id: int) -> None:
+    """Send the members list of every room of ``user_id`` again, now (sync callers): how
+    they look in it changed (their name or picture). Each list is rendered once, and
+    every process's ``Presence`` sees it go by as the last one sent for its room."""
+    for room_id in _rooms_of(user_id):
+        try:
+            html = members_frame(room_id)
+        except Room.DoesNotExist:
+            continue
+        fanout.send(fanout.room_group(room_id), "presence.members", room=room_id, html=html)
 
 
 class Presence:

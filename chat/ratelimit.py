@@ -66,6 +66,13 @@ UPLOADS = Rate(
     3600,
     f"You can share {settings.CHAT_UPLOADS_PER_HOUR} files an hour. Try again in {{wait}}.",
 )
+#: Profile changes (``chat.profiles``): each one is sent to every room the person is in.
+PROFILE_CHANGES = Rate(
+    "profile",
+    limits.PROFILE_CHANGES_PER_HOUR,
+    3600,
+    "You have changed your profile many times in a short time. Try again in {wait}.",
+)
 SIGNUP = Rate(
     "signup",
     settings.CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR,

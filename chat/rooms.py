@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 
 from chat import fanout, lobby, presence, ratelimit
@@ -280,9 +281,14 @@ def members(room: Room) -> list:
 
 
 def members_named(room: Room, prefix: str, limit: int = 8) -> list:
-    """Up to ``limit`` members of ``room`` whose username starts with ``prefix``, by name."""
-    memberships = room.memberships.filter(user__username__istartswith=prefix.strip()[:150])
-    return [m.user for m in memberships.select_related("user").order_by("user__username")[:limit]]
+    """Up to ``limit`` members of ``room`` whose username or display name starts with
+    ``prefix``, by username (with their profiles: the choices show both names)."""
+    prefix = prefix.strip()[:150]
+    memberships = room.memberships.filter(
+        Q(user__username__istartswith=prefix) | Q(user__profile__display_name__istartswith=prefix)
+    )
+    chosen = memberships.select_related("user__profile").order_by("user__username")[:limit]
+    return [m.user for m in chosen]
 
 
 def membership(room: Room, user: AbstractBaseUser) -> Membership:

@@ -36,7 +36,7 @@ from chat.limits import (
     SEARCH_PREFIX_MIN_CHARS,
 )
 from chat.links import RoomLinks, direct_links, group_room_links
-from chat.models import Membership, Message, Room
+from chat.models import Membership, Message, Room, name_of_sql
 
 #: What a search may hold, said when one was longer.
 CLIPPED = (
@@ -316,21 +316,22 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
     return results
 
 
-def _direct_partners(user: AbstractBaseUser, direct_rooms: set[Room]) -> dict[int, str]:
-    """room id → the other person's username, for each direct room (one query).
-    A room missing from the answer is the reader's own notes."""
+def _direct_partners(user: AbstractBaseUser, direct_rooms: set[Room]) -> dict[int, tuple[str, str]]:
+    """room id → the other person's username and the name to show, for each direct room
+    (one query). A room missing from the answer is the reader's own notes."""
     if not direct_rooms:
         return {}
     others = (
         Membership.objects.filter(room__in=direct_rooms)
         .exclude(user_id=user.pk)
-        .values_list("room_id", "user__username")
+        .annotate(name=name_of_sql("user__"))
+        .values_list("room_id", "user__username", "name")
     )
-    return dict(others)
+    return {room_id: (username, name) for room_id, username, name in others}
 
 
 def _addressed(
-    room: Room, user: AbstractBaseUser, partners: dict[int, str]
+    room: Room, user: AbstractBaseUser, partners: dict[int, tuple[str, str]]
 ) -> tuple[str, RoomLinks]:
     """The room's name and links as ``user`` sees them: ``chat.rooms.links_for``, with the
     other people of direct rooms looked up for the whole page at once."""
@@ -339,4 +340,5 @@ def _addressed(
     other = partners.get(room.id)
     if other is None:
         return NOTES_TO_SELF, direct_links(user.get_username())
-    return other, direct_links(other)
+    username, name = other
+    return name, direct_links(username)

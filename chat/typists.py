@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from chat import fanout, rendering
 from chat.limits import TYPING_SECONDS
+from chat.models import name_of
 
 
 @dataclass(frozen=True)
@@ -102,5 +103,5 @@ async def started(room_id: int, user: object) -> bool:
         "typing.started",
         room=room_id,
         user=user.pk,
-        name=user.get_username(),
+        name=name_of(user),
     )

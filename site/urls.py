@@ -11,11 +11,13 @@ from chat.views.accounts import (
     ThrottledPasswordResetView,
     signup,
 )
+from chat.views.profiles import profile_edit
 
 urlpatterns = [
     path("accounts/signup/", signup, name="signup"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/profile/", profile_edit, name="profile-edit"),
     # Passwords: Django's own views and tokens, in our templates.
     path(
         "accounts/password/",

@@ -271,7 +271,9 @@ def test_a_revoked_bot_stays_shown_on_its_old_messages(alice, lunch):
 
     message = Message.objects.for_room(lunch).get(pk=posted.message.id)
 
-    assert '<span class="author">helper</span>' in rendering.message_article(message)
+    assert '<a class="author" href="/u/helper/" title="@helper">helper</a>' in (
+        rendering.message_article(message)
+    )
 
 
 @pytest.mark.django_db

@@ -50,7 +50,10 @@ def test_a_result_shows_its_author_room_and_marked_body(login, alice, lunch):
 
     html = search_html(login(alice), "soup")
 
-    assert '<span class="author">alice</span> in <a class="room" href="/r/lunch/">Lunch</a>' in html
+    assert (
+        '<a class="author" href="/u/alice/" title="@alice">alice</a> in '
+        '<a class="room" href="/r/lunch/">Lunch</a>'
+    ) in html
     assert '<p class="body"><mark>soup</mark> is ready</p>' in html
 
 
@@ -395,9 +398,13 @@ def test_a_result_shows_its_file_and_its_author_as_a_bot_without_more_queries(
     bots.bot_post(token, {"body": "soup is served"})
     client = login(alice)
 
-    # Session, user, the search (twice on PostgreSQL), the messages with all they show.
-    with django_assert_max_num_queries(5):
+    # Session, user and their profile (the header), the search (twice on PostgreSQL), the
+    # messages with all they show.
+    with django_assert_max_num_queries(6):
         html = search_html(client, "soup")
 
     assert re.search(r'<a class="attachment file" href="/files/\d+/plan.txt" download>', html)
-    assert '<span class="author">souper</span> <span class="badge bot">bot</span>' in html
+    assert (
+        '<a class="author" href="/u/souper/" title="@souper">souper</a> <span class="badge bot">'
+        in html
+    )

@@ -127,7 +127,7 @@ def direct_attachments(request: HttpRequest, username: str) -> HttpResponse:
         def page(form: AttachmentForm, status: int) -> HttpResponse:
             members = None if room else sorted({request.user, other}, key=str)
             return _room_page(
-                request, room, links, username=username, upload_form=form,
+                request, room, links, other=other, upload_form=form,
                 status=status, members=members,
             )  # fmt: skip
 

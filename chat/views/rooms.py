@@ -13,7 +13,7 @@ from chat.errors import Invalid, NotFound, Refused
 from chat.forms import AttachmentForm, MessageForm, NotifyForm, UsernameForm
 from chat.limits import MAX_ID
 from chat.links import RoomLinks, direct_links, group_room_links
-from chat.models import Message, Room
+from chat.models import Message, Room, name_of
 from chat.views import bots as bot_views
 from chat.views.params import message_id
 from chat.views.refusals import form_holding, refusal_response
@@ -40,10 +40,11 @@ def _partner(username: str):
 # --- the room page -------------------------------------------------------------------
 
 
-def _room_name(request: HttpRequest, room: Room | None, username: str | None) -> str:
-    if username is None:
+def _room_name(request: HttpRequest, room: Room | None, other=None) -> str:
+    """A group room's title, or the name of the other person of a conversation."""
+    if other is None:
         return room.title
-    return "Notes to self" if username == request.user.get_username() else username
+    return "Notes to self" if other.pk == request.user.pk else name_of(other)
 
 
 def _room_page(
@@ -51,7 +52,7 @@ def _room_page(
     room: Room | None,
     links: RoomLinks,
     *,
-    username: str | None = None,
+    other=None,
     form: MessageForm | None = None,
     status: int = 200,
     members: list | None = None,
@@ -76,7 +77,7 @@ def _room_page(
         members = [presence.Member(person, False) for person in members or []]
     context = {
         "room": room,
-        "room_name": _room_name(request, room, username),
+        "room_name": _room_name(request, room, other),
         "kind": room.get_kind_display() if room else "Direct",
         "messages": page,
         "has_older": has_older,
@@ -132,13 +133,13 @@ def direct_page(request: HttpRequest, username: str) -> HttpResponse:
             form = form_holding(MessageForm, request, refusal)
             members = None if room else sorted({request.user, other}, key=str)
             return _room_page(
-                request, room, links, username=username, form=form,
+                request, room, links, other=other, form=form,
                 status=refusal.status, members=members,
             )  # fmt: skip
         return redirect(f"{links.page}#message-{posted.message.id}")
     members = None if room else sorted({request.user, other}, key=str)
     around = message_id(request.GET.get("around"))
-    return _room_page(request, room, links, username=username, members=members, around=around)
+    return _room_page(request, room, links, other=other, members=members, around=around)
 
 
 # --- older messages ------------------------------------------------------------------
@@ -202,7 +203,7 @@ def direct_messages(request: HttpRequest, username: str) -> HttpResponse:
     room = rooms.find_direct_room(request.user, other)
     if room is None:
         raise Http404(rooms.NO_SUCH_ROOM)
-    name = _room_name(request, room, username)
+    name = _room_name(request, room, other)
     return _older_messages(request, room, direct_links(other.get_username()), name)
 
 
@@ -334,4 +335,4 @@ def direct_settings(request: HttpRequest, username: str) -> HttpResponse:
     if room is None:
         raise Http404(rooms.NO_SUCH_ROOM)
     links = direct_links(other.get_username())
-    return _settings(request, room, links, _room_name(request, room, username))
+    return _settings(request, room, links, _room_name(request, room, other))
