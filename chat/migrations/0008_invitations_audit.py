@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("chat", "0006_message_search"),
+        ("chat", "0007_profiles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
