@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 
 from chat import hooks, usernames
-from chat.limits import MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
+from chat.limits import MESSAGE_COUNT_FROM, MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
 from chat.models import Membership, Profile, Room
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
@@ -63,6 +63,9 @@ class ClientIdField(forms.UUIDField):
 
 class MessageForm(forms.Form):
     """What a person types into a room; the author always comes from the session."""
+
+    #: From this many characters on, the composer shows its count (nothing is cut).
+    count_from = MESSAGE_COUNT_FROM
 
     # The fields' markup is written out in the composer partial (chat/room.html): it is
     # rendered for every refused send, and Django's widget templates cost 0.5 ms a time.

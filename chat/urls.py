@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.views import attachments, bots, health, lobby, messages, rooms, search
+from chat.views import attachments, bots, health, lobby, messages, rooms, search, styleguide
 
 urlpatterns = [
     path("", lobby.lobby_page, name="lobby"),
@@ -34,5 +34,6 @@ urlpatterns = [
     ),
     path("files/<int:attachment_id>/<str:name>", attachments.attachment_file, name="attachment"),
     path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages"),
+    path("styleguide/", styleguide.styleguide_page, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
 ]

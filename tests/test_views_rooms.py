@@ -75,7 +75,7 @@ def test_member_adds_member_to_private_room(login, alice, bob, secret):
     response = login(alice).post(f"/r/{secret.slug}/members", {"username": "bob"}, **HTMX)
 
     html = response.content.decode()
-    assert html.startswith('<aside id="members-panel"')
+    assert html.startswith('<section id="members-panel"')
     assert "bob can now read this room." in html
     assert login(bob).get(f"/r/{secret.slug}/").status_code == 200
 
@@ -275,7 +275,7 @@ def test_creator_removes_member_from_private_room(login, alice, bob, secret):
 
     response = login(alice).post(f"/r/{secret.slug}/members/remove", {"username": "bob"}, **HTMX)
 
-    assert response.content.decode().startswith('<aside id="members-panel"')
+    assert response.content.decode().startswith('<section id="members-panel"')
     assert login(bob).get(f"/r/{secret.slug}/").status_code == 404
 
 
@@ -409,7 +409,7 @@ def test_an_htmx_add_refusal_comes_back_in_the_members_panel(login, alice, secre
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert html.startswith('<aside id="members-panel"')
+    assert html.startswith('<section id="members-panel"')
     assert HOSTILE not in html and "&lt;img src=x" in html
 
 
