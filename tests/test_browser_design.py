@@ -78,6 +78,11 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
     visitor = people("visitor", color_scheme=scheme)
     visitor.page.goto("/accounts/login/")
     found = {"login": axe_violations(visitor.page)}
+    visitor.page.fill("input[name=username]", "nobody")
+    visitor.page.fill("input[name=password]", "wrong")
+    visitor.page.get_by_role("button", name="Log in").click()
+    expect(visitor.page.locator(".error")).to_have_count(1)  # said once
+    found["login refused"] = axe_violations(visitor.page)
     visitor.page.goto("/accounts/signup/")
     found["signup"] = axe_violations(visitor.page)
 
@@ -89,6 +94,8 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
     found["room"] = axe_violations(alice.page)
     alice.page.goto("/")
     expect(alice.page.locator("#public-rooms")).to_contain_text("Lunch")
+    # "active … ago" as the server wrote it, not turned into a date by chat.js.
+    expect(alice.page.locator("#public-rooms time")).to_have_text(re.compile(r"now|ago$"))
     found["lobby"] = axe_violations(alice.page)
     bob.page.goto("/p/alice/")
     send(bob, "Are you coming?")

@@ -293,3 +293,30 @@ def test_admin_login_goes_through_the_limited_form(db):
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/admin/"
+
+
+def test_a_failed_login_says_so_once(alice):
+    response = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
+
+    html = response.content.decode()
+    assert html.count("Please enter a correct username and password") == 1
+    assert 'class="errorlist' not in html  # Django's own list of the same error
+
+
+MISMATCH = "The two password fields didn\u2019t match."
+
+
+def test_signup_errors_look_like_errors_and_help_like_help(db):
+    response = Client().post(
+        "/accounts/signup/", {"username": "zoe", "password1": "123", "password2": "124"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'<p class="error">{MISMATCH}</p>' in html
+    assert '<div class="field invalid">' in html
+    assert '<div class="help" id="id_password1_helptext">' in html
+    assert 'aria-describedby="id_password2_helptext id_password2_error"' in html
+    assert '<div id="id_password2_error">' in html
+    assert 'class="errorlist' not in html
+    assert html.count(MISMATCH) == 1
