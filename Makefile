@@ -1,14 +1,14 @@
 # The two commands of the README, and their building blocks.
 #   make run   start the chat on http://127.0.0.1:8000/ (SQLite, in-memory channel layer);
 #              another address or port: make run BIND=0.0.0.0:9000
-#   make test  run the whole test suite (installs the test tools and Chromium first)
+#   make test  run the whole test suite (installs the test tools, Chromium and axe-core first)
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint chromium
+.PHONY: run test lint chromium axe
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,32 @@ chromium:
 	  fi; \
 	fi
 
+# axe-core, for the browser tests' accessibility checks: from npm, pinned, into a folder git
+# ignores (never vendored). Without npm the checks skip loudly; under CI=true they fail.
+AXE_VERSION := 4.10.3
+AXE_DIR := tests/.node
+axe:
+	@if grep -qs '"version": "$(AXE_VERSION)"' $(AXE_DIR)/node_modules/axe-core/package.json; then :; \
+	else \
+	  if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  fi; \
+	  if command -v npm >/dev/null; then \
+	    npm install --no-save --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@$(AXE_VERSION); \
+	  elif [ "$$CI" = true ]; then \
+	    echo "npm is missing: the accessibility checks need axe-core from npm; CI requires them."; exit 1; \
+	  else \
+	    echo "The accessibility checks need npm (sudo apt-get install npm); they will be skipped."; \
+	  fi; \
+	fi
+
 lint: $(VENV)/.tests
 	$(VENV)/bin/ruff check .
 
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 # Everything on SQLite (browser journey included), then everything but the browser on PostgreSQL.
-test: $(VENV)/.tests chromium lint
+test: $(VENV)/.tests chromium axe lint
 	$(PY) -m pytest
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -m "not browser"; \

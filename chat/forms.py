@@ -17,6 +17,7 @@ from chat import hooks, usernames
 from chat.limits import (
     BIO_MAX_CHARS,
     DISPLAY_NAME_MAX_CHARS,
+    MESSAGE_COUNT_FROM,
     MESSAGE_MAX_CHARS,
     REACTION_MAX_CHARS,
     REACTION_PALETTE,
@@ -69,6 +70,9 @@ class ClientIdField(forms.UUIDField):
 
 class MessageForm(forms.Form):
     """What a person types into a room; the author always comes from the session."""
+
+    #: From this many characters on, the composer shows its count (nothing is cut).
+    count_from = MESSAGE_COUNT_FROM
 
     # The fields' markup is written out in the composer partial (chat/room.html): it is
     # rendered for every refused send, and Django's widget templates cost 0.5 ms a time.

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 #: Longest message body, in characters, after surrounding whitespace is stripped.
 MESSAGE_MAX_CHARS = 4000
+#: From this many characters on, the composer shows how many ("3,812 / 4,000").
+MESSAGE_COUNT_FROM = 3500
 #: Largest text frame a socket may send, in characters; larger frames close the socket.
 FRAME_MAX_CHARS = 16_000
 #: Ids and revisions are 64-bit; anything larger from a client is malformed, not a query.

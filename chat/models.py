@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Length, NullIf
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from chat.limits import (
     AROUND_EACH_SIDE,
@@ -366,6 +367,18 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Cached properties rather than {% url %} in the template: the styleguide's made-up
+    # files point them at a sample image that exists.
+    @cached_property
+    def url(self) -> str:
+        """Where the room's readers open or download the file."""
+        return reverse("attachment", args=[self.id, self.name])
+
+    @cached_property
+    def thumbnail_url(self) -> str:
+        """Where the room's readers load an image's thumbnail."""
+        return reverse("attachment-thumbnail", args=[self.id])
 
 
 class Bot(models.Model):

@@ -258,13 +258,39 @@ def removable_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> Abst
     return leaving
 
 
+def heir(room: Room, leaving: AbstractBaseUser) -> AbstractBaseUser | None:
+    """Who looks after ``room`` once ``leaving`` has left it: when its creator leaves a
+    private room, the person (not a bot) who has been a member longest; else None.
+
+    A private room is never left without someone who may add and remove its members
+    and delete its messages, while anyone is still in it.
+    """
+    if room.kind != Room.Kind.PRIVATE or room.created_by_id != leaving.pk:
+        return None
+    successor = (
+        Membership.objects.filter(room=room)
+        .exclude(user=leaving)
+        .exclude(user__profile__is_bot=True)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+        .first()
+    )
+    return successor.user if successor else None
+
+
 def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
     """Leave a private room, or (its creator only) remove someone; returns who left.
 
-    Their sockets in the room are closed at once, on every process.
+    A creator who leaves hands the room to its longest-standing member (``heir``). Their
+    sockets in the room are closed at once, on every process.
     """
     leaving = removable_member(room, actor, data)
-    Membership.objects.filter(room=room, user=leaving).delete()
+    successor = heir(room, leaving)
+    with transaction.atomic():
+        Membership.objects.filter(room=room, user=leaving).delete()
+        if successor is not None:
+            Room.objects.filter(pk=room.pk).update(created_by=successor)
+            room.created_by = successor
     fanout.send(fanout.user_group(leaving.pk), "membership.ended", room=room.id)
     members_changed(room)
     return leaving

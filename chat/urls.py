@@ -13,6 +13,7 @@ from chat.views import (
     rooms,
     search,
     staff,
+    styleguide,
 )
 
 urlpatterns = [
@@ -57,5 +58,6 @@ urlpatterns = [
     path("staff/people/", staff.people_page, name="staff-people"),
     path("staff/people/<int:user_id>/<slug:action>/", staff.person_action, name="staff-action"),
     path("staff/audit/", staff.audit_page, name="staff-audit"),
+    path("styleguide/", styleguide.styleguide_page, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
 ]

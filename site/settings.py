@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "axes",
     "django.contrib.contenttypes",
+    "django.contrib.humanize",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",

@@ -2,7 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path, reverse_lazy
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from chat.views.accounts import (
@@ -57,5 +59,7 @@ urlpatterns = [
     # The admin's own login form would be an unthrottled way to guess passwords.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    # Browsers ask for /favicon.ico whatever the page names: the chat's icon, not a 404.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("chat/favicon.svg"))),
     path("", include("chat.urls")),
 ]

@@ -5,6 +5,7 @@ browser context of their own whose console is watched, and what they do on the p
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -74,10 +75,17 @@ def people(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Perso
     """Make people, each in a separate browser context; all are closed afterwards."""
     contexts: list[BrowserContext] = []
 
-    def make(name: str, *, init_script: str | None = None, bypass_csp: bool = False) -> Person:
-        context = browser.new_context(
-            base_url=server.url, viewport={"width": 1100, "height": 800}, bypass_csp=bypass_csp
-        )
+    def make(
+        name: str,
+        *,
+        init_script: str | None = None,
+        bypass_csp: bool = False,
+        **options,
+    ) -> Person:
+        """``options`` go to the browser context: a phone's viewport, ``color_scheme``,
+        ``java_script_enabled`` and so on."""
+        options = {"viewport": {"width": 1100, "height": 800}, **options}
+        context = browser.new_context(base_url=server.url, bypass_csp=bypass_csp, **options)
         contexts.append(context)
         if init_script:
             context.add_init_script(init_script)
@@ -112,8 +120,21 @@ def cut_off(*people: Person) -> None:
         person.cut_off = True
 
 
+#: Chromium reports a Content-Security-Policy violation as a ``securitypolicyviolation``
+#: event; this makes each one a console error, so a page that logs one fails its test.
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (event) {
+  console.error("CSP violation: " + event.violatedDirective + " blocked " +
+                (event.blockedURI || "inline") + " at " + event.sourceFile + ":" +
+                event.lineNumber);
+});
+"""
+
+
 def watch_console(person: Person) -> None:
-    """Keep the page's uncaught errors and its console warnings and errors on ``person``."""
+    """Keep the page's uncaught errors and its console warnings and errors on ``person``,
+    Content-Security-Policy violations included."""
+    person.page.add_init_script(CSP_WATCH)
 
     def logged(message) -> None:
         if message.type not in {"error", "warning"}:
@@ -204,3 +225,43 @@ def meet_in_lunch(people: Callable[..., Person], server: LiveServer, **b_options
     for person in (alice, bob):
         expect(person.page.locator("#members li.online")).to_have_count(2)
     return alice, bob
+
+
+# --- accessibility: axe-core ------------------------------------------------------
+
+#: axe-core, installed from npm by the Makefile's ``axe`` target (``make test`` runs it):
+#: never vendored. Its version is pinned there.
+AXE_JS = Path(__file__).resolve().parent / ".node" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_source() -> str:
+    """axe-core's script. Missing, it fails the test under CI=true and skips it, loudly,
+    elsewhere (``make axe`` installs it)."""
+    if not AXE_JS.exists():
+        reason = f"axe-core is not installed at {AXE_JS}: run `make axe` (needs npm)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)")
+        pytest.skip(f"!!! SKIPPED ACCESSIBILITY CHECK: {reason}. !!!")
+    return AXE_JS.read_text()
+
+
+def axe_violations(page: Page, *, skip_rules: tuple[str, ...] = ()) -> list[dict]:
+    """What axe-core finds wrong on the page as it is now: each violation's rule, impact,
+    and up to three of its elements with axe's summary of what to fix.
+
+    The script is evaluated through the debugging protocol rather than added as a
+    ``<script>``: the Content-Security-Policy (rightly) refuses inline scripts.
+    """
+    page.evaluate(axe_source() + "\n;0")
+    rules = {rule: {"enabled": False} for rule in skip_rules}
+    return page.evaluate(
+        """async (rules) => {
+            const result = await axe.run(document, {rules});
+            return result.violations.map(v => ({
+                rule: v.id,
+                impact: v.impact,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary),
+            }));
+        }""",
+        rules,
+    )

@@ -55,7 +55,7 @@ def test_a_mention_while_the_tab_is_hidden_raises_a_notification(people, server:
     send(alice, "@bob come and see")
 
     expect(message_with(bob, "come and see")).to_have_count(1)
-    bob.page.wait_for_function("window.__notes.length === 1")
+    bob.page.wait_for_function("() => window.__notes.length === 1")
     note = bob.page.evaluate("window.__notes[0]")
     message_id = message_with(bob, "come and see").get_attribute("id")
     assert note == {"title": "alice in Lunch", "body": "@bob come and see", "tag": message_id}

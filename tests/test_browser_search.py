@@ -101,7 +101,7 @@ def wait_for_frame_holding(person: Person, text: str):
         }""",
         text,
     )
-    return lambda: person.page.wait_for_function("window.frameArrived === true")
+    return lambda: person.page.wait_for_function("() => window.frameArrived === true")
 
 
 def test_a_page_opened_around_an_older_message_takes_live_messages_after_loading_newer(

@@ -244,3 +244,41 @@ def test_mark_room_read_never_goes_backwards(alice, lunch):
     rooms.mark_room_read(alice, lunch, 5)
 
     assert Membership.objects.get(room=lunch, user=alice).last_read == 10
+
+
+def test_a_creator_who_leaves_hands_the_room_to_its_longest_standing_member(
+    alice, bob, mallory, secret
+):
+    rooms.add_member(secret, alice, {"username": "bob"})
+    rooms.add_member(secret, alice, {"username": "mallory"})
+    assert rooms.heir(secret, alice) == bob
+
+    rooms.remove_member(secret, alice, {"username": "alice"})
+
+    secret.refresh_from_db()
+    assert secret.created_by == bob
+    assert rooms.may_remove_others(secret, bob)
+    rooms.remove_member(secret, bob, {"username": "mallory"})  # bob looks after it now
+    assert rooms.members(secret) == [bob]
+
+
+def test_only_the_creators_leaving_hands_the_room_on(alice, bob, mallory, secret):
+    rooms.add_member(secret, alice, {"username": "bob"})
+    rooms.add_member(secret, alice, {"username": "mallory"})
+    assert rooms.heir(secret, bob) is None
+
+    rooms.remove_member(secret, bob, {"username": "bob"})
+    rooms.remove_member(secret, alice, {"username": "mallory"})
+
+    secret.refresh_from_db()
+    assert secret.created_by == alice
+
+
+def test_a_creator_leaving_alone_hands_the_room_to_nobody(alice, secret):
+    assert rooms.heir(secret, alice) is None
+
+    rooms.remove_member(secret, alice, {"username": "alice"})
+
+    secret.refresh_from_db()
+    assert secret.created_by == alice
+    assert rooms.members(secret) == []

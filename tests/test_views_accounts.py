@@ -571,3 +571,30 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(open_sock
     socket_here = await open_socket("/ws/r/lunch/", alice, client=here)
     assert socket_here.accepted
     assert await socket_here.receive_nothing(timeout=0.3)
+
+
+def test_a_failed_login_says_so_once(alice):
+    response = Client().post("/accounts/login/", {"username": "alice", "password": "wrong"})
+
+    html = response.content.decode()
+    assert html.count("Please enter a correct username and password") == 1
+    assert 'class="errorlist' not in html  # Django's own list of the same error
+
+
+MISMATCH = "The two password fields didn\u2019t match."
+
+
+def test_signup_errors_look_like_errors_and_help_like_help(db):
+    response = Client().post(
+        "/accounts/signup/", {"username": "zoe", "password1": "123", "password2": "124"}
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'<p class="error">{MISMATCH}</p>' in html
+    assert '<div class="field invalid">' in html
+    assert '<div class="help" id="id_password1_helptext">' in html
+    assert 'aria-describedby="id_password2_helptext id_password2_error"' in html
+    assert '<div id="id_password2_error">' in html
+    assert 'class="errorlist' not in html
+    assert html.count(MISMATCH) == 1

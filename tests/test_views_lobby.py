@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from chat import attachments, rooms
-from chat.models import Membership, Room
+from chat.models import Membership, Message, Room
 from tests.conftest import HTMX, post_many, say
 from tests.files import upload
 
@@ -147,3 +149,15 @@ def test_the_lobby_lists_public_rooms_a_page_at_a_time(login, alice, bob, mallor
     assert '<a href="?page=2" rel="next">Older rooms</a>' in first
     assert second.count('<a href="/r/room-') == 2
     assert '<a href="?page=1" rel="prev">Newer rooms</a>' in second
+
+
+def test_public_rooms_say_how_long_ago_they_were_active(login, alice, lunch):
+    (message,) = say(lunch, alice, "hello")
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+
+    html = login(alice).get("/").content.decode()
+
+    assert re.search(
+        r'· active <time datetime="[^"]+" data-relative title="[^"]+ UTC">5\xa0minutes ago</time>',
+        html,
+    ), html[html.index("public-rooms") :][:800]

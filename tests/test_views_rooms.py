@@ -75,7 +75,7 @@ def test_member_adds_member_to_private_room(login, alice, bob, secret):
     response = login(alice).post(f"/r/{secret.slug}/members", {"username": "bob"}, **HTMX)
 
     html = response.content.decode()
-    assert html.startswith('<aside id="members-panel"')
+    assert html.startswith('<section id="members-panel"')
     assert "bob can now read this room." in html
     assert login(bob).get(f"/r/{secret.slug}/").status_code == 200
 
@@ -275,7 +275,7 @@ def test_creator_removes_member_from_private_room(login, alice, bob, secret):
 
     response = login(alice).post(f"/r/{secret.slug}/members/remove", {"username": "bob"}, **HTMX)
 
-    assert response.content.decode().startswith('<aside id="members-panel"')
+    assert response.content.decode().startswith('<section id="members-panel"')
     assert login(bob).get(f"/r/{secret.slug}/").status_code == 404
 
 
@@ -409,7 +409,7 @@ def test_an_htmx_add_refusal_comes_back_in_the_members_panel(login, alice, secre
 
     assert response.status_code == 400
     html = response.content.decode()
-    assert html.startswith('<aside id="members-panel"')
+    assert html.startswith('<section id="members-panel"')
     assert HOSTILE not in html and "&lt;img src=x" in html
 
 
@@ -427,3 +427,32 @@ def test_personal_pages_are_never_cached(login, alice, bob, lunch, url):
 
 def test_health_checks_may_be_cached_by_nobody_in_particular(db):
     assert "Cache-Control" not in Client().get("/healthz")
+
+
+def test_leaving_asks_first_and_names_who_looks_after_the_room(login, alice, bob, secret):
+    rooms.add_member(secret, alice, {"username": "bob"})
+    page = login(alice).get(f"/r/{secret.slug}/members/remove?username=alice")
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert f"Leave {secret.title}?" in html
+    assert "once you leave, bob (its member for longest) looks after it" in html
+    assert '<button type="submit" class="danger">Leave the room</button>' in html
+    assert sorted(m.username for m in rooms.members(secret)) == ["alice", "bob"]  # asked only
+
+
+def test_removing_asks_first(login, alice, bob, secret):
+    rooms.add_member(secret, alice, {"username": "bob"})
+    page = login(alice).get(f"/r/{secret.slug}/members/remove?username=bob")
+
+    assert "Remove bob from Secret plans?" in page.content.decode()
+    assert sorted(m.username for m in rooms.members(secret)) == ["alice", "bob"]
+
+
+def test_the_members_list_links_to_the_questions_not_to_the_actions(login, alice, bob, secret):
+    rooms.add_member(secret, alice, {"username": "bob"})
+    html = login(alice).get(f"/r/{secret.slug}/").content.decode()
+
+    members = re.search(r'<div id="members".*?</div>', html, re.S).group()
+    assert f'<a class="remove" href="/r/{secret.slug}/members/remove?username=bob">' in members
+    assert "hx-" not in members  # a plain link to "are you sure?", never the removal itself

@@ -253,7 +253,12 @@ def room_member_remove(request: HttpRequest, slug: str) -> HttpResponse:
             leaving = rooms.removable_member(room, request.user, request.GET)
         except Refused as refusal:
             return refusal_response(request, refusal, back=back)
-        context = {"room": room, "leaving": leaving, "back": back}
+        context = {
+            "room": room,
+            "leaving": leaving,
+            "heir": rooms.heir(room, leaving),
+            "back": back,
+        }
         return render(request, "chat/member_remove.html", context)
     try:
         leaving = rooms.remove_member(room, request.user, request.POST)

@@ -11,6 +11,8 @@
 //    browser notification for what the server says concerns its person.
 //  - send a file pasted into the composer or dropped on the conversation, and show how
 //    far its upload is.
+//  - count the characters as the limit nears; keep the composer's size and the focus
+//    where they were when htmx swaps things in.
 (function () {
   "use strict";
 
@@ -105,12 +107,20 @@
       pending = pending.filter(function (send) { return send.id !== ack; });
       delete element.dataset.ack;
     });
+    showSending();
+  }
+
+  // #composer[data-sending] while a send awaits the server's answer (styled in chat.css).
+  function showSending() {
+    var composer = document.getElementById("composer");
+    if (composer) composer.toggleAttribute("data-sending", pending.length > 0);
   }
 
   // Messages arriving twice (a resume overlapping live delivery, a resend) replace
   // the copy on the page; an edited message replaces itself in place; one older than
   // the page's oldest is left for "load older" to fetch.
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    keepComposerSize(event);
     var list = messages();
     // A DocumentFragment is the whole list replaced (after a long absence): nothing to merge.
     var fragment = event.detail.fragment;
@@ -129,8 +139,10 @@
       // back itself; replacing it now would leave that request nowhere to answer.
       if (existing && existing.querySelector(".htmx-request")) incoming.remove();
       else if (existing) {
+        keepOpenForm(existing, incoming);
         existing.replaceWith(incoming);
         htmx.process(incoming);  // moved here by hand, so htmx has not seen its links yet
+        if (refocusAfterMove) { refocusAfterMove.focus(); refocusAfterMove = null; }
       } else if (idOf(incoming) < oldest) incoming.remove();
       else if (behind && idOf(incoming) > newest) incoming.remove();
       else if (document.hidden && incoming.dataset.author !== document.body.dataset.viewer) {
@@ -138,6 +150,28 @@
       }
     });
   });
+
+  // A composer sent back (a refused send) keeps the height its person dragged it to; set
+  // through CSSOM, which the Content-Security-Policy allows (a style attribute it does not).
+  function keepComposerSize(event) {
+    var box = composerBox();
+    var incoming = event.detail.fragment.querySelector && event.detail.fragment.querySelector("textarea[name=body]");
+    if (event.target.id === "composer" && box && incoming && box.style.height) {
+      incoming.style.height = box.style.height;
+    }
+  }
+
+  // A message someone is editing (or reacting to) may change meanwhile (a reaction, an
+  // edit in another tab): its open form, with what is typed and the focus, moves into the
+  // new copy instead of vanishing.
+  var refocusAfterMove = null;
+  function keepOpenForm(existing, incoming) {
+    var open = existing.querySelector(".slot:not(:empty)");
+    var slot = incoming.querySelector(".slot");
+    if (!open || !slot) return;
+    if (open.contains(document.activeElement)) refocusAfterMove = document.activeElement;
+    slot.replaceWith(open);
+  }
 
   function keepInOrder() {
     var list = messages();
@@ -175,7 +209,8 @@
   });
 
   function localiseTimes(root) {
-    var times = (root || document).querySelectorAll("time[datetime]:not([data-local])");
+    // data-relative ("5 minutes ago", the lobby) is already as the server meant it.
+    var times = (root || document).querySelectorAll("time[datetime]:not([data-local]):not([data-relative])");
     for (var i = 0; i < times.length; i++) {
       var when = new Date(times[i].getAttribute("datetime"));
       if (isNaN(when)) continue;
@@ -198,7 +233,7 @@
     if (target && messages() && messages().contains(target)) target.scrollIntoView({ block: "center" });
     else scrollToBottom();
     var box = composerBox();
-    if (box) box.focus();
+    if (box && box.closest("#composer-form")) box.focus();  // a room page's, not a sample's
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -275,6 +310,8 @@
     var fields = Object.assign({}, event.detail.parameters, { HEADERS: event.detail.headers });
     pending.push({ id: id, fields: fields, sent: false });
     box.value = "";
+    countCharacters();
+    showSending();
   });
 
   document.addEventListener("htmx:wsAfterSend", function (event) {
@@ -339,6 +376,45 @@
     var box = composerBox();
     if (composerFocused && box && document.activeElement !== box) box.focus();
     localiseTimes(messages());
+    countCharacters();
+  });
+
+  // From data-from characters on, "3,812 / 4,000" under the composer; past the limit it
+  // turns to a warning. Nothing is cut: the server refuses a longer text, and keeps it.
+  var numbers = new Intl.NumberFormat("en");
+  function countCharacters() {
+    var box = composerBox();
+    var count = document.getElementById("composer-count");
+    if (!box || !count) return;
+    var length = Array.from(box.value).length;
+    var max = parseInt(count.dataset.max, 10);
+    count.hidden = length < parseInt(count.dataset.from, 10);
+    count.textContent = numbers.format(length) + " / " + numbers.format(max);
+    count.classList.toggle("over", length > max);
+  }
+
+  // Focus after htmx swaps: a message's form (edit, delete, react) that is done leaves
+  // the focus on that message's own action link, and "Load older messages" on the new
+  // link (or the oldest message now shown), not lost on the page.
+  var refocus = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail.elt;
+    var article = elt.closest && elt.closest("article.message");
+    if (elt.closest && elt.closest(".slot") && article) {
+      var kind = elt.closest(".edit-form") ? "edit" : elt.closest(".delete-form") ? "delete" : "react";
+      refocus = "#" + article.id + " .action." + kind;
+    } else if (elt.id === "older" && document.activeElement === elt) {
+      refocus = "#older, #messages article.message";
+    }
+  });
+  // By the time a request is done its answer is swapped in (htmx swaps without delay).
+  document.addEventListener("htmx:afterRequest", function () {
+    var target = refocus && document.querySelector(refocus);
+    var lost = !document.activeElement || document.activeElement === document.body;
+    refocus = null;
+    if (!lost || !target) return;
+    if (!target.matches("a, button")) target.tabIndex = -1;
+    target.focus();
   });
 
   function suggestions() {
@@ -384,6 +460,7 @@
   document.addEventListener("input", function (event) {
     var box = event.target;
     if (box !== composerBox()) return;
+    countCharacters();
     offerMentions(box);
     if (liveSocket && Date.now() - typingSaid > TYPING_EVERY_MS) {
       typingSaid = Date.now();
