@@ -297,6 +297,10 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
     expect(page.locator(MESSAGES_SHOWN)).to_have_count(5)
     no_sideways_scroll(page)
     assert page.evaluate(SMALL_TARGETS) == []
+    # Edit and Delete show on my messages only, as on a wider screen.
+    expect(message_with(alice, "See you there").locator(".action.edit")).to_be_visible()
+    expect(message_with(alice, "the usual place?").locator(".action.edit")).to_be_hidden()
+    expect(message_with(alice, "the usual place?").locator(".action.react")).to_be_visible()
 
     # The members panel is a toggle, closed at first; the keyboard opens it.
     members = page.locator("#members")
