@@ -123,6 +123,16 @@ def test_dark_mode_follows_the_system(people, server: LiveServer) -> None:
     assert dark.page.evaluate(background) == "rgb(15, 18, 24)"
 
 
+def test_a_csp_violation_fails_the_page_that_logs_it(people, server: LiveServer) -> None:
+    """The browser helpers' own check: a style the policy refuses is a console error."""
+    person = people("probe")
+    person.page.goto("/accounts/login/")
+    with person.page.expect_console_message(lambda message: "CSP violation" in message.text):
+        person.page.evaluate("() => document.body.setAttribute('style', 'color: red')")
+    assert any(line.startswith("error: CSP violation: style-src") for line in person.console)
+    person.console.clear()  # the test's doing
+
+
 # --- screen readers --------------------------------------------------------------------
 
 
@@ -247,6 +257,7 @@ def test_the_count_shows_near_the_limit_and_nothing_is_cut(people, server: LiveS
     alice.composer.press("Enter")
     expect(page.locator("#composer .error")).to_contain_text("at most 4000 characters")
     expect(alice.composer).to_have_value(text)
+    expect(alice.composer).to_be_focused()  # the composer came back; the focus with it
     assert alice.composer.bounding_box()["height"] == pytest.approx(tall, abs=1)
     expect(count).to_have_text("4,100 / 4,000")
     expect(page.locator(MESSAGES_SHOWN)).to_have_count(0)
@@ -286,6 +297,10 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
     expect(page.locator(MESSAGES_SHOWN)).to_have_count(5)
     no_sideways_scroll(page)
     assert page.evaluate(SMALL_TARGETS) == []
+    # Edit and Delete show on my messages only, as on a wider screen.
+    expect(message_with(alice, "See you there").locator(".action.edit")).to_be_visible()
+    expect(message_with(alice, "the usual place?").locator(".action.edit")).to_be_hidden()
+    expect(message_with(alice, "the usual place?").locator(".action.react")).to_be_visible()
 
     # The members panel is a toggle, closed at first; the keyboard opens it.
     members = page.locator("#members")

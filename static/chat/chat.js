@@ -138,11 +138,12 @@
       // A request from inside this article (an edit, a reaction) brings the same article
       // back itself; replacing it now would leave that request nowhere to answer.
       if (existing && existing.querySelector(".htmx-request")) incoming.remove();
+      else if (existing && keepOpenForm(existing, incoming)) incoming.remove();
       else if (existing) {
-        keepOpenForm(existing, incoming);
+        var focused = focusedPart(existing, incoming);
         existing.replaceWith(incoming);
         htmx.process(incoming);  // moved here by hand, so htmx has not seen its links yet
-        if (refocusAfterMove) { refocusAfterMove.focus(); refocusAfterMove = null; }
+        if (focused) focused.focus();
       } else if (idOf(incoming) < oldest) incoming.remove();
       else if (behind && idOf(incoming) > newest) incoming.remove();
       else if (document.hidden && incoming.dataset.author !== document.body.dataset.viewer) {
@@ -162,15 +163,33 @@
   }
 
   // A message someone is editing (or reacting to) may change meanwhile (a reaction, an
-  // edit in another tab): its open form, with what is typed and the focus, moves into the
-  // new copy instead of vanishing.
-  var refocusAfterMove = null;
+  // edit in another tab): the article on the page stays, with its open form, what is typed
+  // in it and the focus, and takes the new copy's other parts and attributes.
   function keepOpenForm(existing, incoming) {
     var open = existing.querySelector(".slot:not(:empty)");
-    var slot = incoming.querySelector(".slot");
-    if (!open || !slot) return;
-    if (open.contains(document.activeElement)) refocusAfterMove = document.activeElement;
-    slot.replaceWith(open);
+    if (!open || !incoming.querySelector(".slot")) return false;  // none, or now deleted
+    Array.prototype.slice.call(existing.attributes).forEach(function (a) { existing.removeAttribute(a.name); });
+    Array.prototype.forEach.call(incoming.attributes, function (a) { existing.setAttribute(a.name, a.value); });
+    Array.prototype.slice.call(existing.children).forEach(function (part) { if (part !== open) part.remove(); });
+    Array.prototype.slice.call(incoming.children).forEach(function (part) {
+      if (!part.matches(".slot")) existing.insertBefore(part, open);
+    });
+    htmx.process(existing);
+    return true;
+  }
+
+  // A focused link of a message that is replaced (Edit, React, a reaction): the same link
+  // in the new copy, to take the focus.
+  function focusedPart(existing, incoming) {
+    var active = document.activeElement;
+    if (!existing.contains(active)) return null;
+    if (active.matches(".action")) {
+      return incoming.querySelector("." + Array.prototype.join.call(active.classList, "."));
+    }
+    if (active.matches(".reaction")) {
+      return incoming.querySelector('.reaction[data-emoji="' + CSS.escape(active.dataset.emoji) + '"]');
+    }
+    return null;
   }
 
   function keepInOrder() {
@@ -238,9 +257,13 @@
 
   document.addEventListener("htmx:afterSwap", function (event) {
     localiseTimes(event.detail.elt);
-    // A form loaded into a message (edit, delete, react) takes the focus.
+  });
+  // A form loaded into a message (edit, delete, react) takes the focus once htmx has
+  // settled it: before, its forms are not htmx's yet, and Enter would send them as plain
+  // forms (leaving the page).
+  document.addEventListener("htmx:afterSettle", function (event) {
     var field = event.detail.elt.matches(".slot") && event.detail.elt.querySelector("textarea, button");
-    if (field) field.focus();
+    if (field && !field.contains(document.activeElement)) field.focus();
   });
   // 4xx answers are swapped into the page (base.html); these are the ones that are not.
   document.addEventListener("htmx:responseError", function () {
@@ -410,7 +433,8 @@
   // By the time a request is done its answer is swapped in (htmx swaps without delay).
   document.addEventListener("htmx:afterRequest", function () {
     var target = refocus && document.querySelector(refocus);
-    var lost = !document.activeElement || document.activeElement === document.body;
+    var active = document.activeElement;
+    var lost = !active || active === document.body || !document.body.contains(active);
     refocus = null;
     if (!lost || !target) return;
     if (!target.matches("a, button")) target.tabIndex = -1;
