@@ -411,3 +411,33 @@ def test_a_room_comes_alive_for_two_people(people, server: LiveServer) -> None:
     # Presence ends: bob closes his page, and his dot clears for alice.
     bob.page.close()
     expect(member(alice, "bob")).not_to_have_class(re.compile(r"\bonline\b"))
+
+
+def test_a_late_answer_for_a_mention_typed_past_does_not_take_the_enter(people, server):
+    alice, bob = meet_in_lunch(people, server)
+    # The page counts the suggestion requests htmx sends and the answers it has handled.
+    bob.page.evaluate(
+        """() => {
+          window.asked = window.answered = 0;
+          const mine = (e) => (e.detail.pathInfo.requestPath || "").includes("/mentions");
+          document.addEventListener("htmx:beforeRequest", (e) => { if (mine(e)) asked++; });
+          document.addEventListener("htmx:afterRequest", (e) => { if (mine(e)) answered++; });
+        }"""
+    )
+    held, released = [], []
+
+    def hold(route) -> None:  # answers wait until released
+        (route.continue_() if released else held.append(route))
+
+    bob.page.route("**/r/lunch/mentions?*", hold)
+    bob.composer.press_sequentially("@al")
+    bob.composer.press_sequentially("ice is here")  # past the name: no list is wanted
+    released.append(True)
+    for route in held:
+        route.continue_()
+    bob.page.wait_for_function("() => asked > 0 && answered === asked")
+    expect(bob.page.locator("#mention-suggestions")).to_be_hidden()
+
+    bob.composer.press("Enter")
+    expect(bob.composer).to_have_value("")
+    expect(message_with(alice, "@alice is here")).to_have_count(1)

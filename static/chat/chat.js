@@ -464,6 +464,15 @@
     htmx.ajax("GET", url, { target: "#mention-suggestions", swap: "outerHTML" });
   }
 
+  // An answer that comes back after the caret left its "@…" (or for an older "@…") must
+  // not reopen the list: Enter would then take a name instead of sending.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "mention-suggestions") return;
+    var path = event.detail.pathInfo.finalRequestPath || event.detail.pathInfo.requestPath;
+    var asked = new URL(path, location.href).searchParams.get("q");
+    if (asked !== mentionQuery) event.detail.shouldSwap = false;
+  });
+
   function choose(option) {
     var box = composerBox();
     var before = box.value.slice(0, box.selectionStart).replace(/@[\w.@+-]*$/, "@" + option.dataset.username + " ");
