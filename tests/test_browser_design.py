@@ -73,8 +73,9 @@ def serious(violations: list[dict]) -> list[dict]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme) -> None:
-    """The login page, lobby, a room with five messages, a conversation, search and the
-    styleguide: no violation at all (so none serious or critical), light and dark."""
+    """The login page, lobby, a room with five messages, a conversation, search, the
+    account pages and the styleguide: no violation at all (so none serious or critical),
+    light and dark."""
     visitor = people("visitor", color_scheme=scheme)
     visitor.page.goto("/accounts/login/")
     found = {"login": axe_violations(visitor.page)}
@@ -85,6 +86,8 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
     found["login refused"] = axe_violations(visitor.page)
     visitor.page.goto("/accounts/signup/")
     found["signup"] = axe_violations(visitor.page)
+    visitor.page.goto("/accounts/password/reset/")
+    found["password reset"] = axe_violations(visitor.page)
 
     alice, bob = lunch_for_two(people, server, color_scheme=scheme)
     seed(server, "lunch", FIVE)
@@ -103,6 +106,14 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
     bob.page.goto("/search?q=usual")
     expect(bob.page.locator(".results article")).to_have_count(2)
     found["search"] = axe_violations(bob.page)
+    for page, path in [
+        ("profile", "/u/alice/"),
+        ("my profile", "/accounts/profile/"),
+        ("password", "/accounts/password/"),
+        ("invitations", "/invitations/"),
+    ]:
+        bob.page.goto(path)
+        found[page] = axe_violations(bob.page)
     bob.page.goto("/styleguide/")
     # The styleguide shows some partials more than once, so their ids repeat there by
     # design; every page of the chat itself is checked with the rule on.
