@@ -99,6 +99,15 @@ def mallory(db, make_user):
 
 
 @pytest.fixture
+def admin(db, make_user):
+    """A staff member (not a superuser)."""
+    user = make_user("admin")
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def login() -> Callable[..., Client]:
     """A test client signed in as the given user."""
 

@@ -16,15 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(make_user):
-    """A staff member (not a superuser)."""
-    user = make_user("admin")
-    user.is_staff = True
-    user.save()
-    return user
-
-
-@pytest.fixture
 def root(make_user):
     user = make_user("root")
     user.is_staff = user.is_superuser = True

@@ -11,14 +11,6 @@ from tests.conftest import say
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin(make_user):
-    user = make_user("admin")
-    user.is_staff = True
-    user.save()
-    return user
-
-
 STAFF_URLS = ["/staff/people/", "/staff/audit/", "/staff/people/{bob}/deactivate/"]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -35,24 +34,16 @@ def shown_partials(html: str) -> set[str]:
     }
 
 
-@pytest.fixture
-def staff(db, make_user):
-    user = make_user("stella")
-    user.is_staff = True
-    user.save()
-    return user
-
-
-def test_every_partial_of_the_app_is_on_the_styleguide(settings, login, staff) -> None:
+def test_every_partial_of_the_app_is_on_the_styleguide(settings, login, admin) -> None:
     partials = every_partial()
     assert "chat/room.html#message" in partials  # the finder finds what is there
-    html = login(staff).get("/styleguide/").content.decode()
+    html = login(admin).get("/styleguide/").content.decode()
     missing = partials - shown_partials(html)
     assert not missing, f"partials missing from the styleguide: {sorted(missing)}"
 
 
-def test_each_state_has_an_anchor_a_link_to_it_and_a_note(login, staff) -> None:
-    html = login(staff).get("/styleguide/").content.decode()
+def test_each_state_has_an_anchor_a_link_to_it_and_a_note(login, admin) -> None:
+    html = login(admin).get("/styleguide/").content.decode()
     states = re.findall(r'<section class="state" id="(sg-[\w-]+)"', html)
     assert len(states) == len(set(states)) > 60
     for anchor in states:
@@ -73,20 +64,20 @@ ASKED_FOR = [
 ]  # fmt: skip
 
 
-def test_the_states_the_designers_asked_for_are_there(login, staff) -> None:
-    html = login(staff).get("/styleguide/").content.decode()
+def test_the_states_the_designers_asked_for_are_there(login, admin) -> None:
+    html = login(admin).get("/styleguide/").content.decode()
     missing = [anchor for anchor in ASKED_FOR if f'id="{anchor}"' not in html]
     assert missing == []
 
 
-def test_states_show_what_they_say(login, staff) -> None:
-    html = login(staff).get("/styleguide/").content.decode()
+def test_states_show_what_they_say(login, admin) -> None:
+    html = login(admin).get("/styleguide/").content.decode()
     assert "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt;" in html  # escaped, once drawn
     assert "<script>alert" not in html
     assert "This message was deleted." in html
     assert 'class="message deleted"' in html
     assert "data-edited" in html
-    assert 'class="mention"' in html and f'data-user-id="{staff.pk}"' in html
+    assert 'class="mention"' in html and f'data-user-id="{admin.pk}"' in html
     assert "You are sending messages too fast" in html
     assert '<div id="composer" class="composer" data-sending>' in html
     assert 'data-state="reconnecting"' in html
@@ -96,8 +87,8 @@ def test_states_show_what_they_say(login, staff) -> None:
     assert '<img src="/static/chat/styleguide-sample.svg"' in html
 
 
-def test_drawing_the_styleguide_writes_nothing(login, staff) -> None:
-    client = login(staff)
+def test_drawing_the_styleguide_writes_nothing(login, admin) -> None:
+    client = login(admin)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/styleguide/").status_code == 200
     writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
@@ -120,5 +111,5 @@ def test_with_debug_on_anyone_may_open_it(settings, client, db) -> None:
     assert '.message[data-author="900000"]' in html
 
 
-def test_it_changes_nothing_and_is_read_only(login, staff) -> None:
-    assert login(staff).post("/styleguide/").status_code == 405
+def test_it_changes_nothing_and_is_read_only(login, admin) -> None:
+    assert login(admin).post("/styleguide/").status_code == 405
