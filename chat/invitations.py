@@ -136,10 +136,15 @@ def _describe(invitation: Invitation) -> str:
     return f"invitation {invitation.pk}: for {people}, until {until}"
 
 
+def sees_every_invitation(person: AbstractBaseUser) -> bool:
+    """Staff see (and may revoke) everyone's invitations; members only their own."""
+    return bool(person.is_staff)
+
+
 def visible_to(person: AbstractBaseUser) -> QuerySet[Invitation]:
     """The invitations ``person`` sees on the invitations page: their own; staff see all."""
     found = Invitation.objects.select_related("created_by").order_by("-created_at", "-id")
-    return found if person.is_staff else found.filter(created_by=person)
+    return found if sees_every_invitation(person) else found.filter(created_by=person)
 
 
 def revoke_invitation(actor: AbstractBaseUser, invitation_id: int) -> Invitation:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
@@ -98,6 +99,11 @@ ACTIONS = {
 def may_manage_people(person: AbstractBaseUser) -> bool:
     """Whether ``person`` sees the staff pages: an active staff member."""
     return bool(person.is_authenticated and person.is_active and person.is_staff)
+
+
+def may_see_styleguide(person: AbstractBaseUser) -> bool:
+    """The styleguide is for staff, and for everyone while DEBUG is on (local design work)."""
+    return settings.DEBUG or may_manage_people(person)
 
 
 def _require_staff(person: AbstractBaseUser) -> None:

@@ -25,7 +25,7 @@ def _page(request: HttpRequest, *, status: int = 200, **context: object) -> Http
         shown = list(invitations.visible_to(request.user))
         for invitation in shown:
             invitation.state = invitations.state(invitation)
-        context.update(invitations=shown, sees_all=request.user.is_staff)
+        context.update(invitations=shown, sees_all=invitations.sees_every_invitation(request.user))
     else:
         context["why_not"] = invitations.why_not_inviting()
     return render(request, "chat/invitations.html", context, status=status)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from types import SimpleNamespace
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from chat import consumers, messages, ratelimit
+from chat import consumers, messages, ratelimit, staff
 from chat.forms import (
     AttachmentForm,
     BotForm,
@@ -1025,7 +1024,7 @@ def _viewer(request: HttpRequest):
 @require_GET
 def styleguide_page(request: HttpRequest) -> HttpResponse:
     """``/styleguide/``: every partial in every state; staff only, or anyone under DEBUG."""
-    if not (settings.DEBUG or (request.user.is_authenticated and request.user.is_staff)):
+    if not staff.may_see_styleguide(request.user):
         raise Http404("No such page.")
     signed_in = request.user.is_authenticated
     me = _viewer(request)
