@@ -175,14 +175,19 @@ def user_changed(user: AbstractBaseUser, *, update_fields=None) -> None:
     transaction.on_commit(partial(sessions_changed, user.pk))
 
 
-def session_still_valid(session_key: str | None, user_id: int) -> bool:
-    """Whether the session ``session_key`` still signs in ``user_id``.
+def signed_in(session_key: str | None):
+    """The session ``session_key`` names (read) and who it signs in, or ``AnonymousUser``.
 
-    Django's own check, as on every HTTP request: the session exists, names this user,
-    the user may still sign in (active), and the password has not changed since.
+    Django's own check, as on every HTTP request: the session exists, names a user who
+    may still sign in (active), and the password has not changed since.
     """
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return store, auth.get_user(SimpleNamespace(session=store))
+
+
+def session_still_valid(session_key: str | None, user_id: int) -> bool:
+    """Whether the session ``session_key`` still signs in ``user_id`` (see ``signed_in``)."""
     if not session_key:
         return False
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    user = auth.get_user(SimpleNamespace(session=store))
+    user = signed_in(session_key)[1]
     return user.is_authenticated and user.pk == user_id

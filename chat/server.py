@@ -52,7 +52,7 @@ from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
 from django.utils.html import escape
-from twisted.internet import reactor
+from twisted.internet import reactor, tcp
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,15 @@ class ChatWebSocketProtocol(WebSocketProtocol):
         # message fanned out in that moment (chat.fanout) is not an error.
         if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
             return
-        super().serverSend(content, binary)
+        if binary or self.state != self.STATE_OPEN or self._perMessageCompress is not None:
+            super().serverSend(content, binary)
+            return
+        frame = prepared_text(self.factory, content).payloadHybi
+        if self.send_queue:  # autobahn's own queue, for chopped sends: keep the order
+            self.sendData(frame)
+            return
+        write_now(self.transport, frame)
+        self.trafficStats.outgoingOctetsWireLevel += len(frame)
 
     def serverClose(self, code: int | None = None) -> None:
         code = 1000 if code is None else code
@@ -86,6 +94,53 @@ class ChatWebSocketProtocol(WebSocketProtocol):
             self.sendCloseFrame(code=code, isReply=False)
         else:
             super().serverClose(code=code)  # autobahn refuses it, as before
+
+
+#: The text last framed by ``prepared_text`` and its frame.
+_last_prepared: tuple[object, object] = (None, None)
+
+
+def prepared_text(factory, text: str):
+    """``text`` framed as a WebSocket message once, however many sockets it goes to.
+
+    The fan-out (``chat.fanout``) hands one string object to every socket of a room in
+    turn, so remembering the last one framed is enough: each socket after the first
+    writes the same bytes, where autobahn would encode and frame the text for each.
+    Holding the string keeps its identity from being reused by another.
+    """
+    global _last_prepared
+    last_text, last_frame = _last_prepared
+    if text is last_text:
+        return last_frame
+    frame = factory.prepareMessage(text.encode("utf8"))
+    _last_prepared = (text, frame)
+    return frame
+
+
+def write_now(transport, data: bytes) -> None:
+    """Write ``data`` to a TCP connection at once if nothing is waiting before it.
+
+    Twisted's ``write`` only buffers and asks the reactor to watch the socket; the bytes
+    leave on the loop's next turn, after an ``epoll_ctl`` to watch and another to stop.
+    A message to a room of N sockets paid that N times and reached the first socket only
+    after the last was queued. Here the socket is written to directly when its buffers
+    are empty (the usual case: a page reads as fast as the chat writes); whatever the
+    kernel does not take (a slow reader), or an error, goes through Twisted's ``write``
+    as before, which then keeps the order, pauses producers and handles the loss.
+    """
+    if (
+        isinstance(transport, tcp.Connection)
+        and transport.connected
+        and not transport._writeDisconnected
+        and not transport._tempDataBuffer
+        and len(transport.dataBuffer) == transport.offset
+    ):
+        sent = transport.writeSomeData(data)
+        if isinstance(sent, int) and sent > 0:
+            if sent == len(data):
+                return
+            data = data[sent:]
+    transport.write(data)
 
 
 #: Room for the words, the fields and the multipart boundaries around the largest file.
