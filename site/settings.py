@@ -19,6 +19,8 @@ import dj_email_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from chat import redis_urls
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -130,7 +132,8 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 gives sockets a 5 s read timeout, the same as the layer's
                 # blocking pop: every idle listener would die of a TimeoutError.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # REDIS_URL may name a Sentinel-watched service (chat/redis_urls.py).
+                "hosts": [redis_urls.channel_layer_host(REDIS_URL, socket_timeout=15)],
                 # Room in a process's queue before events to it are dropped (a page
                 # heals a dropped frame by resuming, but it should be rare).
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
@@ -141,13 +144,9 @@ if REDIS_URL:
         }
     }
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            # Rate limits and presence read the cache on every post: an unreachable Redis
-            # must answer quickly (they then let the action through; see chat.ratelimit).
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        # Rate limits and presence read the cache on every post: an unreachable Redis
+        # must answer quickly (they then let the action through; see chat.ratelimit).
+        "default": redis_urls.cache(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
     }
 else:
     CHANNEL_LAYERS = {

@@ -3,68 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
-from bench.net import free_port
 from tests.chat_client import two_people_in_a_room
 from tests.live_server import LiveServer, running
-from tests.required import require
+from tests.redis_servers import RedisProcess, require_redis_server
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(180)]
 
 
-class RedisProcess:
-    """A Redis server of the test's own, on its own port, that can be stopped and started."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.exceptions.ConnectionError:
-                time.sleep(0.05)  # polling a port until it opens: there is no event to await
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-
 @pytest.fixture
 def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
-    require(None if shutil.which("redis-server") else "redis-server is not installed")
+    require_redis_server()
     server = RedisProcess(tmp_path)
     server.start()
     yield server
