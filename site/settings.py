@@ -297,6 +297,9 @@ if not STATIC_ROOT.exists():
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Sessions are read on every request and socket connect: from the cache first (the
+# process's memory, or Redis with REDIS_URL), written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
