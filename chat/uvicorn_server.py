@@ -6,8 +6,8 @@ behave alike where the chat and its tests can tell:
 
 - **The socket.** The inherited descriptor is served as it is (``uvicorn.Server`` with
   ``sockets=[...]``); on the event loop of uvloop, with httptools parsing HTTP and the
-  ``websockets`` library framing WebSockets (measured against wsproto: see the README's
-  Performance section).
+  ``websockets`` library's sans-I/O protocol framing WebSockets (91 µs of CPU per delivery
+  with wsproto, 83 µs with it, 118 µs under daphne: the README's Performance section).
 - **Stopping.** On SIGTERM or SIGINT uvicorn stops accepting on this process's copy of the
   socket and closes every WebSocket with 1012 ("service restart"), then waits for the
   consumers and requests still running, at most ``grace`` seconds. Here a second signal
