@@ -3,6 +3,7 @@ ASGI wrappers that make it behave as daphne does. Served for real in tests/test_
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
@@ -12,9 +13,10 @@ import pytest
 import uvicorn
 from daphne.utils import parse_x_forwarded_for
 from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.server import ServerState
 
 from chat import uvicorn_server
-from chat.body_limit import FORM_OVERHEAD_BYTES, RefuseLargeBodies
+from chat.body_limit import FORM_OVERHEAD_BYTES, RefuseLargeBodies, cut_off_bytes
 from chat.uvicorn_server import (
     DropSendsAfterClose,
     ForwardedHeaders,
@@ -233,3 +235,56 @@ async def test_a_body_the_server_cuts_off_gets_no_answer(settings) -> None:
     _read, answered, _unread = await through_the_limit(4 * MOST, declared=False, cut_after=32)
 
     assert answered == []
+
+
+class FakeTransport(asyncio.Transport):
+    """Just enough of a transport for uvicorn's HTTP protocol: it records what is done."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.aborted = False
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": ("127.0.0.1", 5000), "sockname": ("127.0.0.1", 8000)}.get(name)
+
+    def write(self, data) -> None:
+        pass
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def close(self) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+async def test_the_server_cuts_a_body_going_on_past_twice_the_limit(settings) -> None:
+    settings.CHAT_UPLOAD_MAX_BYTES = LIMIT
+
+    async def app(scope, receive, send):
+        pass  # nothing reads: the protocol alone counts what arrives
+
+    config = uvicorn.Config(app, http=LimitedHttpToolsProtocol, lifespan="off")
+    config.load()
+    protocol = LimitedHttpToolsProtocol(config, ServerState(), app_state={})
+    transport = FakeTransport()
+    protocol.connection_made(transport)
+    protocol.data_received(b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+
+    sent = 0
+    while sent + 0x10000 <= cut_off_bytes():
+        protocol.data_received(chunk)
+        sent += 0x10000
+    assert not transport.aborted
+    protocol.data_received(chunk)
+
+    assert transport.aborted
