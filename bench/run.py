@@ -4,6 +4,7 @@
     python bench/run.py --sockets 100 --rate 20 --messages 400
     python bench/run.py --workers 2 --postgres   # Redis layer (needed by 2 workers)
     python bench/run.py --storm 500          # connect storm instead of the load
+    python bench/run.py --server uvicorn     # ours on uvicorn (the tutorial's stays on daphne)
     python bench/run.py --rooms 50 --sockets 1000   # many small rooms: 50 x 20 sockets
 
 For each side in turn (ours: ``manage.py serve``; baseline: ``bench/launch.py serve``,
@@ -79,6 +80,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "rounded up to a multiple of --rooms)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (>1: Redis)")
+    parser.add_argument(
+        "--server", choices=("daphne", "uvicorn"), default="daphne",
+        help="the server ours runs on (manage.py serve --server); the tutorial's stays on daphne",
+    )  # fmt: skip
     parser.add_argument(
         "--redis", nargs="?", const=DEFAULT_REDIS, default=None, metavar="URL",
         help=f"Redis channel layer (default URL {DEFAULT_REDIS}; that database is flushed)",
@@ -278,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
     config = StackConfig(
         workers=args.workers,
+        server=args.server,
         postgres=args.postgres,
         redis=redis,
         # Every bench person signs up, and creates rooms, from this one loopback address.

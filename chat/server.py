@@ -23,10 +23,11 @@ killed) stops the same way, so no orphan keeps the port.
 **Request bodies.** Twisted reads a request's whole body (into a temporary file past
 100 kB) before daphne hands it to Django, and neither has a limit: anyone could fill the
 disk with one upload. ``LimitedRequest`` keeps no body larger than any form here takes
-(``most_body_bytes``): its bytes are read and dropped, the request is answered 413 with the
-file limit's sentence (for htmx, in the page's alert region), and a body that goes on past
-twice the limit has its connection cut. A proxy in front should refuse them first
-(nginx's ``client_max_body_size``, see the README).
+(the rule and the refusal page are ``chat.body_limit``'s, shared with uvicorn's path): its
+bytes are read and dropped, the request is answered 413 with the file limit's sentence (for
+htmx, in the page's alert region), and a body that goes on past twice the limit has its
+connection cut. A proxy in front should refuse them first (nginx's
+``client_max_body_size``, see the README).
 
 **Close codes.** daphne closes sockets through autobahn's ``sendClose``, which only
 accepts 1000 and 3000-4999: 1012 here, and the consumer's own 1003 (binary frame) and
@@ -50,10 +51,10 @@ import daphne.server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.ws_protocol import WebSocketProtocol
-from django.conf import settings
-from django.utils.html import escape
 from twisted.internet import reactor, tcp
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
+
+from chat.body_limit import cut_off_bytes, most_body_bytes, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -143,15 +144,6 @@ def write_now(transport, data: bytes) -> None:
     transport.write(data)
 
 
-#: Room for the words, the fields and the multipart boundaries around the largest file.
-FORM_OVERHEAD_BYTES = 1024 * 1024
-
-
-def most_body_bytes() -> int:
-    """The largest request body kept: the largest file and the form around it."""
-    return settings.CHAT_UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
-
-
 class LimitedRequest(WebRequest):
     """daphne's HTTP request, keeping no body larger than ``most_body_bytes`` (see the
     module's docstring)."""
@@ -171,7 +163,7 @@ class LimitedRequest(WebRequest):
             self.too_large = True
         if not self.too_large:
             super().handleContentChunk(data)
-        elif self.received > 2 * most:
+        elif self.received > cut_off_bytes():
             self.transport.abortConnection()
 
     def process(self):
@@ -182,27 +174,11 @@ class LimitedRequest(WebRequest):
         return self._refuse_body()
 
     def _refuse_body(self) -> None:
-        from chat.forms import readable_size
-
         length = self.getHeader(b"content-length")
         size = int(length) if length and length.isdigit() else self.received
-        sentence = escape(
-            f"Files are at most {readable_size(settings.CHAT_UPLOAD_MAX_BYTES)}; "
-            f"this upload is {readable_size(size)}."
-        )
-        headers = [(b"Content-Type", b"text/html; charset=utf-8"), (b"Connection", b"close")]
-        if self.getHeader(b"hx-request") == b"true":
-            # Into the page's alert region (templates/base.html), as every refusal is.
-            headers += [(b"HX-Retarget", b"#alerts"), (b"HX-Reswap", b"innerHTML")]
-            body = f'<p class="error">{sentence}</p>'
-        else:
-            body = (
-                "<!doctype html><title>Too large · Chat</title>"
-                f'<h1>That was not sent</h1><p class="error">{sentence}</p>'
-                '<p><a href="/">Back to the chat</a></p>'
-            )
+        headers, body = refusal(size, htmx=self.getHeader(b"hx-request") == b"true")
         self.handle_reply({"type": "http.response.start", "status": 413, "headers": headers})
-        self.handle_reply({"type": "http.response.body", "body": body.encode()})
+        self.handle_reply({"type": "http.response.body", "body": body})
 
 
 class LimitedHTTPFactory(HTTPFactory):

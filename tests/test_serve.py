@@ -1,5 +1,8 @@
 """``manage.py serve`` as production runs it: real processes, real sockets, real signals.
 
+The tests that take ``server_name`` run once with each server ``serve --server`` offers
+(daphne, the default, and uvicorn): both must behave alike wherever a page could tell.
+
 Each test starts the command in a child process (tests/live_server.py) and talks to it
 over loopback: HTTP with urllib, WebSockets with the ``websockets`` client. Which worker
 holds which connection is read from /proc (Linux), so the tests can tell that the
@@ -32,8 +35,9 @@ from websockets.sync.client import ClientConnection, connect
 
 from bench.accounts import Browser
 from bench.net import free_port
+from chat.body_limit import FORM_OVERHEAD_BYTES
+from chat.limits import FRAME_MAX_CHARS
 from chat.management.commands.serve import RESTART_LIMIT
-from chat.server import FORM_OVERHEAD_BYTES
 from tests.live_server import LiveServer, running
 
 SERVICE_RESTART = 1012
@@ -199,20 +203,40 @@ needs_proc = pytest.mark.skipif(
 
 # --- fixtures --------------------------------------------------------------------------
 
+SERVERS = ("daphne", "uvicorn")
+
+
+@pytest.fixture(params=SERVERS)
+def server_name(request: pytest.FixtureRequest) -> str:
+    """Each server ``serve --server`` runs; a test taking this runs once with each."""
+    return request.param
+
 
 @pytest.fixture
 def one_process(tmp_path: Path) -> Iterator[LiveServer]:
-    """The chat as ``make run`` starts it: one process, in-memory channel layer."""
+    """The chat as ``make run`` starts it: one process, in-memory channel layer, daphne."""
     with running(LiveServer(tmp_path / "chat.sqlite3")) as server:
         yield server
 
 
 @pytest.fixture
-def two_workers(tmp_path: Path, redis_url: str) -> Iterator[tuple[LiveServer, list[int]]]:
-    """``serve --workers 2`` on Redis; the server and its workers' pids."""
+def each_server(tmp_path: Path, server_name: str) -> Iterator[LiveServer]:
+    """One process as ``one_process``, once with each server."""
+    server = LiveServer(tmp_path / "chat.sqlite3", serve_args=("--server", server_name))
+    with running(server):
+        yield server
+
+
+@pytest.fixture
+def two_workers(
+    tmp_path: Path, redis_url: str, server_name: str
+) -> Iterator[tuple[LiveServer, list[int]]]:
+    """``serve --workers 2`` on Redis, with each server; the server and its workers' pids."""
     redis.Redis.from_url(redis_url).flushdb()  # limits counted by earlier tests start afresh
     server = LiveServer(
-        tmp_path / "chat.sqlite3", env={"REDIS_URL": redis_url}, serve_args=("--workers", "2")
+        tmp_path / "chat.sqlite3",
+        env={"REDIS_URL": redis_url},
+        serve_args=("--workers", "2", "--server", server_name),
     )
     with running(server):
         pids = [
@@ -226,22 +250,23 @@ def two_workers(tmp_path: Path, redis_url: str) -> Iterator[tuple[LiveServer, li
 # --- one process -------------------------------------------------------------------------
 
 
-def test_sigterm_closes_open_sockets_with_service_restart(one_process: LiveServer) -> None:
-    alice = Visitor(one_process)
+def test_sigterm_closes_open_sockets_with_service_restart(each_server: LiveServer) -> None:
+    alice = Visitor(each_server)
     alice.sign_up("alice")
     with alice.notes_socket() as socket:
         socket.send(json.dumps({"body": "before the restart"}))
         receive_containing(socket, "before the restart")  # the socket is really served
 
-        one_process.process.send_signal(signal.SIGTERM)
+        each_server.process.send_signal(signal.SIGTERM)
 
         assert close_code(socket) == SERVICE_RESTART
-    assert one_process.process.wait(timeout=30) == 0
+    assert each_server.process.wait(timeout=30) == 0
+    assert "Traceback" not in each_server.log_path.read_text()
 
 
-def test_the_consumers_own_close_codes_reach_the_browser(one_process: LiveServer) -> None:
+def test_the_consumers_own_close_codes_reach_the_browser(each_server: LiveServer) -> None:
     # autobahn's sendClose refuses 1003; through plain daphne this arrived as 1011.
-    alice = Visitor(one_process)
+    alice = Visitor(each_server)
     alice.sign_up("alice")
     with alice.notes_socket() as socket:
         socket.send(b"binary frames are not supported")
@@ -249,10 +274,26 @@ def test_the_consumers_own_close_codes_reach_the_browser(one_process: LiveServer
         assert close_code(socket) == 1003
 
 
-def test_a_lone_surrogate_gets_an_answer_and_the_socket_stays_open(one_process) -> None:
+def test_a_message_over_a_mebibyte_ends_the_socket(each_server: LiveServer) -> None:
+    alice = Visitor(each_server)
+    alice.sign_up("alice")
+    # Within the server's limit, the consumer sees the frame and refuses it with 1009.
+    with alice.notes_socket() as socket:
+        socket.send("x" * (FRAME_MAX_CHARS + 1))
+        assert close_code(socket) == 1009
+    # Past it (both servers': 1 MiB), the server ends the socket: uvicorn with 1009,
+    # autobahn (daphne) by dropping the connection.
+    with alice.notes_socket() as socket, pytest.raises(ConnectionClosed) as closed:
+        socket.send("x" * (1024 * 1024 + 1))
+        socket.recv(timeout=10)
+    if closed.value.rcvd is not None:
+        assert closed.value.rcvd.code == 1009
+
+
+def test_a_lone_surrogate_gets_an_answer_and_the_socket_stays_open(each_server) -> None:
     # JSON may carry half a surrogate pair; echoing it back once killed the socket (1011),
     # as daphne could not encode the answer.
-    alice = Visitor(one_process)
+    alice = Visitor(each_server)
     alice.sign_up("alice")
     with alice.notes_socket() as socket:
         socket.send('{"body": "a\\ud800b", "client_id": "\\udfff"}')
@@ -263,7 +304,7 @@ def test_a_lone_surrogate_gets_an_answer_and_the_socket_stays_open(one_process) 
 
     assert "This page is out of date: reload it to send messages." in answer
     assert "a\ufffdb</textarea>" in answer
-    assert "Traceback" not in one_process.log_path.read_text()
+    assert "Traceback" not in each_server.log_path.read_text()
 
 
 @pytest.mark.parametrize(
@@ -464,9 +505,10 @@ UPLOAD_MAX_BYTES = 1000
 
 
 @pytest.fixture
-def small_uploads(tmp_path: Path) -> Iterator[LiveServer]:
+def small_uploads(tmp_path: Path, server_name: str) -> Iterator[LiveServer]:
     env = {"CHAT_UPLOAD_MAX_BYTES": str(UPLOAD_MAX_BYTES)}
-    with running(LiveServer(tmp_path / "chat.sqlite3", env=env)) as server:
+    serve_args = ("--server", server_name)
+    with running(LiveServer(tmp_path / "chat.sqlite3", env=env, serve_args=serve_args)) as server:
         yield server
 
 
@@ -480,7 +522,9 @@ def post_raw(server: LiveServer, body_length: int, **headers: str) -> http.clien
     return connection.getresponse()
 
 
-def test_a_body_over_any_forms_size_is_refused_before_django_sees_it(small_uploads) -> None:
+def test_a_body_over_any_forms_size_is_refused_before_django_sees_it(
+    small_uploads: LiveServer, server_name: str
+) -> None:
     most = UPLOAD_MAX_BYTES + FORM_OVERHEAD_BYTES
 
     refused = post_raw(small_uploads, most + 1)
@@ -489,8 +533,10 @@ def test_a_body_over_any_forms_size_is_refused_before_django_sees_it(small_uploa
     assert refused.status == 413
     page = refused.read().decode()
     assert '<p class="error">Files are at most 1.0 kB; this upload is 1.0 MB.</p>' in page
-    # The same request within the limit reaches Django, which finds no valid form in it.
-    assert within.status == 400
+    # The same request within the limit is not refused for its size: daphne (Twisted)
+    # answers 400 for a multipart body that does not parse, uvicorn hands it to Django,
+    # which refuses it for the missing CSRF cookie.
+    assert within.status == {"daphne": 400, "uvicorn": 403}[server_name]
     assert "Files are at most" not in within.read().decode()
 
 
@@ -521,10 +567,10 @@ def test_a_chunked_body_that_goes_on_is_cut_off(small_uploads) -> None:
 
 
 @pytest.fixture
-def production(tmp_path: Path) -> Iterator[LiveServer]:
+def production(tmp_path: Path, server_name: str) -> Iterator[LiveServer]:
     """A DEBUG-off server (over http) whose static files go to a temporary STATIC_ROOT."""
     env = {**PRODUCTION, "DJANGO_STATIC_ROOT": str(tmp_path / "static")}
-    server = LiveServer(tmp_path / "chat.sqlite3", env=env)
+    server = LiveServer(tmp_path / "chat.sqlite3", env=env, serve_args=("--server", server_name))
     try:
         yield server
     finally:
@@ -588,6 +634,46 @@ def test_serve_help_documents_the_options() -> None:
         timeout=60,
     )
 
-    for option in ("--workers", "--bind", "--proxy-headers", "--shutdown-grace"):
+    for option in ("--workers", "--bind", "--proxy-headers", "--shutdown-grace", "--server"):
         assert option in result.stdout
     assert "--worker-fd" not in result.stdout  # internal
+
+
+# --- behind a reverse proxy ---------------------------------------------------------------
+
+
+def test_proxy_headers_are_trusted_only_when_asked(tmp_path: Path, server_name: str) -> None:
+    # DEBUG off and http redirected to https, as behind a proxy that ends TLS; no
+    # DJANGO_TRUST_X_FORWARDED_PROTO, so only the server's --proxy-headers can say https.
+    env = {
+        **PRODUCTION,
+        "DJANGO_SECURE_SSL_REDIRECT": "1",
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+    }
+    forwarded = {
+        "X-Forwarded-For": "203.0.113.7, 10.0.0.1",
+        "X-Forwarded-Port": "4711",
+        "X-Forwarded-Proto": "https",
+    }
+    status, log = {}, {}
+    for trusted in (False, True):
+        server = LiveServer(
+            tmp_path / f"chat-{trusted}.sqlite3",
+            env=env,
+            serve_args=("--server", server_name, *(("--proxy-headers",) if trusted else ())),
+        )
+        if not trusted:
+            server.manage("collectstatic", "--no-input", "-v0")
+        with running(server):
+            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+            connection.request("GET", "/accounts/login/", headers=forwarded)
+            status[trusted] = connection.getresponse().status
+        log[trusted] = [line for line in server.log_path.read_text().splitlines()
+                        if "/accounts/login/" in line]  # fmt: skip
+
+    # Untrusted: plain http, redirected to https; the peer's own address is logged.
+    assert status[False] == 301
+    assert "127.0.0.1:" in log[False][0] and "203.0.113.7" not in log[False][0]
+    # Trusted: https as the proxy says, and the first forwarded address with its port.
+    assert status[True] == 200
+    assert "203.0.113.7:4711" in log[True][0]

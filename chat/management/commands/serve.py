@@ -1,6 +1,12 @@
-"""``manage.py serve``: run the chat under daphne, in one process or in N sharing one socket.
+"""``manage.py serve``: run the chat under daphne (or uvicorn), in one process or in N
+sharing one socket.
 
     manage.py serve [--workers N] [--bind HOST:PORT] [--proxy-headers] [--shutdown-grace S]
+                    [--server daphne|uvicorn]
+
+**The server.** daphne by default (``chat.server``); ``--server uvicorn`` runs uvicorn on
+uvloop instead (``chat.uvicorn_server``), with the same socket, stopping, close codes,
+body limit, proxy headers and logs. Everything below holds for both.
 
 **One listening socket, inherited.** This command binds and listens on HOST:PORT itself.
 With ``--workers 1`` (the default, and what ``make run`` uses) it then runs daphne on that
@@ -69,6 +75,20 @@ def _parse_bind(bind: str) -> tuple[str, int]:
     except ValueError:
         raise CommandError(f"--bind wants HOST:PORT, not {bind!r}") from None
     return host.strip("[]") or "127.0.0.1", number
+
+
+#: The servers ``--server`` chooses from: the module whose ``serve_on_fd`` runs each.
+SERVERS = {"daphne": "chat.server", "uvicorn": "chat.uvicorn_server"}
+
+
+def serve_on_fd(server: str, fd: int, **serving) -> None:
+    """Run ``server`` on the listening socket ``fd`` in this process until it stops.
+
+    Imported only here: daphne's module installs Twisted's reactor when imported.
+    """
+    import importlib
+
+    importlib.import_module(SERVERS[server]).serve_on_fd(fd, **serving)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -220,7 +240,7 @@ class Supervisor:
 
 
 class Command(BaseCommand):
-    help = "Serve the chat (HTTP and WebSockets) with daphne, in one process or N."
+    help = "Serve the chat (HTTP and WebSockets) with daphne or uvicorn, in one process or N."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000", help="HOST:PORT to listen on")
@@ -228,7 +248,13 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=1,
-            help="daphne processes sharing the socket (more than 1 needs REDIS_URL)",
+            help="server processes sharing the socket (more than 1 needs REDIS_URL)",
+        )
+        parser.add_argument(
+            "--server",
+            choices=sorted(SERVERS),
+            default="daphne",
+            help="the ASGI server each process runs (default daphne; uvicorn runs on uvloop)",
         )
         parser.add_argument(
             "--proxy-headers",
@@ -251,6 +277,7 @@ class Command(BaseCommand):
         *args,
         bind: str,
         workers: int,
+        server: str,
         proxy_headers: bool,
         shutdown_grace: float,
         worker_fd: int | None,
@@ -263,9 +290,7 @@ class Command(BaseCommand):
             "grace": shutdown_grace,
         }
         if worker_fd is not None:
-            from chat.server import serve_on_fd  # installs Twisted's reactor: only here
-
-            serve_on_fd(worker_fd, parent_pid=parent_pid or os.getppid(), **serving)
+            serve_on_fd(server, worker_fd, parent_pid=parent_pid or os.getppid(), **serving)
             return
 
         if workers < 1:
@@ -282,19 +307,18 @@ class Command(BaseCommand):
         listener = listen(*_parse_bind(bind))
 
         if workers == 1:
-            from chat.server import serve_on_fd
-
-            self.stdout.write(f"Serving the chat on http://{bind}/ (one process)")
+            self.stdout.write(f"Serving the chat on http://{bind}/ with {server} (one process)")
             self.stdout.flush()
-            serve_on_fd(listener.detach(), **serving)
+            serve_on_fd(server, listener.detach(), **serving)
             return
 
-        argv = [sys.executable, str(MANAGE_PY), "serve", "--bind", bind]
+        argv = [sys.executable, str(MANAGE_PY), "serve", "--bind", bind, "--server", server]
         argv += ["--shutdown-grace", str(shutdown_grace)]
         if proxy_headers:
             argv.append("--proxy-headers")
         self.stdout.write(
-            f"Serving the chat on http://{bind}/ with {workers} workers (pid {os.getpid()})"
+            f"Serving the chat on http://{bind}/ with {workers} {server} workers "
+            f"(pid {os.getpid()})"
         )
         supervisor = Supervisor(listener, argv, workers, shutdown_grace + STOP_MARGIN, self.stdout)
         if supervisor.run() != 0:
