@@ -220,7 +220,9 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     await _warm_up(side, min(WARM_SOCKETS, plan.sockets), plan.rooms)
     await asyncio.sleep(plan.settle)
     rss_idle = server.rss_bytes()
+    opening = time.monotonic()
     connections = await sockets.open_many(side, range(plan.sockets))
+    open_seconds = time.monotonic() - opening
     await asyncio.sleep(plan.settle)
     rss_open = server.rss_bytes()
 
@@ -257,6 +259,7 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
         "last_delivery_after_last_send_ms": (tally.last_receive_ns - last_send_ns) / 1e6
         if received
         else None,
+        "open_seconds": open_seconds,
         "send_seconds": send_seconds,
         "worst_send_lag_ms": worst_lag * 1e3,
         "server_cpu_seconds": cpu,

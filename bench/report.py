@@ -23,6 +23,7 @@ LOAD_ROWS = [
     ("server CPU µs / delivery", ("server_cpu_us_per_delivery",), 1, True),
     ("server CPU % (of one core)", ("server_cpu_percent",), 0, True),
     ("RSS / idle socket (KiB)", ("rss_per_idle_socket_kib",), 1, True),
+    ("opening every socket (s)", ("open_seconds",), 1, True),
     ("client CPU % (harness)", ("client_cpu_percent",), 0, False),
     ("other processes (cores busy)", ("other_processes_cores",), 1, False),
 ]
