@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 
 from bench.stats import ratio
@@ -90,6 +91,23 @@ def table(results: dict) -> str:
         f"load average {machine['loadavg_at_start']:.1f} at the start."
     )
     return "\n".join(lines)
+
+
+def median_of(runs: list[dict]) -> dict:
+    """One side's results over several runs: the median of every number, the first
+    run's value of everything else (commands, notices)."""
+    first = runs[0]
+    merged: dict = {}
+    for key, value in first.items():
+        values = [run.get(key) for run in runs]
+        if isinstance(value, dict):
+            merged[key] = median_of([v if isinstance(v, dict) else {} for v in values])
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            numbers = [v for v in values if isinstance(v, int | float)]
+            merged[key] = statistics.median(numbers) if numbers else None
+        else:
+            merged[key] = value
+    return merged
 
 
 def write_json(results: dict, path: Path) -> None:

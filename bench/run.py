@@ -107,6 +107,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="extra environment for both servers, e.g. CONN_MAX_AGE=60 (repeatable)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="repeat the whole run (a fresh stack each time) and report each figure's median",
+    )
     args = parser.parse_args(argv)
     if min(args.sockets, args.rooms, args.users, args.messages, args.workers) < 1 or args.rate <= 0:
         parser.error(
@@ -307,16 +313,25 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_at_start": os.getloadavg()[0],
         },
     }
-    say("preparing the stack (migrate, collectstatic)")
-    try:
-        with Stack(config) as stack:
-            results["stack"] = stack.describe()
-            results["title"] = title(args, plan, stack)
-            for name in SIDES:
-                results[name] = run_side(name, stack, args, plan)
-    except RuntimeError as error:
-        print(f"bench failed: {error}", file=sys.stderr)
-        return 1
+    runs = []
+    for run in range(args.runs):
+        say(f"run {run + 1} of {args.runs}: preparing the stack (migrate, collectstatic)")
+        measured: dict = {}
+        try:
+            with Stack(config) as stack:
+                results["stack"] = stack.describe()
+                results["title"] = title(args, plan, stack)
+                for name in SIDES:
+                    measured[name] = run_side(name, stack, args, plan)
+        except RuntimeError as error:
+            print(f"bench failed: {error}", file=sys.stderr)
+            return 1
+        runs.append(measured)
+    for name in SIDES:
+        results[name] = report.median_of([measured[name] for measured in runs])
+    if args.runs > 1:
+        results["title"] += f"; medians of {args.runs} runs"
+        results["runs"] = runs
     results["ratios"] = report.ratios(results)
     print(report.table(results))
     report.write_json(results, args.json)
