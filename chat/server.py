@@ -54,7 +54,6 @@ from daphne.ws_protocol import WebSocketProtocol
 from twisted.internet import reactor, tcp
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
 
-from chat import collector
 from chat.body_limit import cut_off_bytes, most_body_bytes, refusal
 
 logger = logging.getLogger(__name__)
@@ -334,7 +333,6 @@ def serve_on_fd(
     # daphne's command line gives the root logger a handler too; the chat's own
     # (settings.LOGGING) is enough, or each of its lines would be printed twice.
     logging.getLogger("chat").propagate = False
-    collector.tune()
     cli = CommandLineInterface()
     cli.server_class = partial(GracefulServer, grace=grace, parent_pid=parent_pid)
     cli.run([*argv, "site.asgi:application"])

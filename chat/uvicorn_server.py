@@ -41,7 +41,6 @@ from daphne.utils import parse_x_forwarded_for
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.utils import ClientDisconnected
 
-from chat import collector
 from chat.body_limit import RefuseLargeBodies, cut_off_bytes
 
 logger = logging.getLogger(__name__)
@@ -246,5 +245,4 @@ def serve_on_fd(
         timeout_graceful_shutdown=grace,
     )
     listener = socket.socket(fileno=fd)
-    collector.tune()
     GracefulServer(config, parent_pid=parent_pid).run(sockets=[listener])
