@@ -174,3 +174,16 @@ def running(server: LiveServer) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop_showing_log()
+
+
+@contextmanager
+def two_processes(tmp_path: Path, redis_url: str) -> Iterator[list[LiveServer]]:
+    """Two chat server processes sharing one SQLite file and the Redis at ``redis_url``,
+    for the block; neither may die or log a traceback meanwhile."""
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}"}
+    servers = [LiveServer(tmp_path / f"server-{n}.sqlite3", env=env) for n in range(2)]
+    with running(servers[0]), running(servers[1]):
+        yield servers
+        assert all(server.process.poll() is None for server in servers), "a server died"
+    for server in servers:
+        assert "Traceback" not in server.log_path.read_text()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.chat_client import two_people_in_a_room
-from tests.live_server import LiveServer, running
+from tests.live_server import LiveServer, running, two_processes
 from tests.redis_servers import RedisProcess, require_redis_server
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(180)]
@@ -36,13 +36,8 @@ def chat_on_own_redis(tmp_path: Path, own_redis: RedisProcess) -> Iterator[LiveS
 @pytest.fixture
 def two_processes_on_own_redis(tmp_path: Path, own_redis: RedisProcess):
     """Two server processes sharing one SQLite file and the test's own Redis."""
-    env = {"REDIS_URL": own_redis.url, "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}"}
-    servers = [LiveServer(tmp_path / f"server-{n}.sqlite3", env=env) for n in range(2)]
-    with running(servers[0]), running(servers[1]):
+    with two_processes(tmp_path, own_redis.url) as servers:
         yield servers
-        assert all(server.process.poll() is None for server in servers), "a server died"
-    for server in servers:
-        assert "Traceback" not in server.log_path.read_text()
 
 
 def test_redis_outage_stores_shows_and_catches_up(chat_on_own_redis, own_redis):

@@ -20,7 +20,7 @@ from django.utils.module_loading import import_string
 from chat import fanout, redis_urls
 from chat.layers import ResilientRedisChannelLayer
 from tests.chat_client import RoomSocket, two_people_in_a_room
-from tests.live_server import LiveServer, running
+from tests.live_server import LiveServer, two_processes
 from tests.redis_servers import SentinelGroup, require_redis_server
 from tests.test_settings import run_settings
 
@@ -198,16 +198,8 @@ async def test_a_process_hears_its_rooms_again_on_a_new_primary_that_lacks_them(
 @pytest.fixture
 def two_processes_on_sentinel(tmp_path: Path, sentinel_group: SentinelGroup):
     """Two chat server processes sharing one SQLite file and the Sentinel-watched Redis."""
-    env = {
-        "REDIS_URL": sentinel_group.url(),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'chat.sqlite3'}",
-    }
-    servers = [LiveServer(tmp_path / f"server-{n}.sqlite3", env=env) for n in range(2)]
-    with running(servers[0]), running(servers[1]):
+    with two_processes(tmp_path, sentinel_group.url()) as servers:
         yield servers
-        assert all(server.process.poll() is None for server in servers), "a server died"
-    for server in servers:
-        assert "Traceback" not in server.log_path.read_text()
 
 
 @pytest.mark.redis
