@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import daphne.server
 import pytest
 from daphne.cli import CommandLineInterface
+from twisted.internet import tcp
 
-from chat.server import ChatWebSocketProtocol, serve_on_fd
+from chat.server import ChatWebSocketProtocol, prepared_text, serve_on_fd, write_now
 
 
 def closing_socket() -> ChatWebSocketProtocol:
@@ -20,6 +21,70 @@ def closing_socket() -> ChatWebSocketProtocol:
     protocol.state = protocol.STATE_CLOSING
     protocol.client_addr = ("127.0.0.1", 50000)
     return protocol
+
+
+class WatchingReactor:
+    """Just enough of a reactor for one connection: it notes who asked to be written."""
+
+    def __init__(self) -> None:
+        self.writers: set = set()
+
+    def addWriter(self, writer) -> None:
+        self.writers.add(writer)
+
+    def removeWriter(self, writer) -> None:
+        self.writers.discard(writer)
+
+
+def _read_all(peer: socket.socket) -> bytes:
+    got = b""
+    while True:
+        try:
+            chunk = peer.recv(1 << 20)
+        except BlockingIOError:
+            return got
+        got += chunk
+
+
+def test_a_frame_is_written_at_once_and_a_slow_reader_gets_every_byte_in_order():
+    ours, peer = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    peer.setblocking(False)
+    reactor = WatchingReactor()
+    transport = tcp.Connection(ours, None, reactor=reactor)
+    transport.connected = True
+
+    write_now(transport, b"small")
+    # Out already, with no turn of the event loop and no writer registered.
+    assert peer.recv(100) == b"small"
+    assert not reactor.writers
+
+    frames = [bytes([n]) * 300_000 for n in range(1, 4)]  # far more than the buffer
+    received = b""
+    for frame in frames:
+        write_now(transport, frame)
+        # The reader takes what the kernel holds: its buffer has room again, but what
+        # Twisted still holds of the frame before must go first.
+        received += _read_all(peer)
+    assert transport in reactor.writers  # the rest waits for Twisted's own write path
+    while transport in reactor.writers:
+        transport.doWrite()
+        received += _read_all(peer)
+    assert received == b"".join(frames)
+    ours.close()
+    peer.close()
+
+
+def test_a_message_to_many_sockets_is_framed_once():
+    from autobahn.twisted.websocket import WebSocketServerFactory
+
+    factory = WebSocketServerFactory()
+    html = "<article id='message-1'>héllo</article>"
+    frame = prepared_text(factory, html)
+    assert prepared_text(factory, html) is frame  # the next socket reuses it
+    payload = html.encode()
+    assert frame.payloadHybi == bytes([0x81, len(payload)]) + payload  # one text frame
+    assert prepared_text(factory, "<p>another</p>") is not frame
 
 
 def test_a_message_sent_to_a_closing_socket_is_dropped_not_raised():
