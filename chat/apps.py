@@ -40,7 +40,7 @@ class ChatConfig(AppConfig):
             # on one worker in bench/, past PostgreSQL's 100 with two). Closed here, in
             # that thread, as the request ends. Sockets keep theirs: Channels runs their
             # database work on one thread, where CONN_MAX_AGE saves a connect per event.
-            if issubclass(sender, ASGIHandler):
+            if isinstance(sender, type) and issubclass(sender, ASGIHandler):
                 for connection in connections.all(initialized_only=True):
                     if not connection.in_atomic_block:
                         connection.close()
