@@ -2,13 +2,14 @@
 #   make run   start the chat on http://127.0.0.1:8000/ (SQLite, in-memory channel layer);
 #              another address or port: make run BIND=0.0.0.0:9000
 #   make test  run the whole test suite (installs the test tools, Chromium and axe-core first)
+#   make screenshots  take the README's pictures again (tests/screenshots/)
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint chromium axe
+.PHONY: run test lint chromium axe screenshots
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,14 +58,23 @@ lint: $(VENV)/.tests
 	$(VENV)/bin/ruff check .
 
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
+# Test processes side by side (pytest-xdist), a module to each; TEST_WORKERS=0 runs in one.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-# Everything on SQLite (browser journey included), then everything but the browser on PostgreSQL.
+# Everything on SQLite (browser journey included), then on PostgreSQL again what the
+# database can change: the tests that use the test process's own database. Servers the
+# tests start, and the browser journey, choose their database themselves.
 test: $(VENV)/.tests chromium axe lint
-	$(PY) -m pytest
+	$(PYTEST)
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PY) -m pytest -m "not browser"; \
+	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) -m "database and not browser"; \
 	elif [ "$$CI" = true ]; then \
 	  echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI requires it."; exit 1; \
 	else \
 	  echo "SKIPPED LOUDLY: the PostgreSQL pass (nothing listens on 127.0.0.1:5432)."; \
 	fi
+
+# The README's pictures: the browser tests that take them, writing tests/screenshots/.
+screenshots: $(VENV)/.tests chromium
+	CHAT_SCREENSHOTS=1 $(PY) -m pytest -m screenshots

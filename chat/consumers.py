@@ -28,7 +28,7 @@ from chat import (
     rooms,
     typists,
 )
-from chat.errors import Invalid, NotFound, Refused
+from chat.errors import Invalid, NotFound, Refused, SignedOut
 from chat.forms import MessageForm
 from chat.limits import (
     FRAME_MAX_CHARS,
@@ -242,6 +242,9 @@ class RoomConsumer(PersonsSocket):
     async def _post(self, frame: dict) -> None:
         try:
             posted = await messages.apost_message(self.room, self.user, frame)
+        except SignedOut:
+            await self.close(code=CLOSE_SIGNED_OUT)
+            return
         except Invalid as refusal:
             # Bad frames cost a render each: they count towards the flood limit.
             await self._answer_other_frame(

@@ -35,6 +35,13 @@ class Invalid(Refused):
         self.form = form
 
 
+class SignedOut(Refused):
+    """The account may no longer act (deactivated, perhaps with no signal sent): whoever
+    holds its session must sign in again."""
+
+    status = 401
+
+
 class NotFound(Refused):
     """No such thing, or one the person may not see: the two are never told apart."""
 

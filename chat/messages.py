@@ -20,7 +20,7 @@ from django.db.models import F
 from django.dispatch import Signal
 
 from chat import fanout, mentions, notifications, ratelimit, rendering, rooms
-from chat.errors import Invalid, TooFast, Unavailable
+from chat.errors import Invalid, SignedOut, TooFast, Unavailable
 from chat.forms import MessageForm
 from chat.limits import RESUME_MAX_MESSAGES
 from chat.models import Attachment, Message, Room
@@ -28,6 +28,7 @@ from chat.models import Attachment, Message, Room
 logger = logging.getLogger(__name__)
 
 NOT_STORED = "Your message could not be saved just now; it is still here, try again."
+DEACTIVATED = "This account has been deactivated: nothing more can be posted from it."
 
 #: Sent once a new message is stored and handed to its room's sockets, with ``message``
 #: (its mentions fetched along, with their people's profiles and bots). Features that
@@ -87,8 +88,14 @@ def insert(
     """Store a message that passed its form and its limits, with the room's next revision,
     in one transaction (with its ``attachment``, unsaved until then, whose files are in
     storage already); the message and its mentions. Raises ``IntegrityError`` for a resent
-    ``client_id`` and ``DatabaseError`` when storing fails: nothing is stored then."""
+    ``client_id``, ``DatabaseError`` when storing fails and ``SignedOut`` for an account no
+    longer active: nothing is stored then."""
     with transaction.atomic():  # one transaction, one commit
+        # Every HTTP request checks this as it signs its person in; a socket signed in long
+        # ago, or a bot's token, must too. Read here, not trusted from a signal: a
+        # deactivation by QuerySet.update() sends none.
+        if not type(author).objects.filter(pk=author.pk, is_active=True).exists():
+            raise SignedOut(DEACTIVATED)
         message = Message.objects.create(
             room=room,
             author=author,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from bench.accounts import PASSWORD
 from tests.chromium import launched_chromium
@@ -25,6 +25,14 @@ COMPOSER = "#composer textarea[name=body]"
 MESSAGES = "#messages article.message"
 #: The README's pictures, taken by the browser tests as they walk through each feature.
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def screenshot(target: Page | Locator, name: str, **options) -> None:
+    """Take the README's picture ``name`` of a page or an element, only when asked
+    (``make screenshots`` sets CHAT_SCREENSHOTS=1): a plain test run leaves the committed
+    pictures, and ``git status``, as they are."""
+    if os.environ.get("CHAT_SCREENSHOTS") == "1":
+        target.screenshot(path=SCREENSHOTS / name, **options)
 
 
 # --- fixtures ------------------------------------------------------------------

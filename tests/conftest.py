@@ -26,6 +26,25 @@ HOST = b"localhost"
 ORIGIN = b"http://localhost"
 
 
+#: Fixtures through which a test uses the test process's own database.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``database`` the tests that use this process's database, so ``make test`` runs
+    only those again on PostgreSQL: the rest could not tell the two databases apart."""
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "django_db"
+        ):
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(autouse=True)
 def members_lists_only_when_asked(request, monkeypatch) -> None:
     """A process sends members lists once a second (``chat.presence``): most tests are not

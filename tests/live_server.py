@@ -1,4 +1,5 @@
-"""A real chat server in a child process: ``manage.py serve`` (daphne) on a free loopback port."""
+"""A real chat server in a child process: ``manage.py serve`` (daphne) on a free loopback port,
+with the production settings the test process runs with (``tests.environment``)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,6 @@ class LiveServer:
         self.env = {
             **inherited,
             "DATABASE_URL": f"sqlite:///{database_path}",
-            "DJANGO_DEBUG": "1",
             # The tests sign many people up, all from loopback.
             "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000",
             **(env or {}),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client, RequestFactory
@@ -389,3 +391,21 @@ def test_signing_in_does_not_tell_their_sockets_anything(alice, sent):
     Client().force_login(alice)
 
     assert sent == []
+
+
+# --- profiles for accounts made without one --------------------------------------------
+
+
+def test_every_new_account_has_its_profile(alice):
+    assert Profile.objects.get(user=alice).username_skeleton == skeleton("alice")
+
+
+def test_the_migration_gives_accounts_made_without_a_profile_theirs(alice, bob):
+    # As a deployed chat left them while it made no profiles (DEBUG off lost the receiver).
+    Profile.objects.filter(user=bob).delete()
+    backfill = import_module("chat.migrations.0009_missing_profiles")
+
+    backfill.forwards(django_apps, schema_editor=None)
+
+    assert Profile.objects.get(user=bob).username_skeleton == skeleton("bob")
+    assert Profile.objects.filter(user=alice).count() == 1

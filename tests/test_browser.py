@@ -22,13 +22,13 @@ from playwright.sync_api import expect
 from tests.browsing import (
     MESSAGES,
     RECONNECT_TIMEOUT_MS,
-    SCREENSHOTS,
     Person,
     create_room,
     cut_off,
     expect_conversation,
     meet_in_lunch,
     message_with,
+    screenshot,
     send,
     watch_console,
 )
@@ -326,6 +326,7 @@ def member(person: Person, name: str):
     return person.page.locator("#members li", has_text=name)
 
 
+@pytest.mark.screenshots
 def test_a_room_comes_alive_for_two_people(people, server: LiveServer) -> None:
     alice, bob = meet_in_lunch(people, server)
     lobby = alice.context.new_page()
@@ -385,7 +386,7 @@ def test_a_room_comes_alive_for_two_people(people, server: LiveServer) -> None:
     bob.composer.press("Enter")
     expect(lobby.locator(".lobby-entry.mentioned .mentions")).to_have_text("@1")
     expect(lobby).to_have_title(re.compile(r"^\(\d+\) Chat$"))
-    lobby.screenshot(path=SCREENSHOTS / "lobby-live.png")
+    screenshot(lobby, "lobby-live.png")
     alice.page.goto("/r/lunch/")
     mention = message_with(alice, "table for two?").locator("a.mention")
     expect(mention).to_have_attribute("data-user-id", alice_id)
@@ -395,7 +396,7 @@ def test_a_room_comes_alive_for_two_people(people, server: LiveServer) -> None:
 
     bob.composer.press_sequentially("on my way")
     expect(alice.page.locator("#typing")).to_have_text("bob is typing…")
-    alice.page.screenshot(path=SCREENSHOTS / "room-live.png")
+    screenshot(alice.page, "room-live.png")
     bob.composer.press("Enter")
 
     # Delete: alice deletes her message; bob sees the tombstone, the words are gone.

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bench.accounts import PASSWORD
-from tests.browsing import SCREENSHOTS, Person, meet_in_lunch
+from tests.browsing import Person, meet_in_lunch, screenshot
 from tests.live_server import LiveServer, running
 
 pytestmark = pytest.mark.browser
@@ -89,6 +89,7 @@ def test_a_forgotten_password_is_reset_through_the_mailed_link(people, server: L
     sign_in(alice, server, "alice", NEW_PASSWORD)
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("server", [{"CHAT_SIGNUP": "invite"}], indirect=True)
 def test_a_new_person_signs_up_through_an_invitation(people, server: LiveServer):
     make_user(server, "alice")
@@ -104,7 +105,7 @@ def test_a_new_person_signs_up_through_an_invitation(people, server: LiveServer)
     link = alice.page.locator("#new-invitation-link").input_value()
     assert re.fullmatch(rf"{re.escape(server.url)}/join/[\w-]{{43}}/", link), link
     expect(alice.page.locator(".invitation-list tbody tr")).to_have_count(1)
-    alice.page.screenshot(path=SCREENSHOTS / "invitations.png", full_page=True)
+    screenshot(alice.page, "invitations.png", full_page=True)
 
     carol.page.goto(link)
     expect(carol.page.locator(".invited-by")).to_have_text("alice invited you to join.")
@@ -119,6 +120,7 @@ def test_a_new_person_signs_up_through_an_invitation(people, server: LiveServer)
     expect(alice.page.locator(".invitation-list tbody tr .state")).to_have_text("used up")
 
 
+@pytest.mark.screenshots
 def test_an_admin_deactivates_bob_and_his_open_room_is_signed_out(people, server: LiveServer):
     _alice, bob = meet_in_lunch(people, server)
     server.env["DJANGO_SUPERUSER_PASSWORD"] = PASSWORD
@@ -129,7 +131,7 @@ def test_an_admin_deactivates_bob_and_his_open_room_is_signed_out(people, server
     root.page.get_by_role("link", name="People").click()
     row = root.page.locator("tr", has_text="bob")
     expect(row.locator(".state")).to_have_text("active")
-    root.page.screenshot(path=SCREENSHOTS / "staff-people.png", full_page=True)
+    screenshot(root.page, "staff-people.png", full_page=True)
     row.get_by_role("link", name="Deactivate").click()
     root.page.get_by_role("button", name="Deactivate bob").click()
     expect(root.page.locator("[role=status]")).to_have_text(

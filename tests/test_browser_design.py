@@ -11,10 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browsing import (
-    SCREENSHOTS,
     axe_violations,
     create_public_room,
     message_with,
+    screenshot,
     send,
     sign_up,
 )
@@ -348,6 +348,7 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
 # --- the styleguide's pictures ------------------------------------------------------------
 
 
+@pytest.mark.screenshots
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_styleguide_pictures(people, server: LiveServer, scheme) -> None:
     """The README's pictures of the styleguide: desktop and phone, light and dark."""
@@ -358,4 +359,4 @@ def test_styleguide_pictures(people, server: LiveServer, scheme) -> None:
         expect(page.locator("#sg-message-reactions .reaction").first).to_be_visible()
         if device == "phone":
             no_sideways_scroll(page)
-        page.screenshot(path=SCREENSHOTS / f"styleguide-{device}-{scheme}.png")
+        screenshot(page, f"styleguide-{device}-{scheme}.png")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import MESSAGES, SCREENSHOTS, meet_in_lunch
+from tests.browsing import MESSAGES, meet_in_lunch, screenshot
 from tests.files import stored_files
 from tests.live_server import LiveServer, running
 
@@ -62,6 +62,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.screenshots
 def test_alice_pastes_an_image_and_bob_sees_it(people, server: LiveServer, tmp_path: Path):
     alice, bob = meet_in_lunch(people, server)
 
@@ -81,7 +82,7 @@ def test_alice_pastes_an_image_and_bob_sees_it(people, server: LiveServer, tmp_p
     expect(alice.page.locator("#upload-form progress")).to_have_js_property("value", 0)
     assert len(stored_files(tmp_path / "media")) == 2  # the image and its thumbnail
     expect(bob.page.locator("#members li.online")).to_have_count(2)
-    bob.page.screenshot(path=SCREENSHOTS / "room-image.png")
+    screenshot(bob.page, "room-image.png")
 
 
 def test_bob_drops_a_file_on_the_conversation_and_alice_can_download_it(people, server: LiveServer):

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageOps
 from playwright.sync_api import expect
 
-from tests.browsing import SCREENSHOTS, meet_in_lunch, send
+from tests.browsing import meet_in_lunch, screenshot, send
 from tests.files import encoded
 from tests.live_server import LiveServer, running
 
@@ -26,6 +26,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
         yield live
 
 
+@pytest.mark.screenshots
 def test_alice_names_herself_and_bob_sees_it_live_then_writes_to_her(
     people, server: LiveServer, tmp_path: Path
 ):
@@ -59,7 +60,7 @@ def test_alice_names_herself_and_bob_sees_it_live_then_writes_to_her(
     expect(bob.page).to_have_url(f"{server.url}/u/alice/")
     expect(bob.page.locator(".profile .username")).to_have_text("@alice")
     expect(bob.page.locator(".profile .bio")).to_have_text("I write notes on engines.")
-    bob.page.screenshot(path=SCREENSHOTS / "profile.png")
+    screenshot(bob.page, "profile.png")
 
     bob.page.get_by_role("link", name="Message Ada Lovelace").click()
     expect(bob.page).to_have_url(f"{server.url}/p/alice/")

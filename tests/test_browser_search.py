@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 
 from tests.browsing import (
     MESSAGES,
-    SCREENSHOTS,
     Person,
     create_public_room,
     meet_in_lunch,
     message_with,
+    screenshot,
     send,
     sign_up,
 )
@@ -57,6 +57,7 @@ def history_with_soup_in_the_middle() -> list[str]:
     )
 
 
+@pytest.mark.screenshots
 def test_alice_searches_from_the_header_and_jumps_to_an_older_message(
     people, server: LiveServer
 ) -> None:
@@ -76,7 +77,7 @@ def test_alice_searches_from_the_header_and_jumps_to_an_older_message(
     expect(result).to_have_count(1)
     expect(result.locator("mark")).to_have_text("soup")
     expect(result.locator(".room")).to_have_text("Lunch")
-    page.screenshot(path=SCREENSHOTS / "search.png")
+    screenshot(page, "search.png")
     result.get_by_role("link", name="Show in the conversation").click()
 
     expect(page).to_have_url(f"{server.url}/r/lunch/?around={soup_id}#message-{soup_id}")

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.db import OperationalError
 
 from chat import fanout, messages, rooms
@@ -604,6 +605,18 @@ async def test_deactivating_an_account_closes_its_sockets(open_socket, alice, bo
 
     assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
     assert await alice_socket.receive_nothing(timeout=0.2)
+
+
+async def test_an_account_deactivated_without_a_signal_may_not_post(open_socket, bob, lunch):
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+    # As a script or a bulk admin action would: QuerySet.update() sends no signal, so
+    # nothing tells the socket; it must find out as it stores the post.
+    await get_user_model().objects.filter(pk=bob.pk).aupdate(is_active=False)
+
+    await bob_socket.send_json_to({"body": "still here?"})
+
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    assert not await Message.objects.filter(body="still here?").aexists()
 
 
 async def test_a_new_password_closes_the_sockets_of_other_sessions(open_socket, bob, lunch):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import redis
 
 from tests.chat_client import Browser, RoomSocket, two_people_in_a_room
 from tests.live_server import LiveServer
-from tests.required import POSTGRES_URL as POSTGRES
+from tests.postgres import fresh_database
 from tests.required import require_postgres, require_redis
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(300)]
@@ -37,15 +36,8 @@ def services_up() -> None:
 @pytest.fixture
 def fresh_postgres(services_up) -> Iterator[str]:
     """A database of its own for this test's servers, dropped afterwards."""
-    name = f"chat_mp_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_database("chat_mp") as url:
         yield url
-    finally:
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

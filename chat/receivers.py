@@ -1,0 +1,45 @@
+"""The chat's signal receivers, connected once in ``ChatConfig.ready``.
+
+They are module-level functions on purpose: a signal holds its receivers by weak
+reference, so a function defined inside ``ready()`` dies as ``ready()`` returns. With
+DEBUG on, Django's signature check caches each receiver and hides that; with DEBUG off
+(production) such receivers silently vanish.
+"""
+
+from __future__ import annotations
+
+from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
+
+from chat import accounts
+
+
+def logged_out(sender, request=None, user=None, **kwargs) -> None:
+    """Close the sockets of the session that logged out (``user_logged_out``)."""
+    if user is not None:
+        session = getattr(request, "session", None)
+        accounts.session_ended(user.pk, getattr(session, "session_key", None))
+
+
+def user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
+    """Keep the person's profile in step, and have their sockets re-check their session
+    when the account changed (``post_save`` of the user model)."""
+    if created or update_fields is None or "username" in update_fields:
+        accounts.record_profile(instance)
+    if not created:
+        accounts.user_changed(instance, update_fields=update_fields)
+
+
+def request_finished(sender, **kwargs) -> None:
+    """Close an HTTP request's database connections as it ends, under ASGI.
+
+    Django runs each request's sync code in a thread of its own (asgiref's
+    ThreadSensitiveContext), so the request's connection can never be reused; with
+    CONN_MAX_AGE it stayed open until the garbage collector found it, and a burst of page
+    loads held one connection each, past PostgreSQL's limit. Sockets keep theirs: Channels
+    runs their database work on one thread, where CONN_MAX_AGE saves a connect per event.
+    """
+    if isinstance(sender, type) and issubclass(sender, ASGIHandler):
+        for connection in connections.all(initialized_only=True):
+            if not connection.in_atomic_block:
+                connection.close()
