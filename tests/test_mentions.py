@@ -7,6 +7,7 @@ import pytest
 
 from chat import lobby, mentions, messages, notifications, rooms
 from chat.models import Mention, Message
+from tests.conftest import HTMX
 
 # --- finding names ----------------------------------------------------------------------
 
@@ -79,8 +80,8 @@ def test_a_member_of_another_room_only_is_not_mentioned(
 
     assert not Mention.objects.exists()
     assert heard == []
-    page = login(alice).get(f"/r/{room.slug}/").content.decode()
-    for html in (posted.frame, page):
+    article = login(alice).get(f"/m/{posted.message.id}/", **HTMX).content.decode()
+    for html in (posted.frame, article):
         assert "@bob must not know" in html
         assert 'class="mention"' not in html
     groups, directs = lobby.my_rooms(bob)
