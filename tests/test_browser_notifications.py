@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browsing import meet_in_lunch, message_with, send
+from tests.browsing import COMPOSER, meet_in_lunch, message_with, send
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,28 @@ def test_nothing_is_raised_for_a_visible_tab_or_a_plain_message(people, server: 
 
     assert bob.page.evaluate("window.__notes") == []
     expect(bob.page).to_have_title("(1) Lunch · Chat")
+
+
+def test_a_hidden_tab_counts_only_what_others_say(people, server: LiveServer):
+    alice, bob = meet_in_lunch(people, server, init_script=WATCH_NOTIFICATIONS)
+    icon = bob.page.locator("link[rel=icon]")
+    hide(bob.page)
+    # bob, in another tab (or on another device), says something himself.
+    elsewhere = bob.context.new_page()
+    elsewhere.goto("/r/lunch/")
+    expect(elsewhere.locator("#connection")).to_have_attribute("data-state", "live")
+    elsewhere.locator(COMPOSER).press_sequentially("back in five")
+    elsewhere.locator(COMPOSER).press("Enter")
+
+    expect(message_with(bob, "back in five")).to_have_count(1)
+    expect(bob.page).to_have_title("Lunch · Chat")
+    assert icon.get_attribute("href").endswith("/favicon.svg")
+
+    send(alice, "see you then")
+
+    expect(message_with(bob, "see you then")).to_have_count(1)
+    expect(bob.page).to_have_title("(1) Lunch · Chat")
+    assert icon.get_attribute("href").endswith("favicon-unread.svg")
 
 
 def test_notifications_are_asked_for_only_when_the_person_says_so(people, server: LiveServer):

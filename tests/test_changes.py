@@ -106,6 +106,24 @@ def test_edit_of_someone_elses_message_is_forbidden(alice, bob, lunch):
     assert revision_of(lunch) == before
 
 
+def test_the_rooms_creator_may_delete_someone_elses_message_but_not_edit_it(alice, bob, lunch):
+    assert lunch.created_by == alice
+    [message] = say(lunch, bob, "buy my stuff")
+    before = revision_of(lunch)
+
+    with pytest.raises(Forbidden) as refused:
+        changes.edit_message(alice, message.id, {"body": "buy nothing"})
+
+    assert refused.value.message == "Only its author can edit a message."
+    message.refresh_from_db()
+    assert (message.body, message.edited_at, message.revision) == ("buy my stuff", None, before)
+
+    changes.delete_message(alice, message.id)
+
+    message.refresh_from_db()
+    assert (message.body, message.deleted) == ("", True)
+
+
 def test_edit_after_15_minutes_is_forbidden(alice, lunch):
     [message] = say(lunch, alice, "lunch at noon")
     sent_ago(message, EDIT_WINDOW_SECONDS + 1)

@@ -9,6 +9,8 @@ import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.db import OperationalError
+from django.db.backends.utils import CursorWrapper
+from django.template.backends.django import Template
 
 from chat import fanout, messages, rooms
 from chat.consumers import RoomConsumer
@@ -93,6 +95,63 @@ async def test_message_reaches_every_socket_as_identical_html(open_socket, alice
         f'data-revision="{message.revision}">' in (sender[0])
     )
     assert "Soup today?" in sender[0]
+
+
+async def test_a_message_is_rendered_and_read_once_whatever_the_number_of_sockets(
+    open_socket, alice, bob, mallory, lunch, monkeypatch
+):
+    # Equal strings on every socket would also come from rendering once per socket:
+    # what is counted here is the work, templates rendered and queries made (in any
+    # thread), from the post until every socket holds the frame.
+    renders: list[str] = []
+    queries: list[str] = []
+    real_render, real_execute, real_executemany = (
+        Template.render,
+        CursorWrapper.execute,
+        CursorWrapper.executemany,
+    )
+
+    def render(self, *args, **kwargs):
+        renders.append(f"{self.origin.template_name}#{self.template.name}")
+        return real_render(self, *args, **kwargs)
+
+    def execute(self, sql, *args, **kwargs):
+        queries.append(sql)
+        return real_execute(self, sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):
+        queries.append(sql)
+        return real_executemany(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Template, "render", render)
+    monkeypatch.setattr(CursorWrapper, "execute", execute)
+    monkeypatch.setattr(CursorWrapper, "executemany", executemany)
+    # Read positions are written in a batch half a second later, not while delivering.
+    monkeypatch.setattr(read_tracker, "interval", 3600)
+
+    async def work_to_deliver(sockets) -> tuple[list[str], int]:
+        renders.clear()
+        queries.clear()
+        [posted] = await asay(lunch, alice, "Soup today?")
+        for socket in sockets:
+            assert f'id="message-{posted.id}"' in await socket.receive_from(TIMEOUT)
+        return list(renders), len(queries)
+
+    async def reader(person):
+        socket = await open_socket("/ws/r/lunch/", person)
+        # A page resumes as it opens; the answer comes once the socket is done opening.
+        await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0, "cursor": 0}))
+        await socket.receive_from(TIMEOUT)
+        return socket
+
+    await asay(lunch, alice, "Anyone?")  # the first post reads what the next ones find ready
+    sockets = [await reader(bob)]
+    for_one = await work_to_deliver(sockets)
+    sockets += [await reader(person) for person in (mallory, bob, mallory, bob)]
+    for_five = await work_to_deliver(sockets)
+
+    assert for_five == for_one
+    assert len(for_one[0]) == 1, for_one[0]
 
 
 async def test_a_stored_send_is_acknowledged_without_a_new_composer(open_socket, alice, lunch):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from chat import mentions, rooms
+from chat import lobby, mentions, messages, notifications, rooms
 from chat.models import Mention, Message
+from tests.conftest import HTMX
 
 # --- finding names ----------------------------------------------------------------------
 
@@ -58,6 +59,33 @@ def test_record_ignores_people_who_are_not_members(alice, mallory, secret):
 
     assert found == []
     assert not Mention.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("said_in", ["private", "public"])
+def test_a_member_of_another_room_only_is_not_mentioned(
+    login, alice, bob, lunch, secret, monkeypatch, said_in
+):
+    # bob belongs to one of alice's rooms, and is named in the other.
+    if said_in == "private":
+        rooms.enter_room(bob, "lunch")
+        room = secret
+    else:
+        rooms.add_member(secret, alice, {"username": "bob"})
+        room = lunch
+    heard = []
+    monkeypatch.setattr(notifications, "send", lambda ids, html: heard.extend(ids))
+
+    posted = messages.post_message(room, alice, {"body": "@bob must not know"})
+
+    assert not Mention.objects.exists()
+    assert heard == []
+    article = login(alice).get(f"/m/{posted.message.id}/", **HTMX).content.decode()
+    for html in (posted.frame, article):
+        assert "@bob must not know" in html
+        assert 'class="mention"' not in html
+    groups, directs = lobby.my_rooms(bob)
+    assert [entry.mentioned for entry in groups + directs] == [0]
 
 
 @pytest.mark.django_db

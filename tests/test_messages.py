@@ -229,3 +229,38 @@ def test_catch_up_long_gap_replaces_page(alice, lunch):
     assert missed.replaces_page and missed.has_older
     assert len(missed.messages) == PAGE_SIZE
     assert missed.revision == RESUME_MAX_MESSAGES + 1
+
+
+def history(room: Room, author, count: int) -> list[Message]:
+    """``count`` messages stored at once, revisions 1 to ``count`` (faster than posting)."""
+    stored = Message.objects.bulk_create(
+        [Message(room=room, author=author, body=str(n), revision=n + 1) for n in range(count)]
+    )
+    Room.objects.filter(pk=room.pk).update(revision=count)
+    return stored
+
+
+#: The README's promise: a page catches up on at most 200 messages one by one.
+RESUME_MOST = 200
+
+
+@pytest.mark.parametrize("cursor", [None, 0], ids=["by-id", "by-cursor"])
+def test_a_gap_of_exactly_the_most_is_answered_message_by_message(alice, lunch, cursor):
+    stored = history(lunch, alice, RESUME_MOST)
+
+    missed = messages.catch_up(lunch, after_id=0, cursor=cursor)
+
+    assert not missed.replaces_page
+    assert [m.id for m in missed.messages] == [m.id for m in stored]
+    assert missed.revision == RESUME_MOST
+
+
+@pytest.mark.parametrize("cursor", [None, 0], ids=["by-id", "by-cursor"])
+def test_a_gap_of_one_more_than_the_most_replaces_the_page(alice, lunch, cursor):
+    stored = history(lunch, alice, RESUME_MOST + 1)
+
+    missed = messages.catch_up(lunch, after_id=0, cursor=cursor)
+
+    assert missed.replaces_page and missed.has_older
+    assert [m.id for m in missed.messages] == [m.id for m in stored[-PAGE_SIZE:]]
+    assert missed.revision == RESUME_MOST + 1

@@ -129,6 +129,24 @@ def test_online_people_of_a_killed_process_go_offline_once_its_entries_expire(al
     assert presence.online([alice.pk]) == set()
 
 
+async def test_a_process_that_falls_silent_shows_its_people_online_for_30_seconds(
+    alice, monkeypatch
+):
+    # The entries are the ones Presence writes as a socket of alice's opens here; then
+    # the process says nothing more (killed with -9). The README's default: 30 s.
+    clock = FakeClock(1_000_000.0)
+    for module in (presence, cache_base, cache_locmem):
+        monkeypatch.setattr(module, "time", clock)
+    monkeypatch.setattr(presence, "FLUSH_SECONDS", 3600)
+    await presence.presence().arrive(alice.pk)
+
+    clock.now += 29.5
+    assert presence.online([alice.pk]) == {alice.pk}
+
+    clock.now += 1
+    assert presence.online([alice.pk]) == set()
+
+
 def test_online_with_the_cache_down_is_empty_and_logged(alice, monkeypatch, caplog):
     caplog.set_level(logging.WARNING, logger="chat.presence")
     mark_online(alice)

@@ -4,12 +4,16 @@ its own sockets of a room."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from functools import partial
 
 import pytest
 
-from chat import fanout, typists
+from chat import consumers, fanout, typists
+from chat.limits import SlidingWindowLimiter
 from chat.models import Message, Room
+from tests.conftest import asay
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -134,3 +138,47 @@ async def test_typing_stores_nothing(socket, bob, lunch):
     await message_by(lunch, bob)
 
     assert (await Message.objects.acount(), await Room.objects.acount()) == before
+
+
+class FakeClock:
+    """Stands in for ``time.monotonic``: the time moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_socket_says_someone_types_at_most_twice_in_3_seconds(
+    open_socket, alice, lunch, monkeypatch
+):
+    clock = FakeClock()
+    monkeypatch.setattr(
+        consumers, "SlidingWindowLimiter", partial(SlidingWindowLimiter, clock=clock)
+    )
+    told: list[int] = []
+
+    async def started(room_id: int, user) -> bool:
+        told.append(user.pk)
+        return True
+
+    monkeypatch.setattr(typists, "started", started)
+    await asay(lunch, alice, "hello")
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    async def typing(frames: int) -> int:
+        """How many of ``frames`` typing frames the room hears of."""
+        before = len(told)
+        for _ in range(frames):
+            await socket.send_to(text_data=json.dumps({"type": "typing"}))
+        # Frames are handled in order: once a resume is answered, the typing is done.
+        await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0, "cursor": 0}))
+        await socket.receive_from(TIMEOUT)
+        return len(told) - before
+
+    assert await typing(3) == 2
+    clock.now += 2.9
+    assert await typing(1) == 0
+    clock.now += 0.1
+    assert await typing(3) == 2

@@ -163,6 +163,30 @@ def test_an_edit_of_someone_elses_message_is_forbidden(login, alice, bob, lunch)
     assert stored(message) == before
 
 
+def test_the_rooms_creator_may_delete_someone_elses_message_but_not_edit_it(
+    login, alice, bob, lunch
+):
+    assert lunch.created_by == alice
+    message = said(lunch, bob, "buy my stuff")
+    before = stored(message)
+    creator = login(alice)
+
+    form = creator.get(f"/m/{message.id}/edit", **HTMX)
+    edit = creator.post(f"/m/{message.id}/edit", {"body": "buy nothing"}, **HTMX)
+
+    assert form.status_code == edit.status_code == 403
+    refusal = '<p class="error">Only its author can edit a message.</p>'
+    assert form.content.decode() == edit.content.decode() == refusal
+    assert stored(message) == before
+
+    delete = creator.post(f"/m/{message.id}/delete", **HTMX)
+
+    assert delete.status_code == 200
+    assert '<p class="body tombstone">This message was deleted.</p>' in delete.content.decode()
+    message.refresh_from_db()
+    assert (message.body, message.deleted) == ("", True)
+
+
 # --- what cannot be read ----------------------------------------------------------------
 
 
