@@ -70,6 +70,16 @@ class LiveServer:
 
     _manage = manage  # the earlier name
 
+    def make_staff(self, username: str) -> None:
+        """Give ``username`` staff status (what ``createsuperuser`` or the admin would):
+        with production settings only staff open the styleguide."""
+        self.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import get_user_model; "
+            f"get_user_model().objects.filter(username={username!r}).update(is_staff=True)",
+        )
+
     def _copy_output(self, stream, log) -> None:
         """Copy the server's output to the log file and the line queue, until it ends."""
         with stream, log:

@@ -114,6 +114,7 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
     ]:
         bob.page.goto(path)
         found[page] = axe_violations(bob.page)
+    server.make_staff("bob")  # with production settings, the styleguide is for staff
     bob.page.goto("/styleguide/")
     # The styleguide shows some partials more than once, so their ids repeat there by
     # design; every page of the chat itself is checked with the rule on.
@@ -340,6 +341,7 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
     send(alice, "Typed on a phone")
     expect(message_with(bob, "Typed on a phone")).to_have_count(1)
 
+    server.make_staff("alice")  # with production settings, the styleguide is for staff
     for path in ("/", "/search?q=usual", "/styleguide/"):
         page.goto(path)
         no_sideways_scroll(page)
@@ -354,6 +356,8 @@ def test_styleguide_pictures(people, server: LiveServer, scheme) -> None:
     """The README's pictures of the styleguide: desktop and phone, light and dark."""
     for device, options in (("desktop", {}), ("phone", PHONE)):
         person = people(f"{device}-{scheme}", color_scheme=scheme, **options)
+        sign_up(person, server)
+        server.make_staff(person.name)  # with production settings, the styleguide is staff's
         page = person.page
         page.goto("/styleguide/#sg-message-reactions")
         expect(page.locator("#sg-message-reactions .reaction").first).to_be_visible()
