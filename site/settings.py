@@ -197,6 +197,10 @@ CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_H
 # A person shows online until this long after the last heartbeat of a process holding a
 # socket of theirs (chat/presence.py): how long a crashed worker's people stay "online".
 CHAT_PRESENCE_SECONDS = int(os.environ.get("CHAT_PRESENCE_SECONDS", "30"))
+# Sockets (room pages and lobbies) one person may hold open at once, on all server processes
+# together (counted with presence, in the cache); one more is closed with 4409. Enough
+# for many tabs and devices; one person's script must not hold thousands.
+CHAT_SOCKETS_PER_PERSON = int(os.environ.get("CHAT_SOCKETS_PER_PERSON", "20"))
 # Files: the largest one, in bytes, and how many a person may share in an hour.
 CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
