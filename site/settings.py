@@ -206,6 +206,12 @@ CHAT_SOCKETS_PER_PERSON = int(os.environ.get("CHAT_SOCKETS_PER_PERSON", "20"))
 # Files: the largest one, in bytes, and how many a person may share in an hour.
 CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
+# Images (shared files and profile pictures): the most pixels one may have, all frames
+# together, read from its header before anything is decoded (a 25 MP photo is a large
+# phone's; decoding takes about 3 bytes a pixel, and a 9400x9400 PNG of 335 KiB took
+# 1.16 GiB), and how many each server process decodes at once (the others wait).
+CHAT_IMAGE_MAX_PIXELS = int(os.environ.get("CHAT_IMAGE_MAX_PIXELS", str(25_000_000)))
+CHAT_IMAGE_DECODES_AT_ONCE = int(os.environ.get("CHAT_IMAGE_DECODES_AT_ONCE", "2"))
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
 CHAT_BOTS_ALLOW_PRIVATE_URLS = _env_flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
