@@ -8,7 +8,9 @@ import hashlib
 import hmac
 import json
 import logging
+import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -862,3 +864,44 @@ def test_a_failed_hook_is_one_warning_without_a_traceback(caplog, monkeypatch):
         "hook.example resolves to 127.0.0.1, on a private network"
     )
     assert record.exc_info is None
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[str]:
+    """A local server that reads the request, then sends the start of an answer one byte
+    every 50 ms for 3 s (each byte well within any socket timeout), and hangs up. Its URL."""
+    stop = threading.Event()
+
+    class Trickle(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += self.request.recv(4096)
+            answer = (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60)[:60]
+            for byte in answer:
+                if stop.wait(0.05):  # the pace of the trickle, and the end of the test
+                    return
+                self.request.sendall(bytes([byte]))
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_deadline_holds_while_the_status_line_and_headers_trickle_in(
+    trickling_server, settings, monkeypatch
+):
+    settings.CHAT_BOTS_ALLOW_PRIVATE_URLS = True
+    monkeypatch.setattr(hooks, "TIMEOUT_SECONDS", 0.5)
+    started = time.monotonic()
+
+    with pytest.raises(hooks.HookFailed) as failed:
+        hooks.call(trickling_server, {"message": {}}, key="key")
+
+    assert str(failed.value) == "no complete answer within 0.5 s"
+    assert time.monotonic() - started < 1.5
