@@ -112,11 +112,12 @@ def _examined_image(upload: UploadedFile) -> _Image | None:
 
     Raises ``ImageRefused`` for an image too large to open or that cannot be decoded whole.
     """
-    decoded = images.decode(upload)
-    if decoded is None:
-        return None  # not one of the four formats: a file to download
-    full = images.encode(decoded)
-    thumbnail = images.encode(decoded, images.fitted(THUMBNAIL_BOX))
+    with images.decoding():  # the pixels are in memory until both are written
+        decoded = images.decode(upload)
+        if decoded is None:
+            return None  # not one of the four formats: a file to download
+        full = images.encode(decoded)
+        thumbnail = images.encode(decoded, images.fitted(THUMBNAIL_BOX))
     return _Image(decoded.format, full, thumbnail)
 
 

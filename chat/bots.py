@@ -8,6 +8,12 @@ validation, the same posting limit (the bot is a person to the limiter), rendere
 sent to every socket of the room. Any member revokes a bot: it posts nothing more and
 leaves the members list; its old messages keep its name.
 
+A bot speaks with its maker's access, so it never outlives it: when its maker leaves the
+room, is removed from it or is deactivated, their bots there are revoked (not handed to
+someone else: nobody else chose its hook's URL or holds its token). And since an account
+can be deactivated without a word (``QuerySet.update()``), every post and every hook call
+checks again that the maker is active and still a member of the room.
+
 A bot with an outgoing URL is called (``chat.hooks``) when a new message mentions it: the
 mentions recorded at save say who was named, and ``message_posted`` (a receiver of
 ``chat.messages.message_posted``) hands each call to the hook pool, so neither the room
@@ -25,6 +31,7 @@ import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 from asgiref.sync import async_to_sync
@@ -48,6 +55,7 @@ UNKNOWN_BOT = "This bot token is not valid, or its bot was revoked."
 NO_SUCH_BOT = "There is no such bot in this room."
 ONLY_GROUP_ROOMS = "Only group rooms have bots."
 NOT_A_MEMBER = "This bot is no longer a member of its room."
+MAKER_GONE = "This bot's maker is no longer a member of its room."
 
 #: Bots one person may create in an hour: as many as rooms, on a counter of their own.
 BOT_CREATION = ratelimit.Rate(
@@ -138,6 +146,28 @@ def revoke_bot(room: Room, actor: AbstractBaseUser, bot_id: int) -> Bot:
     return bot
 
 
+def revoke_made_by(
+    maker: AbstractBaseUser, room: Room | None = None, *, announce: bool = True
+) -> list[Bot]:
+    """Revoke the bots ``maker`` made (in ``room``, or in every room): called when they
+    leave a room, are removed from it or are deactivated. The bots revoked; their rooms'
+    members lists are sent again once committed, unless the caller sends them itself
+    (``announce=False``)."""
+    made = Bot.objects.filter(created_by=maker, revoked_at__isnull=True).select_related("room")
+    if room is not None:
+        made = made.filter(room=room)
+    revoked = list(made)
+    if not revoked:
+        return []
+    with transaction.atomic():
+        Bot.objects.filter(pk__in=[bot.pk for bot in revoked]).update(revoked_at=timezone.now())
+        Membership.objects.filter(user__in=[bot.user_id for bot in revoked]).delete()
+    if announce:
+        for bot_room in {bot.room_id: bot.room for bot in revoked}.values():
+            transaction.on_commit(partial(rooms.members_changed, bot_room))
+    return revoked
+
+
 # --- posting as a bot ---------------------------------------------------------------------
 
 
@@ -158,9 +188,20 @@ def bot_for_token(token: str) -> Bot:
 
 
 def _may_post(bot: Bot) -> Bot:
+    """``bot``, if it and its maker are still members of its room and its maker is active;
+    ``Forbidden`` otherwise (one query)."""
+    present = set(
+        Membership.objects.filter(
+            room_id=bot.room_id, user_id__in=[bot.user_id, bot.created_by_id], user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
     # Removed from a private room by its creator, a bot must not keep talking into it.
-    if not Membership.objects.filter(room_id=bot.room_id, user_id=bot.user_id).exists():
+    if bot.user_id not in present:
         raise Forbidden(NOT_A_MEMBER)
+    # Nor may it speak for a maker who left, was removed or was deactivated (even by an
+    # update that told nobody): it had only their access.
+    if bot.created_by_id is None or bot.created_by_id not in present:
+        raise Forbidden(MAKER_GONE)
     return bot
 
 
@@ -301,10 +342,24 @@ async def _apost_answer(bot_id: int, text: str) -> None:
     await messages.apost_message(bot.room, bot.user, {"body": text})
 
 
+def _still_called(bot_id: int) -> bool:
+    """Whether the bot may still hear of its mentions (on the hook's thread: the message
+    was handed over from what it carried, without asking the database)."""
+    try:
+        _answering_bot(bot_id)
+    except Forbidden:
+        return False
+    finally:
+        close_old_connections()  # this thread's connection, as a request's would be
+    return True
+
+
 def _call_hook(call: HookCall) -> None:
     """On the hook pool: call the bot's URL and post its answer back as the bot. A failure
     is one warning in the log and changes nothing."""
     host = urlsplit(call.url).hostname  # not the whole URL: its path or query may be secret
+    if not _still_called(call.bot_id):
+        return  # revoked, or its maker's access ended: the room's words stay in the room
     try:
         answer = hooks.call(call.url, call.payload, key=call.key)
     except hooks.HookFailed as failure:

@@ -1,7 +1,8 @@
 """The room socket: authorise at connect, then parse → service → answer; events pass through.
 
 A socket the server will not serve is *accepted and then closed* with a code that says
-why (4401 signed out, 4403 not allowed in this room, 1013 try again later). Refusing at
+why (4401 signed out, 4403 not allowed in this room, 4409 too many sockets of this
+person open already, 1013 try again later). Refusing at
 the handshake would reach the page only as a network failure (1006), which it cannot
 tell from a server restart; a close code it can act on without asking the server again.
 """
@@ -50,6 +51,8 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SIGNED_OUT = 4401
 CLOSE_NOT_ALLOWED = 4403
+#: The person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open (``chat.presence``).
+CLOSE_TOO_MANY_SOCKETS = 4409
 CLOSE_FLOODING = 4429
 
 NOTICE_UNREADABLE = "That message could not be read; nothing was sent."
@@ -162,17 +165,20 @@ class RoomConsumer(PersonsSocket):
         self.typing_frames = SlidingWindowLimiter(TYPING_FRAMES_PER_WINDOW, TYPING_FRAME_SECONDS)
         self.fanout = fanout.fanout()
         typists.board()  # this process follows who types in the rooms it serves
+        if not await presence.presence().arrive(user.pk):
+            await self._refuse(CLOSE_TOO_MANY_SOCKETS)
+            return
         try:
             await self.fanout.attach(self, self.groups_joined)
         except Exception:
             # The channel layer is unreachable: the page retries by itself after 1013.
             logger.warning("channel layer unreachable; socket for room %s refused", room.id)
+            await presence.presence().leave(user.pk)
             await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return
         self.room = room
         await self.accept()
         self.live = True
-        await presence.presence().arrive(user.pk)
 
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: stop receiving the room's and the user's events;
@@ -341,16 +347,19 @@ class LobbyConsumer(PersonsSocket):
         if b"public=1" in self.scope.get("query_string", b""):
             self.groups_joined.append(fanout.LOBBY_GROUP)
         self.fanout = fanout.fanout()
+        if not await presence.presence().arrive(user.pk):
+            await self._refuse(CLOSE_TOO_MANY_SOCKETS)
+            return
         try:
             await self.fanout.attach(self, self.groups_joined)
         except Exception:
             logger.warning("channel layer unreachable; lobby socket refused")
             self.groups_joined = []
+            await presence.presence().leave(user.pk)
             await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return
         await self.accept()
         self.live = True
-        await presence.presence().arrive(user.pk)
         # The page was rendered a moment ago; counts read since (another tab) show now.
         self._render_soon()
 

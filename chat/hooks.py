@@ -12,8 +12,10 @@ below stops one way of abusing that:
   answers a public address to the check and 127.0.0.1 to the connection (DNS rebinding)
   gets nowhere. The Host header and TLS's SNI and certificate check still use the name;
 - redirects are not followed (a public URL could send the server on to a private one);
-- one deadline of ``TIMEOUT_SECONDS`` covers connecting and reading, and the reply is
-  read up to ``MAX_REPLY_BYTES``: a slow or endless answer cannot hold a worker;
+- one deadline of ``TIMEOUT_SECONDS`` covers connecting, sending and reading all of the
+  answer, its status line and headers included (every read waits only for the time
+  left), and the reply is read up to ``MAX_REPLY_BYTES``: a slow, trickling or endless
+  answer cannot hold a worker;
 - each call is signed (``X-Chat-Signature``), so a hook can refuse calls that are not
   the chat's: its URL may leak, its bot's token should not;
 - calls run on a small pool of threads with a bounded queue, never on the event loop or
@@ -28,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import io
 import ipaddress
 import json
 import logging
@@ -214,6 +217,38 @@ def _time_left(deadline: float) -> float:
     return left
 
 
+class _DeadlineReader(io.RawIOBase):
+    """Reads a socket, each read allowed only the time left before ``deadline``.
+
+    A socket's timeout bounds one read: a server trickling a byte at a time would never
+    hit it. ``http.client`` reads the status line and headers through this.
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What ``http.client.HTTPResponse`` is handed for a socket: its ``makefile`` reads
+    through ``_DeadlineReader``; the socket itself stays the connection's to close."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str = "rb", *args, **kwargs) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
 def _read_capped(sock: socket.socket, response, deadline: float) -> bytes:
     declared = response.getheader("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_REPLY_BYTES:
@@ -286,7 +321,10 @@ def call(url: str, payload: dict, *, key: str) -> str | None:
         # Kept: a connection that will close hands its socket to the response and forgets it.
         sock = connection.sock
         sock.settimeout(_time_left(deadline))
-        response = connection.getresponse()
+        # The response reads through the deadline (status line and headers first); the
+        # connection keeps the socket itself, and closes it below.
+        response = connection.response_class(_DeadlineSocket(sock, deadline), method="POST")
+        response.begin()
         if 300 <= response.status < 400:
             raise HookFailed(f"answered {response.status}; redirects are not followed")
         if not 200 <= response.status < 300:

@@ -3,24 +3,31 @@ in one place, so every path in meets the same checks.
 
 Images are recognised by Pillow from their bytes, never from the content type the browser
 claimed, and only in four formats (PNG, JPEG, GIF, WebP; Pillow's other readers are never
-tried). Each is verified, decoded within Pillow's pixel limit (``Image.MAX_IMAGE_PIXELS``,
-all frames together: a decompression bomb is refused), and re-encoded from its pixels
-alone, in its own format: a JPEG turned upright by its EXIF orientation first, and no
-metadata survives (EXIF with GPS, XMP, comments, colour profiles). An image that Pillow
-recognises but cannot decode whole is refused (``ImageRefused``, with the words to show).
+tried). Each is measured from its header before anything is decoded, and refused past
+``CHAT_IMAGE_MAX_PIXELS`` (all frames together: a decompression bomb, or a small file
+of a huge picture, which would take about 3 bytes of memory a pixel); then verified,
+decoded and re-encoded from its pixels alone, in its own format: a JPEG turned upright
+by its EXIF orientation first, and no metadata survives (EXIF with GPS, XMP, comments,
+colour profiles). An image that Pillow recognises but cannot decode whole is refused
+(``ImageRefused``, with the words to show).
 
 What is made of the pixels (a thumbnail, a square avatar) is the caller's: ``decode``
-gives the frames, ``encode`` writes frames in the image's format.
+gives the frames, ``encode`` writes frames in the image's format, both inside
+``decoding()``, which lets ``CHAT_IMAGE_DECODES_AT_ONCE`` images be worked on at once per
+process (a few large images at once must not take the server's memory).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -29,6 +36,13 @@ logger = logging.getLogger(__name__)
 DAMAGED_IMAGE = "This image is damaged or incomplete, so it was not sent."
 TOO_MANY_FRAMES = "This animation has too many frames (at most {most:,})."
 TOO_MANY_PIXELS = "This image is too large to open (over {most:,} pixels)."
+BUSY = "The server is busy with other images just now, so this one was not sent. Try again."
+
+#: Pillow's own check (it reads the same header) says the same: one limit, not two.
+Image.MAX_IMAGE_PIXELS = settings.CHAT_IMAGE_MAX_PIXELS
+#: Images worked on at once in this process; the others wait their turn, this long at most.
+_turns = threading.BoundedSemaphore(settings.CHAT_IMAGE_DECODES_AT_ONCE)
+WAIT_SECONDS = 30.0
 
 #: The raster formats shown as images, by Pillow's name, and their content types.
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -99,13 +113,31 @@ def _frame_count(image: Image.Image) -> int:
     return 1 if image.format in SAME_FORMAT else getattr(image, "n_frames", 1)
 
 
+def most_pixels() -> int:
+    """The most pixels an image may have, all frames together (``CHAT_IMAGE_MAX_PIXELS``)."""
+    return int(settings.CHAT_IMAGE_MAX_PIXELS)
+
+
+@contextmanager
+def decoding() -> Iterator[None]:
+    """Hold one of the process's ``CHAT_IMAGE_DECODES_AT_ONCE`` turns to decode and encode
+    an image; ``ImageRefused`` (``BUSY``) after ``WAIT_SECONDS`` without one."""
+    if not _turns.acquire(timeout=WAIT_SECONDS):
+        raise ImageRefused(BUSY)
+    try:
+        yield
+    finally:
+        _turns.release()
+
+
 def _refuse_oversized(image: Image.Image) -> None:
+    # Only the header has been read: width and height are known, no pixel is decoded.
     frames = _frame_count(image)
     if frames > MOST_FRAMES:
         raise ImageRefused(TOO_MANY_FRAMES.format(most=MOST_FRAMES))
-    most = Image.MAX_IMAGE_PIXELS
+    most = most_pixels()
     # Pillow checks one frame, and only warns up to twice its limit: every frame counts here.
-    if most is not None and image.width * image.height * frames > most:
+    if image.width * image.height * frames > most:
         raise ImageRefused(TOO_MANY_PIXELS.format(most=most))
 
 
@@ -138,6 +170,7 @@ def _decoded(image: Image.Image, image_format: str) -> Decoded:
 
 def decode(upload: UploadedFile) -> Decoded | None:
     """``upload``'s pixels if it is an image of the four formats; None if it is not one.
+    Called within ``decoding()``.
 
     Raises ``ImageRefused`` for an image too large to open or that cannot be decoded whole.
     """
@@ -161,7 +194,7 @@ def decode(upload: UploadedFile) -> Decoded | None:
     except UnidentifiedImageError:
         return None  # not one of the four formats
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused(TOO_MANY_PIXELS.format(most=Image.MAX_IMAGE_PIXELS)) from None
+        raise ImageRefused(TOO_MANY_PIXELS.format(most=most_pixels())) from None
     except Exception as error:  # any failure to decode: truncated, bad checksums, …
         logger.info("an image was refused as damaged: %r", error)
         raise ImageRefused(DAMAGED_IMAGE) from None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import has_vary_header, patch_cache_control
 
 
@@ -39,3 +41,68 @@ class PrivatePagesMiddleware:
         if has_vary_header(response, "Cookie") and "Cache-Control" not in response:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+# --- NUL bytes -----------------------------------------------------------------------------
+
+#: Why a query with a NUL byte is refused (the page and the log say it).
+NUL_IN_QUERY = "A NUL character is not allowed in a query."
+NUL_IN_PATH = "There is no such page."
+
+
+def nul_in_path(path: str) -> bool:
+    """Whether a request's decoded path holds a NUL byte: no page has one in its address."""
+    return "\x00" in path
+
+
+def nul_in_query(query_string: str | bytes) -> bool:
+    """Whether a raw query string holds a NUL byte, written as ``%00`` or as is."""
+    raw = query_string.encode("latin1") if isinstance(query_string, str) else query_string
+    return b"\x00" in unquote_to_bytes(raw)
+
+
+class NulBytesMiddleware:
+    """A NUL byte in the path is a 404, and one in the query string a 400, before any view.
+
+    PostgreSQL cannot store or compare a string holding NUL (psycopg raises, and the page
+    would answer 500 with a traceback in the log), and no name, slug or search ever holds
+    one: the one rule for every URL is here, not in each view. Sockets get the same rule
+    from ``SocketNulBytesGuard``.
+    """
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def _refuse(self, request: HttpRequest) -> None:
+        if nul_in_path(request.path):
+            raise Http404(NUL_IN_PATH)
+        if nul_in_query(request.META.get("QUERY_STRING", "")):
+            raise BadRequest(NUL_IN_QUERY)
+
+    def __call__(self, request: HttpRequest):
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        self._refuse(request)
+        return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        self._refuse(request)
+        return await self.get_response(request)
+
+
+class SocketNulBytesGuard:
+    """ASGI middleware for sockets: a NUL byte in the path or query string refuses the
+    handshake, as ``NulBytesMiddleware`` answers 404 or 400 over HTTP (no room, person
+    or session is looked up for it)."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    async def __call__(self, scope: dict, receive, send):
+        if nul_in_path(scope.get("path", "")) or nul_in_query(scope.get("query_string", b"")):
+            await receive()  # websocket.connect
+            await send({"type": "websocket.close"})
+            return None
+        return await self.inner(scope, receive, send)

@@ -9,6 +9,11 @@ within that time (plus a sweep), with nobody having to notice the crash. The pro
 are listed under ``presence:processes``; someone is online if any listed process has an
 entry for them. With ``REDIS_URL`` the cache is Redis, shared by every process.
 
+**A cap on sockets.** A person's entry holds how many sockets that process holds of
+theirs; their sum over the live processes is kept to ``CHAT_SOCKETS_PER_PERSON``, and a
+socket past it is refused (one person's script must not hold thousands). A crashed
+process's count expires with its entry.
+
 **Coalesced, rendered once.** When a person's first socket in this process opens, or
 their last one closes, the rooms they belong to are marked; every ``FLUSH_SECONDS`` the
 process renders each marked room's members list once and, if it differs from the last
@@ -72,6 +77,13 @@ def online(user_ids: list[int]) -> set[int]:
     return {keys[key] for key in found}
 
 
+def _open_elsewhere(user_id: int) -> int:
+    """How many sockets of ``user_id`` the other live processes hold (their entries)."""
+    processes = [process for process in _live_processes() if process != PROCESS]
+    found = cache.get_many([_user_key(user_id, process) for process in processes])
+    return sum(int(count) for count in found.values())
+
+
 @dataclass(frozen=True)
 class Member:
     """A member of a room as its members list shows them."""
@@ -132,27 +144,54 @@ class Presence:
                 loop.create_task(self._flush_periodically()),
             ]
 
-    async def arrive(self, user_id: int) -> None:
-        """Called when a socket of ``user_id`` opens in this process."""
+    async def arrive(self, user_id: int) -> bool:
+        """Called when a socket of ``user_id`` opens in this process: counted, and True;
+        or, when the person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open on all
+        processes together, False and nothing counted (the socket is to be refused)."""
         self._start()
+        # Reserved here, on the event loop, so two sockets opening at once both count.
         self.local[user_id] += 1
-        if self.local[user_id] == 1:
-            await database_sync_to_async(self._arrived)(user_id)
+        count = self.local[user_id]
+        if await database_sync_to_async(self._arrived)(user_id, count):
+            return True
+        self._forget(user_id)
+        return False
 
-    def _arrived(self, user_id: int) -> None:
+    def _arrived(self, user_id: int, count: int) -> bool:
         try:
-            cache.set(_user_key(user_id, PROCESS), 1, _expiry())
-            self._register()
+            if count + _open_elsewhere(user_id) > settings.CHAT_SOCKETS_PER_PERSON:
+                return False
+            # The count, not just a mark: other processes add it up against the cap.
+            cache.set(_user_key(user_id, PROCESS), count, _expiry())
+            if count == 1:
+                self._register()
         except Exception as error:
+            # An unreachable cache must not lock everyone out: the socket is let in.
             logger.warning("presence not recorded, the cache failed (%r)", error)
-        self.dirty.update(_rooms_of(user_id))
+        if count == 1:
+            self.dirty.update(_rooms_of(user_id))
+        return True
+
+    def _forget(self, user_id: int) -> int:
+        self.local[user_id] -= 1
+        left = self.local[user_id]
+        if left <= 0:
+            del self.local[user_id]
+        return left
 
     async def leave(self, user_id: int) -> None:
         """Called when a socket of ``user_id`` closes in this process."""
-        self.local[user_id] -= 1
-        if self.local[user_id] <= 0:
-            del self.local[user_id]
+        left = self._forget(user_id)
+        if left <= 0:
             await database_sync_to_async(self._left)(user_id)
+        else:
+            await database_sync_to_async(self._recount)(user_id, left)
+
+    def _recount(self, user_id: int, count: int) -> None:
+        try:
+            cache.set(_user_key(user_id, PROCESS), count, _expiry())
+        except Exception as error:
+            logger.warning("presence not recorded, the cache failed (%r)", error)
 
     def _left(self, user_id: int) -> None:
         try:
@@ -171,7 +210,7 @@ class Presence:
 
     def _beat(self) -> None:
         expiry = _expiry()
-        cache.set_many({_user_key(uid, PROCESS): 1 for uid in self.local}, expiry)
+        cache.set_many({_user_key(uid, PROCESS): n for uid, n in self.local.items()}, expiry)
         self._register()
 
     async def _beat_periodically(self) -> None:

@@ -119,11 +119,12 @@ def edit_profile(user: AbstractBaseUser, data: Mapping, files: Mapping) -> Profi
 def _squares(upload) -> tuple[images.Encoded, images.Encoded, str] | None:
     """The picture's centre, square, in both sizes, and their extension; None if
     ``upload`` is no picture. Raises ``ImageRefused``."""
-    decoded = images.decode(upload)
-    if decoded is None:
-        return None
-    big = images.encode(decoded, images.squared(AVATAR_SIDE))
-    small = images.encode(decoded, images.squared(AVATAR_SMALL_SIDE))
+    with images.decoding():  # the pixels are in memory until both are written
+        decoded = images.decode(upload)
+        if decoded is None:
+            return None
+        big = images.encode(decoded, images.squared(AVATAR_SIDE))
+        small = images.encode(decoded, images.squared(AVATAR_SMALL_SIDE))
     return big, small, decoded.extension
 
 

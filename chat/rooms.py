@@ -282,8 +282,11 @@ def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> Abstrac
     """Leave a private room, or (its creator only) remove someone; returns who left.
 
     A creator who leaves hands the room to its longest-standing member (``heir``). Their
-    sockets in the room are closed at once, on every process.
+    sockets in the room are closed at once, on every process, and the bots they made for
+    it are revoked (``chat.bots.revoke_made_by``).
     """
+    from chat import bots  # chat.bots builds on this module
+
     leaving = removable_member(room, actor, data)
     successor = heir(room, leaving)
     with transaction.atomic():
@@ -291,6 +294,7 @@ def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> Abstrac
         if successor is not None:
             Room.objects.filter(pk=room.pk).update(created_by=successor)
             room.created_by = successor
+        bots.revoke_made_by(leaving, room, announce=False)  # the list is sent below
     fanout.send(fanout.user_group(leaving.pk), "membership.ended", room=room.id)
     members_changed(room)
     return leaving

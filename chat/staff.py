@@ -10,7 +10,8 @@ transaction.
 
 Deactivating someone ends every session of theirs: Django refuses an inactive user on
 the next request, and saving ``is_active`` has every open socket of theirs re-check its
-session on every process (``chat.accounts.user_changed``) and close. Their messages stay,
+session on every process (``chat.accounts.user_changed``) and close, and the bots they
+made are revoked (reactivating them does not bring those back). Their messages stay,
 marked as from a deactivated account.
 """
 
@@ -25,7 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from chat import audit
+from chat import audit, bots
 from chat.errors import Forbidden, NotFound
 from chat.models import AuditEntry
 
@@ -194,6 +195,8 @@ def act(actor: AbstractBaseUser, user_id: int, slug: str) -> tuple:
         setattr(target, action.field, action.value)
         # Saving is_active has their open sockets re-check their session once committed.
         target.save(update_fields=[action.field])
+        if action.slug == "deactivate":
+            bots.revoke_made_by(target)  # a bot had only its maker's access
         audit.record(actor, action.audit_action, target)
     return target, action
 

@@ -13,6 +13,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from chat.middleware import SocketNulBytesGuard  # noqa: E402
 from chat.origin import SameOriginValidator  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
 from chat.socket_auth import SocketAuthMiddleware  # noqa: E402
@@ -20,6 +21,8 @@ from chat.socket_auth import SocketAuthMiddleware  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": SameOriginValidator(SocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(
+            SocketNulBytesGuard(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # A NUL byte in a path (404) or query (400) reaches no view: PostgreSQL refuses them.
+    "chat.middleware.NulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     # Above the session and CSRF middleware: it reads the Vary: Cookie they add.
@@ -197,9 +199,19 @@ CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_H
 # A person shows online until this long after the last heartbeat of a process holding a
 # socket of theirs (chat/presence.py): how long a crashed worker's people stay "online".
 CHAT_PRESENCE_SECONDS = int(os.environ.get("CHAT_PRESENCE_SECONDS", "30"))
+# Sockets (room pages and lobbies) one person may hold open at once, on all server processes
+# together (counted with presence, in the cache); one more is closed with 4409. Enough
+# for many tabs and devices; one person's script must not hold thousands.
+CHAT_SOCKETS_PER_PERSON = int(os.environ.get("CHAT_SOCKETS_PER_PERSON", "20"))
 # Files: the largest one, in bytes, and how many a person may share in an hour.
 CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
+# Images (shared files and profile pictures): the most pixels one may have, all frames
+# together, read from its header before anything is decoded (a 25 MP photo is a large
+# phone's; decoding takes about 3 bytes a pixel, and a 9400x9400 PNG of 335 KiB took
+# 1.16 GiB), and how many each server process decodes at once (the others wait).
+CHAT_IMAGE_MAX_PIXELS = int(os.environ.get("CHAT_IMAGE_MAX_PIXELS", str(25_000_000)))
+CHAT_IMAGE_DECODES_AT_ONCE = int(os.environ.get("CHAT_IMAGE_DECODES_AT_ONCE", "2"))
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
 CHAT_BOTS_ALLOW_PRIVATE_URLS = _env_flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)

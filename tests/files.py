@@ -70,6 +70,12 @@ def bomb_png(width: int, height: int) -> bytes:
     return bytes(data)
 
 
+def huge_png(width: int, height: int) -> bytes:
+    """A whole, valid PNG of ``width`` by ``height`` pixels in a few kilobytes: one bit a
+    pixel, all black, compresses to almost nothing (decoding it would not)."""
+    return encoded(Image.new("1", (width, height)), "PNG")
+
+
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream"):
     """What Django hands a view for a file field (the browser's content type is a claim)."""
     return SimpleUploadedFile(name, data, content_type=content_type)

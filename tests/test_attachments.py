@@ -4,13 +4,15 @@ message, refused with nothing left behind, and gone with their message."""
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 from django.db import OperationalError
-from PIL import Image
+from PIL import Image, ImageFile
 
-from chat import attachments, changes, forms, ratelimit
+from chat import attachments, changes, forms, images, profiles, ratelimit
 from chat.errors import Invalid, TooFast, Unavailable
 from chat.models import Attachment, Message, Room
 from tests.conftest import say
@@ -23,6 +25,7 @@ from tests.files import (
     animated_gif,
     bomb_png,
     encoded,
+    huge_png,
     opened,
     photo_with_gps,
     png,
@@ -217,21 +220,94 @@ def test_a_truncated_image_is_refused_and_nothing_is_stored(alice, lunch, media_
 
 @pytest.mark.parametrize(
     "size",
-    [(20_000, 20_000), (10_000, 10_000)],
-    ids=["over-twice-pillows-limit", "over-pillows-limit"],  # an error, and only a warning
+    [(20_000, 20_000), (8_000, 4_000), (5_001, 5_000)],
+    # Pillow's own check (the same limit) raises past twice it and only warns up to there.
+    ids=["over-twice-pillows-limit", "over-pillows-limit", "just-over"],
 )
 def test_a_decompression_bomb_is_refused_and_nothing_is_stored(alice, lunch, media_root, size):
-    assert Image.MAX_IMAGE_PIXELS == 89_478_485
-
     with pytest.raises(Invalid) as refused:
         attach(lunch, alice, "bomb.png", bomb_png(*size))
 
-    assert refused.value.message == "This image is too large to open (over 89,478,485 pixels)."
+    assert refused.value.message == "This image is too large to open (over 25,000,000 pixels)."
     assert_nothing_stored(lunch, media_root)
 
 
-def test_an_animation_counts_the_pixels_of_every_frame(alice, lunch, monkeypatch):
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 60 * 40 * 2)
+def test_the_pixel_limit_is_25_megapixels_and_pillows_is_the_same(settings):
+    assert settings.CHAT_IMAGE_MAX_PIXELS == 25_000_000
+    assert Image.MAX_IMAGE_PIXELS == 25_000_000
+
+
+def test_a_small_file_of_a_huge_image_is_refused_from_its_header(
+    alice, lunch, media_root, monkeypatch
+):
+    # 9,400 by 9,400 pixels in a few kilobytes: under Pillow's default limit (89 MP), and
+    # decoding it took 1.16 GiB. Nothing of it may be decoded: the header says enough.
+    data = huge_png(9_400, 9_400)
+    assert len(data) < 50_000
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image))
+
+    with pytest.raises(Invalid) as refused:
+        attach(lunch, alice, "huge.png", data)
+
+    assert refused.value.message == "This image is too large to open (over 25,000,000 pixels)."
+    assert decoded == []
+    assert_nothing_stored(lunch, media_root)
+
+
+def test_an_image_at_the_limit_is_taken(alice, lunch, settings):
+    settings.CHAT_IMAGE_MAX_PIXELS = 200 * 100
+
+    posted = attach(lunch, alice, "wide.png", huge_png(200, 100))
+
+    assert (posted.message.attachment.width, posted.message.attachment.height) == (200, 100)
+
+
+def test_only_so_many_images_are_decoded_at_once(monkeypatch):
+    monkeypatch.setattr(images, "_turns", threading.BoundedSemaphore(2), raising=False)
+    busy, most, changed = [0], [0], threading.Condition()
+    release = threading.Event()
+    real_decode = images.decode
+
+    def slow_decode(upload):
+        with changed:
+            busy[0] += 1
+            most[0] = max(most[0], busy[0])
+            changed.notify_all()
+        release.wait(5)
+        with changed:
+            busy[0] -= 1
+        return real_decode(upload)
+
+    monkeypatch.setattr(images, "decode", slow_decode)
+    with ThreadPoolExecutor(4) as pool:
+        work = [pool.submit(attachments._examined_image, upload("a.png", png(40, 30)))]
+        work += [pool.submit(profiles._squares, upload("b.png", png(40, 30))) for _ in range(3)]
+        with changed:
+            assert changed.wait_for(lambda: busy[0] == 2, timeout=5)
+        assert not any(done.done() for done in work)
+        release.set()
+        results = [done.result(5) for done in work]
+
+    assert most[0] == 2
+    assert all(result is not None for result in results)
+
+
+def test_an_image_waiting_too_long_for_its_turn_is_refused(monkeypatch):
+    monkeypatch.setattr(images, "_turns", threading.BoundedSemaphore(1))
+    monkeypatch.setattr(images, "WAIT_SECONDS", 0.01)
+    images._turns.acquire()  # another image holds the one turn
+
+    with pytest.raises(images.ImageRefused) as refused:
+        attachments._examined_image(upload("a.png", png(40, 30)))
+
+    assert refused.value.message == (
+        "The server is busy with other images just now, so this one was not sent. Try again."
+    )
+
+
+def test_an_animation_counts_the_pixels_of_every_frame(alice, lunch, settings):
+    settings.CHAT_IMAGE_MAX_PIXELS = 60 * 40 * 2
 
     with pytest.raises(Invalid) as refused:
         attach(lunch, alice, "dance.gif", animated_gif(frames=3))

@@ -8,7 +8,9 @@ import hashlib
 import hmac
 import json
 import logging
+import socketserver
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +20,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 from django.core.cache import cache
 
-from chat import bots, hooks, messages, rendering, rooms
+from chat import bots, hooks, messages, rendering, rooms, staff
 from chat.errors import Forbidden, Invalid, NotFound, TooFast
 from chat.forms import SignupForm
 from chat.models import Bot, Membership, Message, Room
@@ -849,9 +851,11 @@ async def test_a_hooks_answer_reaches_the_rooms_sockets(open_socket, alice, lunc
     assert await database_sync_to_async(hooks.wait_idle)(WAIT)
 
 
-def test_a_failed_hook_is_one_warning_without_a_traceback(caplog, monkeypatch):
+@pytest.mark.django_db
+def test_a_failed_hook_is_one_warning_without_a_traceback(alice, lunch, caplog, monkeypatch):
+    bot, _token = make_bot(lunch, alice)
     monkeypatch.setattr(hooks, "resolve", lambda host, port: ["127.0.0.1"])
-    call = bots.HookCall(1, "helper", "http://hook.example/x?secret=1", {}, "key", None)
+    call = bots.HookCall(bot.pk, "helper", "http://hook.example/x?secret=1", {}, "key", None)
 
     with caplog.at_level(logging.WARNING):
         bots._call_hook(call)
@@ -862,3 +866,139 @@ def test_a_failed_hook_is_one_warning_without_a_traceback(caplog, monkeypatch):
         "hook.example resolves to 127.0.0.1, on a private network"
     )
     assert record.exc_info is None
+
+
+@pytest.fixture
+def trickling_server() -> Iterator[str]:
+    """A local server that reads the request, then sends the start of an answer one byte
+    every 50 ms for 3 s (each byte well within any socket timeout), and hangs up. Its URL."""
+    stop = threading.Event()
+
+    class Trickle(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            received = b""
+            while b"\r\n\r\n" not in received:
+                received += self.request.recv(4096)
+            answer = (b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60)[:60]
+            for byte in answer:
+                if stop.wait(0.05):  # the pace of the trickle, and the end of the test
+                    return
+                self.request.sendall(bytes([byte]))
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_deadline_holds_while_the_status_line_and_headers_trickle_in(
+    trickling_server, settings, monkeypatch
+):
+    settings.CHAT_BOTS_ALLOW_PRIVATE_URLS = True
+    monkeypatch.setattr(hooks, "TIMEOUT_SECONDS", 0.5)
+    started = time.monotonic()
+
+    with pytest.raises(hooks.HookFailed) as failed:
+        hooks.call(trickling_server, {"message": {}}, key="key")
+
+    assert str(failed.value) == "no complete answer within 0.5 s"
+    assert time.monotonic() - started < 1.5
+
+
+# --- a bot has its maker's access, no more --------------------------------------------------
+
+
+@pytest.fixture
+def mallorys_bot(alice, mallory, secret, hook_server) -> tuple[Bot, str]:
+    """A bot mallory made in alice's private room, its hook on the local hook server."""
+    hook_server.answer = lambda handler: send(handler, 204)
+    rooms.add_member(secret, alice, {"username": "mallory"})
+    return make_bot(secret, mallory, "spy", outgoing_url=hook_server.url)
+
+
+def assert_silenced(bot: Bot, token: str, room: Room, hook_server, error: str) -> None:
+    """The bot posts nothing into ``room`` and its hook hears nothing of it."""
+    with pytest.raises(Forbidden) as refused:
+        bots.bot_post(token, {"body": "still listening"})
+    assert refused.value.message == error
+    mention(room, room.created_by, "@spy the launch codes are 1234")
+    assert hooks.wait_idle(WAIT)
+    assert hook_server.calls == []
+    assert bot_messages(bot) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_makers_bots_are_revoked_when_they_are_removed(alice, secret, mallorys_bot, hook_server):
+    bot, token = mallorys_bot
+
+    rooms.remove_member(secret, alice, {"username": "mallory"})
+
+    assert Bot.objects.get(pk=bot.pk).revoked_at is not None
+    assert not Membership.objects.filter(room=secret, user=bot.user).exists()
+    assert_silenced(bot, token, secret, hook_server, bots.UNKNOWN_BOT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_makers_bots_are_revoked_when_they_leave(
+    alice, mallory, secret, mallorys_bot, hook_server
+):
+    bot, token = mallorys_bot
+    other, _other_token = make_bot(secret, alice, "alices-own")
+
+    rooms.remove_member(secret, mallory, {"username": "mallory"})
+
+    assert Bot.objects.get(pk=bot.pk).revoked_at is not None
+    assert Bot.objects.get(pk=other.pk).revoked_at is None  # only the leaver's
+    assert_silenced(bot, token, secret, hook_server, bots.UNKNOWN_BOT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_makers_bots_are_revoked_when_staff_deactivate_them(
+    admin, mallory, secret, mallorys_bot, hook_server
+):
+    bot, token = mallorys_bot
+
+    staff.act(admin, mallory.pk, "deactivate")
+
+    assert Bot.objects.get(pk=bot.pk).revoked_at is not None
+    assert_silenced(bot, token, secret, hook_server, bots.UNKNOWN_BOT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bot_of_a_maker_deactivated_without_a_signal_is_silent(
+    mallory, secret, mallorys_bot, hook_server
+):
+    bot, token = mallorys_bot
+
+    type(mallory).objects.filter(pk=mallory.pk).update(is_active=False)  # no signal, no revoke
+
+    assert Bot.objects.get(pk=bot.pk).revoked_at is None
+    error = "This bot's maker is no longer a member of its room."
+    assert_silenced(bot, token, secret, hook_server, error)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bot_of_a_maker_gone_from_the_room_unannounced_is_silent(
+    mallory, secret, mallorys_bot, hook_server
+):
+    bot, token = mallorys_bot
+
+    Membership.objects.filter(room=secret, user=mallory).delete()  # behind the service's back
+
+    assert_silenced(bot, token, secret, hook_server, bots.MAKER_GONE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bot_of_a_maker_still_in_the_room_keeps_working(secret, mallorys_bot, hook_server):
+    bot, token = mallorys_bot
+
+    bots.bot_post(token, {"body": "hello"})
+    mention(secret, secret.created_by, "@spy hi")
+
+    assert hooks.wait_idle(WAIT)
+    assert bot_messages(bot) == ["hello"]
+    assert len(hook_server.calls) == 1

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import OperationalError
 from django.db.backends.utils import CursorWrapper
 from django.template.backends.django import Template
 
-from chat import fanout, messages, rooms
+from chat import fanout, messages, presence, rooms
 from chat.consumers import RoomConsumer
 from chat.limits import (
     FRAME_MAX_CHARS,
@@ -714,3 +716,41 @@ async def test_resync_sends_what_was_missed_since_the_page_was_complete(
     assert html.endswith(
         f'<div id="cursor" hidden data-revision="{missed.message.revision}"></div>'
     )
+
+
+# --- how many sockets one person holds ------------------------------------------
+
+
+async def test_a_socket_past_the_persons_cap_is_refused_with_4409(
+    open_socket, settings, alice, bob, lunch
+):
+    settings.CHAT_SOCKETS_PER_PERSON = 3
+    held = [
+        await open_socket("/ws/r/lunch/", alice),
+        await open_socket("/ws/lobby/", alice),
+        await open_socket("/ws/r/lunch/", alice),
+    ]
+    assert all(socket.accepted for socket in held)
+
+    await refused_with(await open_socket("/ws/r/lunch/", alice), 4409)
+    await refused_with(await open_socket("/ws/lobby/", alice), 4409)
+    assert (await open_socket("/ws/r/lunch/", bob)).accepted  # the cap is each person's own
+
+    await held.pop().disconnect()
+    again = await open_socket("/ws/r/lunch/", alice)
+    await again.send_to(text_data=frame(body="back in"))
+    assert "back in" in "".join(await receive_frames(again, 2))
+
+
+async def test_the_socket_cap_counts_the_sockets_other_processes_hold(
+    open_socket, settings, alice, lunch
+):
+    settings.CHAT_SOCKETS_PER_PERSON = 3
+    # What another server process writes for the two sockets of alice's it holds.
+    cache.set(f"presence:{alice.pk}:elsewhere", 2, settings.CHAT_PRESENCE_SECONDS)
+    cache.set("presence:processes", {"elsewhere": time.time()}, None)
+
+    assert (await open_socket("/ws/r/lunch/", alice)).accepted
+    await refused_with(await open_socket("/ws/r/lunch/", alice), 4409)
+    # Written for the other processes to count: this one holds one of hers.
+    assert cache.get(f"presence:{alice.pk}:{presence.PROCESS}") == 1

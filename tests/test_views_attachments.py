@@ -170,7 +170,7 @@ def test_a_reader_gets_an_image_inline_with_its_verified_type(login, alice, bob,
     assert response["Content-Disposition"] == "inline; filename*=UTF-8''chart.png"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == FILE_POLICY
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-store"
     assert opened(content(response)).size == (40, 30)
 
 
@@ -193,7 +193,7 @@ def test_an_html_file_is_only_ever_a_download(login, alice, lunch):
     assert response["Content-Disposition"] == "attachment; filename*=UTF-8''page.html"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == FILE_POLICY
-    assert response["Cache-Control"] == "private"
+    assert response["Cache-Control"] == "private, no-store"
     assert content(response) == HTML
 
 

@@ -161,8 +161,9 @@ def _file_response(attachment: Attachment, field: FieldFile) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = FILE_POLICY
-    # The reader's own: no shared cache may keep a private room's file.
-    response["Cache-Control"] = "private"
+    # The reader's own: no shared cache may keep a private room's file, and the browser
+    # keeps no copy on disk either (a shared computer, or a member who has since left).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
