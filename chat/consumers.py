@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -203,7 +204,7 @@ class RoomConsumer(PersonsSocket):
         except (ValueError, RecursionError):  # RecursionError: nesting thousands deep
             frame = None
         if not isinstance(frame, dict):
-            await self._answer_other_frame(rendering.notice_frame(NOTICE_UNREADABLE))
+            await self._answer_other_frame(lambda: rendering.notice_frame(NOTICE_UNREADABLE))
         elif frame.get("type") == "resume":
             await self._resume(frame.get("after", 0), frame.get("cursor"))
         elif frame.get("type") == "typing":
@@ -253,17 +254,21 @@ class RoomConsumer(PersonsSocket):
             return
         except Invalid as refusal:
             # Bad frames cost a render each: they count towards the flood limit.
-            await self._answer_other_frame(
-                rendering.composer_frame(refusal.form, ack=refusal.form.ack)
-            )
+            bad = refusal.form
+            await self._answer_other_frame(lambda: rendering.composer_frame(bad, ack=bad.ack))
             return
         except Refused as refusal:
-            # Too fast, or not stored: the composer comes back holding the text.
-            form = MessageForm(frame)
-            form.is_valid()
-            await self.send(
-                text_data=rendering.composer_frame(form, ack=form.ack, notice=refusal.message)
-            )
+            # Too fast, or not stored: the composer comes back holding the text. A page
+            # sends one post at a time and waits for its answer, so refusal after refusal
+            # is a flood: they count with bad frames, and the socket past them is closed.
+            notice = refusal.message
+
+            def composer() -> str:
+                form = MessageForm(frame)
+                form.is_valid()
+                return rendering.composer_frame(form, ack=form.ack, notice=notice)
+
+            await self._answer_other_frame(composer)
             return
         if posted.broadcast:
             await self.send(text_data=rendering.ack_frame(posted.ack))
@@ -281,7 +286,7 @@ class RoomConsumer(PersonsSocket):
 
     async def _resume(self, after: object, cursor: object) -> None:
         if not _is_id(after) or not (cursor is None or _is_id(cursor)):
-            await self._answer_other_frame(rendering.notice_frame(NOTICE_BAD_RESUME))
+            await self._answer_other_frame(lambda: rendering.notice_frame(NOTICE_BAD_RESUME))
             return
         if not self.other_frames.allow():
             await self.close(code=CLOSE_FLOODING)
@@ -311,12 +316,13 @@ class RoomConsumer(PersonsSocket):
             frame += rendering.cursor_frame(missed.revision)
         return frame, missed.newest_id, missed.revision
 
-    async def _answer_other_frame(self, html: str) -> None:
-        # Bad frames cost a render each; a socket that keeps sending them is closed.
+    async def _answer_other_frame(self, render: Callable[[], str]) -> None:
+        # Bad frames cost a render each; a socket that keeps sending them is closed, and
+        # the one past the limit costs no render at all.
         if not self.other_frames.allow():
             await self.close(code=CLOSE_FLOODING)
             return
-        await self.send(text_data=html)
+        await self.send(text_data=render())
 
 
 class LobbyConsumer(PersonsSocket):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from uuid import UUID
 
 from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
@@ -94,7 +95,7 @@ def insert(
         # Every HTTP request checks this as it signs its person in; a socket signed in long
         # ago, or a bot's token, must too. Read here, not trusted from a signal: a
         # deactivation by QuerySet.update() sends none.
-        if not type(author).objects.filter(pk=author.pk, is_active=True).exists():
+        if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
             raise SignedOut(DEACTIVATED)
         message = Message.objects.create(
             room=room,

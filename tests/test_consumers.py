@@ -431,6 +431,23 @@ async def test_the_21st_post_in_10_seconds_is_refused_and_kept(open_socket, alic
     assert await stored_bodies(lunch) == [f"msg {n}" for n in range(20)]
 
 
+async def test_posts_refused_by_the_limit_count_towards_the_flood(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+    for n in range(20):
+        await socket.send_to(text_data=frame(body=f"msg {n}"))
+        await receive_frames(socket, 2)
+
+    # Each refusal is answered (the text kept) until the socket's budget of frames that
+    # store nothing is spent: 20 in 10 s, as for bad frames. The next one closes it.
+    for n in range(OTHER_FRAMES_PER_WINDOW):
+        await socket.send_to(text_data=frame(body=f"too many {n}"))
+        assert "You are sending messages too fast" in await socket.receive_from(TIMEOUT)
+    await socket.send_to(text_data=frame(body="and one more"))
+
+    assert await socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4429}
+    assert await stored_bodies(lunch) == [f"msg {n}" for n in range(20)]
+
+
 async def test_the_posting_limit_is_per_person_across_sockets(open_socket, alice, bob, lunch):
     tabs = [await open_socket("/ws/r/lunch/", alice) for _ in range(5)]
 
