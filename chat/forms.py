@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
+from django.core import validators
 
 from chat import hooks, usernames
 from chat.limits import (
@@ -52,8 +53,27 @@ def shows_something(text: str) -> bool:
     )
 
 
+class ReadableMaxLength(validators.MaxLengthValidator):
+    """Django's length limit, its numbers written as everywhere else ("4,000", as the
+    composer's counter shows them), not "4000"."""
+
+    def __call__(self, value: str) -> None:
+        length = self.clean(value)
+        if self.compare(length, self.limit_value):
+            params = {"limit_value": f"{self.limit_value:,}", "show_value": f"{length:,}"}
+            raise forms.ValidationError(self.message, code=self.code, params=params)
+
+
 class TextField(forms.CharField):
-    """A CharField for JSON input too: a value that is not a string counts as missing."""
+    """A CharField for JSON input too: a value that is not a string counts as missing.
+    Its length limit's message writes numbers with thousands separators."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            ReadableMaxLength(v.limit_value) if type(v) is validators.MaxLengthValidator else v
+            for v in self.validators
+        ]
 
     def to_python(self, value: object) -> str:
         return super().to_python(value if isinstance(value, str) else None)

@@ -66,7 +66,7 @@ def test_message_form_body_over_the_longest_length_is_refused_with_its_length():
     form = MessageForm({"body": "x" * 4001})
 
     assert not form.is_valid()
-    assert form.errors["body"] == ["Messages are at most 4000 characters (this one has 4001)."]
+    assert form.errors["body"] == ["Messages are at most 4,000 characters (this one has 4,001)."]
 
 
 @pytest.mark.parametrize("body", [42, ["a"], None], ids=["number", "list", "null"])

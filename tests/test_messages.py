@@ -48,7 +48,7 @@ def test_post_message_stores_renders_once_and_marks_the_author_read(alice, lunch
         ("   \n", "Write something before sending."),
         ("\u200b\u200b\u200d", "Write something before sending."),
         ("\u3164\u2800", "Write something before sending."),
-        ("x" * 4001, "Messages are at most 4000 characters (this one has 4001)."),
+        ("x" * 4001, "Messages are at most 4,000 characters (this one has 4,001)."),
     ],
     ids=["empty", "blank", "zero-width", "fillers", "too-long"],
 )

@@ -79,7 +79,7 @@ async def test_a_bots_message_reaches_the_rooms_sockets(open_socket, alice, lunc
 
 
 NOT_JSON = 'Send a JSON object such as {"body": "hello"}.'
-TOO_LONG = "Messages are at most 4000 characters (this one has 4001)."
+TOO_LONG = "Messages are at most 4,000 characters (this one has 4,001)."
 
 
 @pytest.mark.parametrize(
