@@ -167,16 +167,17 @@ def revoke_invitation(actor: AbstractBaseUser, invitation_id: int) -> Invitation
 def invitation_for_token(token: str, address: str) -> Invitation:
     """The invitation of ``token``, if it still lets people in.
 
-    Raises ``NotFound`` (unknown token; it counts against ``address``), ``TooFast`` once
-    ``address`` tried too many unknown ones, and ``Forbidden`` saying whether it was
-    revoked, used up or expired.
+    Raises ``NotFound`` (unknown token; it counts against ``address``), ``TooFast`` for an
+    unknown token once ``address`` tried too many, and ``Forbidden`` saying whether it was
+    revoked, used up or expired, or its maker's account deactivated.
     """
-    ratelimit.take(TOKEN_GUESSES, address)
     invitation = _find(token)
     if invitation is None:
+        # Only misses count, and only they are refused past the limit: a real link is no
+        # guess, and works from an address that guessed (a 256-bit token is not found by
+        # guessing, so letting it through tells a guesser nothing).
+        ratelimit.take(TOKEN_GUESSES, address)
         raise NotFound(UNKNOWN)
-    # A real link is no guess: it does not spend the address's budget.
-    ratelimit.give_back(TOKEN_GUESSES, address)
     refusal = _refusal(invitation)
     if refusal is not None:
         raise refusal

@@ -260,14 +260,25 @@ def test_an_invalid_form_uses_nothing(alice):
 
 
 def test_unknown_tokens_are_limited_per_client_address(alice):
-    _invitation, token = invite(alice)
+    invite(alice)
     for number in range(invitations.TOKEN_GUESSES.limit):
         with pytest.raises(NotFound):
             invitations.invitation_for_token(f"guess-{number}", ADDRESS)
 
     with pytest.raises(TooFast):
-        invitations.invitation_for_token(token, ADDRESS)  # even a good one, now
-    invitations.invitation_for_token(token, "198.51.100.7")
+        invitations.invitation_for_token("one-guess-more", ADDRESS)
+    with pytest.raises(NotFound):  # another address has its own budget
+        invitations.invitation_for_token("one-guess-more", "198.51.100.7")
+
+
+def test_guesses_do_not_lock_a_real_invitation_out_of_the_same_address(alice):
+    _invitation, token = invite(alice)
+    for number in range(invitations.TOKEN_GUESSES.limit + 5):
+        with pytest.raises((NotFound, TooFast)):
+            invitations.invitation_for_token(f"guess-{number}", ADDRESS)
+
+    assert invitations.invitation_for_token(token, ADDRESS).created_by == alice
+    invitations.join(token, signup_data("carol"), ADDRESS)
 
 
 def test_good_tokens_do_not_spend_the_budget(alice):

@@ -198,10 +198,12 @@ def test_guessing_links_is_limited_per_client_address(login, alice):
     for number in range(invitations.TOKEN_GUESSES.limit):
         Client().get(f"/join/guess-{number}/", REMOTE_ADDR="10.0.0.7")
 
-    response = Client().get(link, REMOTE_ADDR="10.0.0.7")
+    response = Client().get("/join/one-guess-more/", REMOTE_ADDR="10.0.0.7")
 
     assert response.status_code == 429
     assert "Too many invitation links that do not exist" in response.content.decode()
+    # Only guesses are refused: a real link still works from that address.
+    assert Client().get(link, REMOTE_ADDR="10.0.0.7").status_code == 200
 
 
 def test_a_refused_form_keeps_what_was_typed_and_uses_nothing(login, alice):
