@@ -15,6 +15,7 @@ from django.core import mail
 from django.db.models import F
 from django.test import Client
 
+from chat import mail as chat_mail
 from chat.models import Profile, Room
 from tests.conftest import PASSWORD
 
@@ -450,9 +451,12 @@ def test_a_wrong_old_password_changes_nothing(login, alice):
 
 
 def ask_reset(email: str, address: str = "10.0.0.1", client: Client | None = None):
-    return (client or Client()).post(
+    """Ask for a reset link; the answer, once the mail (if any) has gone out."""
+    response = (client or Client()).post(
         "/accounts/password/reset/", {"email": email}, REMOTE_ADDR=address
     )
+    chat_mail.wait_until_sent()
+    return response
 
 
 @pytest.fixture
