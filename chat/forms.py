@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
 from django.core import validators
 
-from chat import hooks, usernames
+from chat import characters, hooks, usernames
 from chat.limits import (
     BIO_MAX_CHARS,
     DISPLAY_NAME_MAX_CHARS,
@@ -27,11 +27,16 @@ from chat.models import Membership, Profile, Room
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-#: Characters that take no room on screen but are neither white space nor format
-#: characters (Unicode category Cf, like U+200B): Hangul fillers and the blank Braille cell.
-INVISIBLE = usernames.INVISIBLE
 REQUIRED_BODY = "Write something before sending."
 NOT_TEXT = "This message contains characters that are not valid text."
+REFUSED_IN_BODY = (
+    "This message holds characters that are not text or that change the direction of what "
+    "follows ({found}): remove them."
+)
+REFUSED_IN_BIO = (
+    "A bio may not hold characters that are not text or that change the direction of what "
+    "follows ({found})."
+)
 
 
 def printable(text: str) -> str:
@@ -42,15 +47,15 @@ def printable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def shows_something(text: str) -> bool:
-    """False for text that would look empty: white space, zero-width and other format
-    characters, fillers, or combining marks with nothing to sit on."""
-    return any(
-        not char.isspace()
-        and char not in INVISIBLE
-        and unicodedata.category(char) not in {"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"}
-        for char in text
-    )
+#: Whether text would look empty (``chat.characters``, the one place for such rules).
+shows_something = characters.shows_something
+
+
+def _refuse_characters(text: str, refusal: str) -> None:
+    """Raise ``refusal`` naming the characters of ``text`` that are not text or reorder it."""
+    refused = characters.refused_characters(text)
+    if refused:
+        raise forms.ValidationError(refusal.format(found=characters.code_points(refused)))
 
 
 class ReadableMaxLength(validators.MaxLengthValidator):
@@ -137,12 +142,14 @@ class MessageForm(forms.Form):
         return raw if isinstance(raw, str) and ACK_SHAPE.fullmatch(raw) else None
 
     def clean_body(self) -> str:
-        """Refuse text that cannot be stored, and text that would show as an empty message."""
+        """Refuse text that cannot be stored, text that would show as an empty message, and
+        characters that are not text or reorder it (``chat.characters``)."""
         body = self.cleaned_data["body"]
         if "body" in self.unprintable:
             raise forms.ValidationError(NOT_TEXT)
         if not shows_something(body):
             raise forms.ValidationError(REQUIRED_BODY)
+        _refuse_characters(body, REFUSED_IN_BODY)
         return body
 
 
@@ -213,7 +220,10 @@ class AttachmentForm(MessageForm):
         body = self.cleaned_data["body"]
         if "body" in self.unprintable:
             raise forms.ValidationError(NOT_TEXT)
-        return body if shows_something(body) else ""
+        if not shows_something(body):
+            return ""
+        _refuse_characters(body, REFUSED_IN_BODY)
+        return body
 
     def clean_file(self):
         """At most ``CHAT_UPLOAD_MAX_BYTES``, read when asked (tests and operators change it)."""
@@ -444,10 +454,6 @@ NAME_HIDDEN_CHARACTERS = (
 )
 
 
-def _code_points(chars: list[str]) -> str:
-    return ", ".join(f"U+{ord(char):04X}" for char in chars)
-
-
 class ProfileForm(forms.Form):
     """My profile: the name I go by (optional), a few words about me, and a picture to add,
     replace or remove. Whether the picture is one is ``chat.profiles``' to find out."""
@@ -490,9 +496,10 @@ class ProfileForm(forms.Form):
         name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", self.cleaned_data["display_name"]))
         if not name:
             return ""
-        hidden = usernames.hidden_characters(name)
+        hidden = characters.hidden_characters(name)
         if hidden:
-            raise forms.ValidationError(NAME_HIDDEN_CHARACTERS.format(found=_code_points(hidden)))
+            found = characters.code_points(hidden)
+            raise forms.ValidationError(NAME_HIDDEN_CHARACTERS.format(found=found))
         if not shows_something(name):
             raise forms.ValidationError(NAME_SHOWS_NOTHING)
         lookalike = (
@@ -509,9 +516,13 @@ class ProfileForm(forms.Form):
         return name
 
     def clean_bio(self) -> str:
-        """Text that shows something, or nothing at all."""
+        """Text that shows something, or nothing at all; nothing that is not text or
+        reorders it."""
         bio = self.cleaned_data["bio"]
-        return bio if shows_something(bio) else ""
+        if not shows_something(bio):
+            return ""
+        _refuse_characters(bio, REFUSED_IN_BIO)
+        return bio
 
     def clean_avatar(self):
         """At most ``CHAT_UPLOAD_MAX_BYTES``, as any file shared."""

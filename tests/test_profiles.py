@@ -112,8 +112,11 @@ def test_a_display_name_is_at_most_50_characters(alice):
         "\u200b",  # ZERO WIDTH SPACE
         "Ada\ufeff",  # a byte-order mark
         "\u3164\u3164",  # Hangul fillers
+        "Ada \ue000",  # private use
+        "Ada \u0378",  # unassigned
+        "Ada \U0001d159",  # MUSICAL SYMBOL NULL NOTEHEAD, which shows nothing
     ],
-    ids=["rlo", "isolate", "rlm", "zero-width-space", "bom", "filler"],
+    ids=str.split("rlo isolate rlm zero-width-space bom filler private unassigned null-notehead"),
 )
 def test_a_display_name_with_hidden_characters_is_refused(alice, name):
     error = refused(alice, "display_name", display_name=name)
@@ -126,6 +129,27 @@ def test_the_refusal_names_the_hidden_character(alice):
     error = refused(alice, "display_name", display_name="Ada\u202eecalovoL")
 
     assert "U+202E" in error
+
+
+@pytest.mark.parametrize(
+    ("bio", "named"),
+    [
+        ("I ship \u202egnp.exe", "U+202E"),
+        ("\u2066quoted\u2069", "U+2066, U+2069"),
+        ("\ue000!", "U+E000"),
+    ],
+)
+def test_a_bio_with_characters_that_are_not_text_or_reorder_it_is_refused(alice, bio, named):
+    error = refused(alice, "bio", bio=bio)
+
+    assert error == (
+        "A bio may not hold characters that are not text or that change the direction of "
+        f"what follows ({named})."
+    )
+
+
+def test_a_bio_of_blank_characters_is_kept_as_none(alice):
+    assert edit(alice, bio="\U0001d159 \u3164").bio == ""
 
 
 def test_a_display_name_of_marks_alone_is_refused(alice):
