@@ -23,7 +23,7 @@ from chat.limits import (
     REACTION_MAX_CHARS,
     REACTION_PALETTE,
 )
-from chat.models import Membership, Profile, Room
+from chat.models import Membership, Profile, Room, display_name_skeleton
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -290,7 +290,8 @@ class UsernameForm(forms.Form):
 
 def new_username_problem(username: str) -> str | None:
     """Why ``username`` may not name a new account, beyond Django's characters: it has no
-    letter or digit, it is taken, or it looks like an existing name. None when it may."""
+    letter or digit, it is taken, or it looks like an existing username or display name.
+    None when it may."""
     if not usernames.has_letter_or_digit(username):
         return "A username needs at least one letter or digit."
     if get_user_model().objects.filter(username__iexact=username).exists():
@@ -304,6 +305,18 @@ def new_username_problem(username: str) -> str | None:
         return (
             f"“{username}” looks too much like “{taken.user.get_username()}”, "
             "who is already here: pick another name."
+        )
+    # The name shown for someone without a display name is their username: it must not
+    # pass for someone else's display name either.
+    shown = (
+        Profile.objects.filter(display_name_skeleton=display_name_skeleton(username))
+        .select_related("user")
+        .first()
+    )
+    if shown is not None:
+        return (
+            f"“{username}” looks too much like “{shown.display_name}”, the name "
+            f"@{shown.user.get_username()} goes by: pick another name."
         )
     return None
 
@@ -454,6 +467,25 @@ NAME_HIDDEN_CHARACTERS = (
 )
 
 
+def display_name_taken(name: str, user) -> str | None:
+    """Why ``user`` may not go by ``name``: someone else's display name looks like it (the
+    same skeleton as usernames are compared by); None when nobody's does. The database
+    holds to the same rule (``Profile.display_name_skeleton`` is unique), for two people
+    saving at once."""
+    other = (
+        Profile.objects.filter(display_name_skeleton=display_name_skeleton(name))
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .first()
+    )
+    if other is None:
+        return None
+    return (
+        f"“{name}” looks like the name of @{other.user.get_username()} "
+        f"(“{other.display_name}”), who is someone else: pick another name."
+    )
+
+
 class ProfileForm(forms.Form):
     """My profile: the name I go by (optional), a few words about me, and a picture to add,
     replace or remove. Whether the picture is one is ``chat.profiles``' to find out."""
@@ -513,6 +545,9 @@ class ProfileForm(forms.Form):
                 f"“{name}” looks like the username of @{lookalike.user.get_username()}, "
                 "who is someone else: pick another name."
             )
+        problem = display_name_taken(name, self.user)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return name
 
     def clean_bio(self) -> str:

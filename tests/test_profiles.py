@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from PIL import Image
 
 from chat import bots, images, messages, notifications, profiles, rendering, rooms
@@ -180,6 +181,56 @@ def test_a_display_name_may_not_pass_for_someone_elses_username(alice, bob):
     assert error == (
         f"“{lookalike}” looks like the username of @bob, who is someone else: pick another name."
     )
+
+
+@pytest.mark.parametrize(
+    "taken",
+    ["Ada Lovelace", "ada lovelace", "\u0410da Lovelace", "Ada Lovelace "],
+    ids=["same", "lower-case", "cyrillic-a", "space-after"],
+)
+def test_a_display_name_may_not_look_like_someone_elses_display_name(alice, bob, taken):
+    edit(bob, display_name="Ada Lovelace")
+
+    error = refused(alice, "display_name", display_name=taken)
+
+    assert error == (
+        f"“{taken.strip()}” looks like the name of @bob (“Ada Lovelace”), who is someone "
+        "else: pick another name."
+    )
+    assert Profile.objects.get(user=alice).display_name == ""
+
+
+def test_saving_ones_own_display_name_again_is_no_clash(alice):
+    edit(alice, display_name="Ada Lovelace")
+
+    assert edit(alice, display_name="Ada Lovelace", bio="hello").bio == "hello"
+
+
+def test_any_number_of_people_go_without_a_display_name(alice, bob, mallory):
+    for person in (alice, bob, mallory):
+        edit(person, bio="no name")
+
+    assert set(Profile.objects.values_list("display_name_skeleton", flat=True)) == {""}
+
+
+def test_two_people_saving_look_alike_names_at_once_cannot_both_keep_them(alice, bob, monkeypatch):
+    # Both pass the form's check before either is saved: the database's constraint decides.
+    edit(bob, display_name="Ada Lovelace")
+    monkeypatch.setattr("chat.forms.display_name_taken", lambda name, user: None)
+
+    error = refused(alice, "display_name", display_name="\u0410da Lovelace")
+
+    assert error.startswith("“\u0410da Lovelace” looks like the name of @bob")
+    assert Profile.objects.get(user=alice).display_name == ""
+
+
+def test_the_database_holds_display_name_skeletons_unique(alice, bob):
+    edit(bob, display_name="Ada Lovelace")
+    profile = Profile.objects.get(user=alice)
+    profile.display_name = "ADA LOVELACE"
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        profile.save()
 
 
 def test_a_display_name_may_be_ones_own_username_in_capitals(alice, bob):

@@ -240,6 +240,19 @@ def test_a_locked_username_is_locked_from_every_address_and_spelling(alice, spel
     assert response.status_code == 429
 
 
+def test_a_name_that_looks_like_someones_display_name_is_refused(alice):
+    profile = Profile.objects.get(user=alice)
+    profile.display_name = "Carol"
+    profile.save()
+
+    response = sign_up("car0l")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "“car0l” looks too much like “Carol”, the name @alice goes by" in html
+    assert get_user_model().objects.count() == 1
+
+
 def test_lookalike_spellings_share_one_budget_of_guesses(alice):
     spellings = ["alice", "ALICE", "\uff41lice", "\u0430lice", "AIice"]
     for spelling in spellings:
