@@ -74,7 +74,7 @@ UPLOADS = Rate(
     "upload",
     settings.CHAT_UPLOADS_PER_HOUR,
     3600,
-    f"You can share {settings.CHAT_UPLOADS_PER_HOUR} files an hour. Try again in {{wait}}.",
+    f"You can share {settings.CHAT_UPLOADS_PER_HOUR:,} files an hour. Try again in {{wait}}.",
 )
 #: Profile changes (``chat.profiles``): each one is sent to every room the person is in.
 PROFILE_CHANGES = Rate(
