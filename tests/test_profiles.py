@@ -4,12 +4,14 @@ reaches the pages already open."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from PIL import Image
@@ -19,6 +21,7 @@ from chat.errors import Invalid, NotFound, TooFast
 from chat.limits import PROFILE_CHANGES_PER_HOUR
 from chat.models import AVATAR_COLOURS, Profile, name_of, name_of_sql
 from chat.typists import Typist
+from chat.usernames import skeleton
 from tests.conftest import say
 from tests.files import (
     CAMERA,
@@ -231,6 +234,18 @@ def test_the_database_holds_display_name_skeletons_unique(alice, bob):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         profile.save()
+
+
+def test_the_migration_keeps_the_oldest_of_look_alike_names_already_there(alice, bob):
+    migration = importlib.import_module("chat.migrations.0009_display_name_skeleton")
+    Profile.objects.filter(user=alice).update(display_name="Ada", display_name_skeleton="")
+    Profile.objects.filter(user=bob).update(display_name="ADA", display_name_skeleton="")
+
+    migration.fill_skeletons(django_apps, None)
+
+    assert Profile.objects.get(user=alice).display_name_skeleton == skeleton("Ada")
+    assert Profile.objects.get(user=bob).display_name_skeleton == ""
+    assert Profile.objects.get(user=bob).display_name == "ADA"  # kept until bob changes it
 
 
 def test_a_display_name_may_be_ones_own_username_in_capitals(alice, bob):
