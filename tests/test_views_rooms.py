@@ -159,7 +159,7 @@ def test_post_fallback_invalid_keeps_text_and_shows_error(login, alice, lunch):
     response = login(alice).post("/r/lunch/", {"body": "x" * 4001})
 
     assert response.status_code == 400
-    assert "Messages are at most 4000 characters (this one has 4001)." in response.content.decode()
+    assert "Messages are at most 4,000 characters (this one has 4,001)." in response.content.decode()
     assert "x" * 4001 in response.content.decode()
     assert not Message.objects.exists()
 
