@@ -25,7 +25,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from chat import fanout, ratelimit, usernames
+from chat import fanout, mail, ratelimit, usernames
 from chat.errors import Forbidden, Invalid, TooFast
 from chat.forms import SignupForm
 from chat.models import Profile
@@ -95,16 +95,28 @@ def _email_subject(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class _ResetForm(PasswordResetForm):
+    """Django's reset form, its mail rendered and sent on a mail thread (``chat.mail``):
+    finding the accounts and making their links is all the request does, the same work
+    whether or not an account has the address."""
+
+    def send_mail(self, *args: object, **kwargs: object) -> None:
+        """Hand the mail to ``chat.mail``; Django's own ``send_mail`` runs there."""
+        mail.send_later(partial(super().send_mail, *args, **kwargs), "a password reset mail")
+
+
 def request_password_reset(data: Mapping, address: str, **mail_options: object) -> None:
     """Send a reset link to the accounts with the e-mail address in ``data`` (Django's
     ``PasswordResetForm``; ``mail_options`` are its ``save`` arguments).
 
     Whether an account has the address is never told: the same answer either way, and
     the limits count every address typed. ``Invalid`` for an address that is not one,
-    ``TooFast`` past the resets per client address, then per e-mail address. A mail
-    server that fails is logged, not told (only addresses with accounts get a mail).
+    ``TooFast`` past the resets per client address, then per e-mail address. The mail is
+    sent after this returns, off the request path, so that its rendering and a slow mail
+    server cannot tell by the answer's timing that an address has an account; a mail server
+    that fails is logged, not told.
     """
-    form = PasswordResetForm(data)
+    form = _ResetForm(data)
     if not form.is_valid():
         raise Invalid(form)
     ratelimit.take(ratelimit.PASSWORD_RESETS_PER_ADDRESS, address)
@@ -115,7 +127,6 @@ def request_password_reset(data: Mapping, address: str, **mail_options: object) 
     except TooFast:
         ratelimit.give_back(ratelimit.PASSWORD_RESETS_PER_ADDRESS, address)
         raise
-    # Django's form logs a mail that could not be sent, and raises nothing.
     form.save(**{**RESET_MAIL, **mail_options})
 
 

@@ -12,8 +12,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm, UsernameField
+from django.core import validators
 
-from chat import hooks, usernames
+from chat import characters, hooks, usernames
 from chat.limits import (
     BIO_MAX_CHARS,
     DISPLAY_NAME_MAX_CHARS,
@@ -22,15 +23,20 @@ from chat.limits import (
     REACTION_MAX_CHARS,
     REACTION_PALETTE,
 )
-from chat.models import Membership, Profile, Room
+from chat.models import Membership, Profile, Room, display_name_skeleton
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-#: Characters that take no room on screen but are neither white space nor format
-#: characters (Unicode category Cf, like U+200B): Hangul fillers and the blank Braille cell.
-INVISIBLE = usernames.INVISIBLE
 REQUIRED_BODY = "Write something before sending."
 NOT_TEXT = "This message contains characters that are not valid text."
+REFUSED_IN_BODY = (
+    "This message holds characters that are not text or that change the direction of what "
+    "follows ({found}): remove them."
+)
+REFUSED_IN_BIO = (
+    "A bio may not hold characters that are not text or that change the direction of what "
+    "follows ({found})."
+)
 
 
 def printable(text: str) -> str:
@@ -41,19 +47,38 @@ def printable(text: str) -> str:
     return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def shows_something(text: str) -> bool:
-    """False for text that would look empty: white space, zero-width and other format
-    characters, fillers, or combining marks with nothing to sit on."""
-    return any(
-        not char.isspace()
-        and char not in INVISIBLE
-        and unicodedata.category(char) not in {"Cf", "Cc", "Mn", "Me", "Zs", "Zl", "Zp"}
-        for char in text
-    )
+#: Whether text would look empty (``chat.characters``, the one place for such rules).
+shows_something = characters.shows_something
+
+
+def _refuse_characters(text: str, refusal: str) -> None:
+    """Raise ``refusal`` naming the characters of ``text`` that are not text or reorder it."""
+    refused = characters.refused_characters(text)
+    if refused:
+        raise forms.ValidationError(refusal.format(found=characters.code_points(refused)))
+
+
+class ReadableMaxLength(validators.MaxLengthValidator):
+    """Django's length limit, its numbers written as everywhere else ("4,000", as the
+    composer's counter shows them), not "4000"."""
+
+    def __call__(self, value: str) -> None:
+        length = self.clean(value)
+        if self.compare(length, self.limit_value):
+            params = {"limit_value": f"{self.limit_value:,}", "show_value": f"{length:,}"}
+            raise forms.ValidationError(self.message, code=self.code, params=params)
 
 
 class TextField(forms.CharField):
-    """A CharField for JSON input too: a value that is not a string counts as missing."""
+    """A CharField for JSON input too: a value that is not a string counts as missing.
+    Its length limit's message writes numbers with thousands separators."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            ReadableMaxLength(v.limit_value) if type(v) is validators.MaxLengthValidator else v
+            for v in self.validators
+        ]
 
     def to_python(self, value: object) -> str:
         return super().to_python(value if isinstance(value, str) else None)
@@ -117,12 +142,14 @@ class MessageForm(forms.Form):
         return raw if isinstance(raw, str) and ACK_SHAPE.fullmatch(raw) else None
 
     def clean_body(self) -> str:
-        """Refuse text that cannot be stored, and text that would show as an empty message."""
+        """Refuse text that cannot be stored, text that would show as an empty message, and
+        characters that are not text or reorder it (``chat.characters``)."""
         body = self.cleaned_data["body"]
         if "body" in self.unprintable:
             raise forms.ValidationError(NOT_TEXT)
         if not shows_something(body):
             raise forms.ValidationError(REQUIRED_BODY)
+        _refuse_characters(body, REFUSED_IN_BODY)
         return body
 
 
@@ -193,7 +220,10 @@ class AttachmentForm(MessageForm):
         body = self.cleaned_data["body"]
         if "body" in self.unprintable:
             raise forms.ValidationError(NOT_TEXT)
-        return body if shows_something(body) else ""
+        if not shows_something(body):
+            return ""
+        _refuse_characters(body, REFUSED_IN_BODY)
+        return body
 
     def clean_file(self):
         """At most ``CHAT_UPLOAD_MAX_BYTES``, read when asked (tests and operators change it)."""
@@ -260,7 +290,8 @@ class UsernameForm(forms.Form):
 
 def new_username_problem(username: str) -> str | None:
     """Why ``username`` may not name a new account, beyond Django's characters: it has no
-    letter or digit, it is taken, or it looks like an existing name. None when it may."""
+    letter or digit, it is taken, or it looks like an existing username or display name.
+    None when it may."""
     if not usernames.has_letter_or_digit(username):
         return "A username needs at least one letter or digit."
     if get_user_model().objects.filter(username__iexact=username).exists():
@@ -274,6 +305,18 @@ def new_username_problem(username: str) -> str | None:
         return (
             f"“{username}” looks too much like “{taken.user.get_username()}”, "
             "who is already here: pick another name."
+        )
+    # The name shown for someone without a display name is their username: it must not
+    # pass for someone else's display name either.
+    shown = (
+        Profile.objects.filter(display_name_skeleton=display_name_skeleton(username))
+        .select_related("user")
+        .first()
+    )
+    if shown is not None:
+        return (
+            f"“{username}” looks too much like “{shown.display_name}”, the name "
+            f"@{shown.user.get_username()} goes by: pick another name."
         )
     return None
 
@@ -424,8 +467,23 @@ NAME_HIDDEN_CHARACTERS = (
 )
 
 
-def _code_points(chars: list[str]) -> str:
-    return ", ".join(f"U+{ord(char):04X}" for char in chars)
+def display_name_taken(name: str, user) -> str | None:
+    """Why ``user`` may not go by ``name``: someone else's display name looks like it (the
+    same skeleton as usernames are compared by); None when nobody's does. The database
+    holds to the same rule (``Profile.display_name_skeleton`` is unique), for two people
+    saving at once."""
+    other = (
+        Profile.objects.filter(display_name_skeleton=display_name_skeleton(name))
+        .exclude(user_id=user.pk)
+        .select_related("user")
+        .first()
+    )
+    if other is None:
+        return None
+    return (
+        f"“{name}” looks like the name of @{other.user.get_username()} "
+        f"(“{other.display_name}”), who is someone else: pick another name."
+    )
 
 
 class ProfileForm(forms.Form):
@@ -470,9 +528,10 @@ class ProfileForm(forms.Form):
         name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", self.cleaned_data["display_name"]))
         if not name:
             return ""
-        hidden = usernames.hidden_characters(name)
+        hidden = characters.hidden_characters(name)
         if hidden:
-            raise forms.ValidationError(NAME_HIDDEN_CHARACTERS.format(found=_code_points(hidden)))
+            found = characters.code_points(hidden)
+            raise forms.ValidationError(NAME_HIDDEN_CHARACTERS.format(found=found))
         if not shows_something(name):
             raise forms.ValidationError(NAME_SHOWS_NOTHING)
         lookalike = (
@@ -486,12 +545,19 @@ class ProfileForm(forms.Form):
                 f"“{name}” looks like the username of @{lookalike.user.get_username()}, "
                 "who is someone else: pick another name."
             )
+        problem = display_name_taken(name, self.user)
+        if problem is not None:
+            raise forms.ValidationError(problem)
         return name
 
     def clean_bio(self) -> str:
-        """Text that shows something, or nothing at all."""
+        """Text that shows something, or nothing at all; nothing that is not text or
+        reorders it."""
         bio = self.cleaned_data["bio"]
-        return bio if shows_something(bio) else ""
+        if not shows_something(bio):
+            return ""
+        _refuse_characters(bio, REFUSED_IN_BIO)
+        return bio
 
     def clean_avatar(self):
         """At most ``CHAT_UPLOAD_MAX_BYTES``, as any file shared."""

@@ -9,8 +9,10 @@ Signing up through one (``/join/<token>/``) takes one of its uses with a single
 conditional UPDATE in the same transaction as the new account: two people racing for
 the last use cannot both get in, and a refused sign-up uses nothing. Tokens tried from
 one client address are limited, counting only the ones that do not exist: a guesser
-runs out long before finding one. Making, revoking and using invitations go to the
-audit log (``chat.audit``), so the admins can see who let whom in.
+runs out long before finding one. An invitation whose maker's account is deactivated
+lets nobody in (and is listed as inactive) for as long as the account stays so. Making,
+revoking and using invitations go to the audit log (``chat.audit``), so the admins can
+see who let whom in.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ UNKNOWN = "This invitation link is not valid: check that it was copied whole, or
 REVOKED = "This invitation was revoked: ask whoever sent it for a new one."
 USED_UP = "This invitation has been used as many times as it allowed: ask for a new one."
 EXPIRED = "This invitation expired on {date}: ask whoever sent it for a new one."
+MAKER_INACTIVE = (
+    "This invitation no longer works: the account that made it was deactivated. "
+    "Ask another member for a new one."
+)
 NO_SUCH_INVITATION = "There is no such invitation."
 ONLY_WHEN_INVITING = {
     accounts.OPEN: "Sign-up is open here: anyone can create an account, no invitation needed.",
@@ -76,10 +82,14 @@ def why_not_inviting() -> str:
 
 
 def state(invitation: Invitation, now=None) -> str:
-    """``active``, ``revoked``, ``used`` or ``expired``."""
+    """``active``, ``revoked``, ``inactive`` (its maker's account is deactivated, however
+    that was done: read from the account itself, so ``QuerySet.update()`` counts too, and
+    reactivating the account makes it work again), ``used`` or ``expired``."""
     now = now or timezone.now()
     if invitation.revoked_at is not None:
         return "revoked"
+    if not invitation.created_by.is_active:
+        return "inactive"
     if invitation.uses >= invitation.max_uses:
         return "used"
     if invitation.expires_at <= now:
@@ -92,6 +102,8 @@ def _refusal(invitation: Invitation) -> Forbidden | None:
     match state(invitation):
         case "revoked":
             return Forbidden(REVOKED)
+        case "inactive":
+            return Forbidden(MAKER_INACTIVE)
         case "used":
             return Forbidden(USED_UP)
         case "expired":
@@ -167,16 +179,17 @@ def revoke_invitation(actor: AbstractBaseUser, invitation_id: int) -> Invitation
 def invitation_for_token(token: str, address: str) -> Invitation:
     """The invitation of ``token``, if it still lets people in.
 
-    Raises ``NotFound`` (unknown token; it counts against ``address``), ``TooFast`` once
-    ``address`` tried too many unknown ones, and ``Forbidden`` saying whether it was
-    revoked, used up or expired.
+    Raises ``NotFound`` (unknown token; it counts against ``address``), ``TooFast`` for an
+    unknown token once ``address`` tried too many, and ``Forbidden`` saying whether it was
+    revoked, used up or expired, or its maker's account deactivated.
     """
-    ratelimit.take(TOKEN_GUESSES, address)
     invitation = _find(token)
     if invitation is None:
+        # Only misses count, and only they are refused past the limit: a real link is no
+        # guess, and works from an address that guessed (a 256-bit token is not found by
+        # guessing, so letting it through tells a guesser nothing).
+        ratelimit.take(TOKEN_GUESSES, address)
         raise NotFound(UNKNOWN)
-    # A real link is no guess: it does not spend the address's budget.
-    ratelimit.give_back(TOKEN_GUESSES, address)
     refusal = _refusal(invitation)
     if refusal is not None:
         raise refusal
@@ -200,8 +213,8 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
 
     Raises ``NotFound`` while sign-up is not by invitation or for an unknown token,
     ``Forbidden`` for an invitation that was revoked, is used up (perhaps by someone who
-    was a moment faster) or expired, ``Invalid`` (the form) and ``TooFast``. Nothing is
-    created or used up when it raises.
+    was a moment faster), expired or whose maker was deactivated, ``Invalid`` (the form)
+    and ``TooFast``. Nothing is created or used up when it raises.
     """
     if not inviting():
         raise NotFound(why_not_inviting())
@@ -213,7 +226,10 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
         # racers on the row, so the last use goes to exactly one of them.
         taken = (
             Invitation.objects.filter(
-                pk=invitation.pk, revoked_at=None, expires_at__gt=timezone.now()
+                pk=invitation.pk,
+                revoked_at=None,
+                expires_at__gt=timezone.now(),
+                created_by__is_active=True,
             )
             .filter(uses__lt=F("max_uses"))
             .update(uses=F("uses") + 1)

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from chat import usernames
 from chat.limits import (
     AROUND_EACH_SIDE,
     BIO_MAX_CHARS,
@@ -136,13 +137,33 @@ class Profile(models.Model):
     is_bot = models.BooleanField(default=False)
     #: The name shown instead of the username, if any (``chat.profiles`` checks it).
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_CHARS, blank=True)
+    #: ``chat.usernames.skeleton`` of the display name ("" without one), kept by ``save``:
+    #: no two people's display names may share one, which the database itself holds to,
+    #: so two people saving look-alike names at once cannot both keep them.
+    display_name_skeleton = models.CharField(max_length=600, blank=True, default="")
     bio = models.CharField(max_length=BIO_MAX_CHARS, blank=True)
     #: The picture, square, checked and re-encoded (``chat.images``), in two sizes.
     avatar = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
     avatar_small = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["display_name_skeleton"],
+                condition=~models.Q(display_name_skeleton=""),
+                name="one_display_name_per_skeleton",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"profile of {self.user}"
+
+    def save(self, *args, update_fields=None, **kwargs) -> None:
+        """Save, with the display name's skeleton following the display name."""
+        self.display_name_skeleton = display_name_skeleton(self.display_name)
+        if update_fields is not None and "display_name" in update_fields:
+            update_fields = {*update_fields, "display_name_skeleton"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def name(self) -> str:
@@ -170,6 +191,12 @@ class Profile(models.Model):
     def avatar_small_url(self) -> str:
         """Where the small picture is served."""
         return _avatar_url(self.user_id, self.avatar_small)
+
+
+def display_name_skeleton(display_name: str) -> str:
+    """What two display names share when a reader could mistake one for the other (the
+    usernames' ``skeleton``); "" for none, which any number of people share."""
+    return usernames.skeleton(display_name) if display_name else ""
 
 
 def _avatar_url(user_id: int, field) -> str:

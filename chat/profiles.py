@@ -5,7 +5,8 @@ see a profile, and how a change reaches the pages already open.
 listings) is the one place that says which: the display name, else the username. The
 username stays for URLs and mentions. A display name is optional, at most 50 characters,
 shows something, holds no invisible or direction-changing characters, and is not another
-person's username in disguise (``ProfileForm``).
+person's username or display name in disguise (``ProfileForm``; the database keeps display
+names' look-alike skeletons unique, for two people saving at once).
 
 **The picture** goes through the checks of every image people upload (``chat.images``:
 Pillow, from its bytes, bombs and damaged images refused, no metadata kept), then its
@@ -30,12 +31,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 
 from chat import attachments, fanout, images, presence, ratelimit
 from chat.errors import Invalid, NotFound, Unavailable
-from chat.forms import ProfileForm
+from chat.forms import ProfileForm, display_name_taken
 from chat.limits import AVATAR_SIDE, AVATAR_SMALL_SIDE
 from chat.links import direct_links
 from chat.models import Profile
@@ -106,6 +107,16 @@ def edit_profile(user: AbstractBaseUser, data: Mapping, files: Mapping) -> Profi
     saved: list[str] = []
     try:
         profile, changed = _save(user, form.cleaned_data, pictures, saved)
+    except IntegrityError:
+        # Someone saved a look-alike display name between the form's check and ours.
+        attachments.delete_stored(saved)
+        ratelimit.give_back(ratelimit.PROFILE_CHANGES, user.pk)
+        problem = display_name_taken(form.cleaned_data["display_name"], user)
+        if problem is None:
+            logger.exception("could not save the profile of user %s", user.pk)
+            raise Unavailable(NOT_SAVED) from None
+        form.add_error("display_name", problem)
+        raise Invalid(form) from None
     except (DatabaseError, OSError) as error:  # the database, or the storage
         attachments.delete_stored(saved)
         ratelimit.give_back(ratelimit.PROFILE_CHANGES, user.pk)

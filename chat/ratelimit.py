@@ -2,18 +2,28 @@
 
 With ``REDIS_URL`` the default cache is Redis, so a limit holds across every tab, socket,
 worker process and the no-JavaScript forms; without it there is one process and its
-local-memory cache. Each limit is a *sliding window counter*: the count of the current
-fixed window plus the previous window's count weighted by how much of it still overlaps
-the last ``window`` seconds. It needs two small counters per subject instead of a log of
-timestamps, and errs by at most a fraction of one event at a window's edge.
+local-memory cache. Each limit is exactly what it says, "N in T seconds": a *sliding log*
+of the moments of the last events (at most N per subject), and an event is let through
+while fewer than N happened in the T seconds before it. So N events are let through again
+exactly T seconds after the last N, never sooner and never later.
 
-A refused attempt gives its count back, so hammering a limit does not push the wait further.
+In Redis the log is a sorted set, trimmed, counted and added to in one Lua script, so
+processes racing for the last place cannot both take it; in the local-memory cache a lock
+does the same within the process (the only one sharing that cache).
+
+An earlier version counted two fixed windows and weighed the previous one's count by how
+much of it still overlapped: that let a burst at the end of one window hold back most of
+the next one (16 posts, then 16 more 10.6 s later had 5 refused under "20 in 10 s").
+
+A refused attempt is not logged, so hammering a limit does not push the wait further.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import secrets
+import threading
 import time
 from dataclasses import dataclass
 
@@ -64,7 +74,7 @@ UPLOADS = Rate(
     "upload",
     settings.CHAT_UPLOADS_PER_HOUR,
     3600,
-    f"You can share {settings.CHAT_UPLOADS_PER_HOUR} files an hour. Try again in {{wait}}.",
+    f"You can share {settings.CHAT_UPLOADS_PER_HOUR:,} files an hour. Try again in {{wait}}.",
 )
 #: Profile changes (``chat.profiles``): each one is sent to every room the person is in.
 PROFILE_CHANGES = Rate(
@@ -110,68 +120,96 @@ def readable_wait(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _keys(rate: Rate, subject: object, bucket: int) -> tuple[str, str]:
-    base = f"{PREFIX}:{rate.name}:{subject}"
-    return f"{base}:{bucket}", f"{base}:{bucket - 1}"
+def _key(rate: Rate, subject: object) -> str:
+    return f"{PREFIX}:{rate.name}:{subject}"
 
 
-def _weighted(previous: int, current: int, elapsed: float, window: int) -> float:
-    return previous * (1 - elapsed / window) + current
+# KEYS[1]: the log; ARGV: now and window in whole milliseconds, limit, a unique member.
+# Answers nil when the event is logged, else the moment of the oldest event still in the
+# window.
+_TAKE_SCRIPT = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+    redis.call('ZADD', KEYS[1], now, ARGV[4])
+    redis.call('PEXPIRE', KEYS[1], window)
+    return false
+end
+return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+"""
+_scripts: dict[int, object] = {}
+#: The local-memory cache's logs are read and written under this lock.
+_local_lock = threading.Lock()
 
 
-def _retry_after(rate: Rate, previous: int, current: int, elapsed: float) -> float:
-    """Seconds until one more event fits, ``current`` being what this window already holds."""
-    room = rate.limit - 1 - current
-    window = rate.window
-    if room >= 0 and previous > 0:
-        # Within this window, once enough of the previous one has slid out of view.
-        wait = window * (1 - room / previous) - elapsed
-        if wait <= window - elapsed:
-            return max(wait, 0.0)
-    # In the next window, where this one's count becomes the weighted part.
-    later = window * (1 - (rate.limit - 1) / current) if current else 0.0
-    return (window - elapsed) + max(later, 0.0)
+def _redis(key: str):
+    """The Redis client and the full key, when the cache is Redis (``RedisCache`` or
+    ``chat.sentinel_cache``); None otherwise."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:
+        return None
+    full_key = cache.make_and_validate_key(key)
+    return client(full_key, write=True), full_key
 
 
-def _count(rate: Rate, subject: object, now: float) -> tuple[str, int, int, float]:
-    """Count one event: (this window's key, its count, the previous window's, elapsed)."""
-    bucket, elapsed = divmod(now, rate.window)
-    current_key, previous_key = _keys(rate, subject, int(bucket))
-    # Each counter lives two windows: long enough to be the "previous" one.
-    cache.add(current_key, 0, rate.window * 2)
-    try:
-        current = cache.incr(current_key)
-    except ValueError:  # expired between add and incr
-        cache.set(current_key, 1, rate.window * 2)
-        current = 1
-    return current_key, current, cache.get(previous_key, 0), elapsed
+def _log_event(rate: Rate, subject: object, now: float) -> float | None:
+    """Log one event at ``now`` if fewer than ``rate.limit`` happened in the ``rate.window``
+    seconds before it: None; else the moment of the oldest of those, and nothing logged.
+
+    Moments are kept in whole milliseconds, so that "exactly T seconds later" is exact
+    (in floats, 19.9 - 10 is less than 9.9)."""
+    key = _key(rate, subject)
+    now_ms, window_ms = round(now * 1000), round(rate.window * 1000)
+    found = _redis(key)
+    if found is not None:
+        client, full_key = found
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_TAKE_SCRIPT)
+        member = f"{now_ms}:{secrets.token_hex(8)}"
+        oldest = script(keys=[full_key], args=[now_ms, window_ms, rate.limit, member])
+        return None if oldest is None else int(oldest) / 1000
+    with _local_lock:
+        stamps = [stamp for stamp in cache.get(key, []) if stamp > now_ms - window_ms]
+        if len(stamps) >= rate.limit:
+            return min(stamps) / 1000
+        cache.set(key, [*stamps, now_ms], math.ceil(rate.window))
+        return None
 
 
 def take(rate: Rate, subject: object, *, now: float | None = None) -> None:
-    """Count one event for ``subject``; raise ``TooFast`` (giving it back) when over the limit.
+    """Count one event for ``subject``; raise ``TooFast`` (counting nothing) when
+    ``rate.limit`` events happened in the last ``rate.window`` seconds.
 
     If the cache cannot be reached the event is let through, with a warning: limits are
     a guard against abuse, and an outage of Redis must not stop everyone from talking.
     """
     now = time.time() if now is None else now
     try:
-        current_key, current, previous, elapsed = _count(rate, subject, now)
+        oldest = _log_event(rate, subject, now)
     except Exception as error:
         logger.warning("limit %r not counted, the cache failed (%r)", rate.name, error)
         return
-    if _weighted(previous, current, elapsed, rate.window) <= rate.limit:
+    if oldest is None:
         return
-    give_back(rate, subject, key=current_key)
-    wait = _retry_after(rate, previous, current - 1, elapsed)
+    wait = oldest + rate.window - now  # when the oldest event leaves the window
     raise TooFast(rate.message.format(wait=readable_wait(wait)), wait)
 
 
-def give_back(rate: Rate, subject: object, *, key: str | None = None) -> None:
-    """Undo one ``take`` of this window (e.g. the attempt turned out to be a success)."""
-    key = key or _keys(rate, subject, int(time.time() // rate.window))[0]
+def give_back(rate: Rate, subject: object) -> None:
+    """Undo the latest ``take`` for ``subject`` (e.g. the attempt turned out to be a success
+    that should not count, or failed for another reason)."""
+    key = _key(rate, subject)
     try:
-        cache.decr(key)
-    except ValueError:  # already expired: nothing to give back
-        pass
+        found = _redis(key)
+        if found is not None:
+            client, full_key = found
+            client.zpopmax(full_key)
+            return
+        with _local_lock:
+            stamps = cache.get(key, [])
+            if stamps:
+                stamps.remove(max(stamps))
+                cache.set(key, stamps, math.ceil(rate.window))
     except Exception as error:
         logger.warning("limit %r not given back, the cache failed (%r)", rate.name, error)

@@ -44,10 +44,12 @@ import signal
 import socket
 import time
 from functools import partial
+from site import logs
 
 # daphne.server installs Twisted's asyncio reactor when imported; these daphne
 # imports (sorted before twisted's) make sure that happens before anything else.
 import daphne.server as daphne_server
+from daphne.access import AccessLogGenerator
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.ws_protocol import WebSocketProtocol
@@ -308,6 +310,14 @@ def _server_from_string(reactor, description: str):
     return serverFromString(reactor, description)
 
 
+def _logged_server(*, action_logger=None, **kwargs) -> GracefulServer:
+    """daphne's server, its access log (which daphne writes to stdout itself) sent through
+    the "daphne.access" logger instead, so the log's filters (bot tokens) apply to it."""
+    if action_logger is not None:
+        action_logger = AccessLogGenerator(logs.LoggedLines(logging.getLogger("daphne.access")))
+    return GracefulServer(action_logger=action_logger, **kwargs)
+
+
 def serve_on_fd(
     fd: int,
     *,
@@ -330,9 +340,7 @@ def serve_on_fd(
     argv += ["--websocket_timeout", "-1"]
     if proxy_headers:
         argv.append("--proxy-headers")
-    # daphne's command line gives the root logger a handler too; the chat's own
-    # (settings.LOGGING) is enough, or each of its lines would be printed twice.
-    logging.getLogger("chat").propagate = False
+    logs.for_a_server()  # before daphne's command line, whose basicConfig then does nothing
     cli = CommandLineInterface()
-    cli.server_class = partial(GracefulServer, grace=grace, parent_pid=parent_pid)
+    cli.server_class = partial(_logged_server, grace=grace, parent_pid=parent_pid)
     cli.run([*argv, "site.asgi:application"])

@@ -47,7 +47,8 @@ urlpatterns = [
         name="attachment-thumbnail",
     ),
     path("files/<int:attachment_id>/<str:name>", attachments.attachment_file, name="attachment"),
-    path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages"),
+    path("bots/messages", bots.bot_messages, name="bot-messages"),
+    path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages-in-url"),
     path("invitations/", invitations.invitations_page, name="invitations"),
     path(
         "invitations/<int:invitation_id>/revoke",

@@ -63,36 +63,3 @@ def skeleton(username: str) -> str:
 def has_letter_or_digit(username: str) -> bool:
     """True unless the name is made only of punctuation (``.``, ``..``, ``-_``)."""
     return any(char.isalnum() for char in username)
-
-
-#: Format characters a shown name may hold: the joiners inside emoji sequences and many
-#: scripts' words (U+200D, U+200C). Every other one (bidi overrides and isolates, U+200B,
-#: U+FEFF, soft hyphens…) is invisible, or reorders what a reader sees.
-NAME_FORMAT_CHARACTERS = frozenset("\u200c\u200d")
-#: Tag characters (U+E0020 to U+E007F) spell out subdivision flags after U+1F3F4 (🏴 England).
-_TAGS = range(0xE0020, 0xE0080)
-_BLACK_FLAG = "\U0001f3f4"
-#: Characters that show nothing and are neither space nor format characters: Hangul
-#: fillers and the blank Braille cell (names made of them look empty).
-INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def hidden_characters(name: str) -> list[str]:
-    """The characters of ``name`` a shown name may not hold, each once, in order: controls,
-    line breaks, invisible fillers, and format characters (bidi controls such as U+202E
-    RIGHT-TO-LEFT OVERRIDE among them) other than joiners and an emoji flag's tags."""
-    found: list[str] = []
-    in_flag = False
-    for char in name:
-        category = unicodedata.category(char)
-        if ord(char) in _TAGS and in_flag:
-            continue
-        in_flag = char == _BLACK_FLAG
-        bad = (
-            category in {"Cc", "Cs", "Zl", "Zp"}
-            or (category == "Cf" and char not in NAME_FORMAT_CHARACTERS)
-            or char in INVISIBLE
-        )
-        if bad and char not in found:
-            found.append(char)
-    return found

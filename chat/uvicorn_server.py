@@ -34,7 +34,7 @@ import logging
 import os
 import signal
 import socket
-import sys
+from site import logs
 
 import uvicorn
 from daphne.utils import parse_x_forwarded_for
@@ -55,8 +55,8 @@ PING_TIMEOUT_SECONDS = 30.0
 WEBSOCKETS = "websockets-sansio"
 #: uvicorn's main loop ticks every 0.1 s; the parent is looked for every this many ticks.
 PARENT_CHECK_TICKS = 10
-#: daphne's log format (``daphne.cli``), so both servers' output reads alike.
-LOG_FORMAT = "%(asctime)-15s %(levelname)-8s %(message)s"
+#: daphne's log format, so both servers' output reads alike.
+LOG_FORMAT = logs.LOG_FORMAT
 
 
 class ForwardedHeaders:
@@ -200,10 +200,12 @@ def _log_config() -> dict:
             "plain": {"format": LOG_FORMAT},
             "access": {"format": "%(asctime)-15s %(message)s"},
         },
+        "filters": {"redact_bot_tokens": {"()": "site.logs.RedactBotTokens"}},
         "handlers": {
             "access": {
                 "class": "logging.StreamHandler",
                 "formatter": "access",
+                "filters": ["redact_bot_tokens"],
                 "stream": "ext://sys.stdout",
             },
         },
@@ -226,10 +228,7 @@ def serve_on_fd(
     app = DropSendsAfterClose(RefuseLargeBodies(chat))
     if proxy_headers:
         app = ForwardedHeaders(app)
-    # As daphne's command line does: the root logger prints everything not handled
-    # otherwise (Django's request errors); the chat's own handler is enough for its lines.
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
-    logging.getLogger("chat").propagate = False
+    logs.for_a_server()
     config = uvicorn.Config(
         app,
         loop="uvloop",

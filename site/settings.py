@@ -367,13 +367,31 @@ if _env_flag("DJANGO_TRUST_X_FORWARDED_PROTO", False):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"without_traceback": {"()": "site.logs.WithoutTraceback"}},
+    "filters": {
+        "without_traceback": {"()": "site.logs.WithoutTraceback"},
+        # Every handler: a bot's token in a path (POST /bots/<token>/messages) is a
+        # credential, and must not reach the log through a request warning or access line.
+        "redact_bot_tokens": {"()": "site.logs.RedactBotTokens"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler"},
-        "one_line": {"class": "logging.StreamHandler", "filters": ["without_traceback"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_bot_tokens"]},
+        "one_line": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_bot_tokens", "without_traceback"],
+        },
+        # daphne's access log, which chat.server sends through the "daphne.access" logger.
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["redact_bot_tokens"],
+        },
     },
     "loggers": {
         "chat": {"handlers": ["console"], "level": "INFO"},
+        # Django's request warnings (4xx) and errors, printed whether or not DEBUG is on
+        # (Django's own console handler prints only with DEBUG), once: the servers stop
+        # them from reaching the root logger's handler too (site.logs.for_a_server).
+        "django": {"handlers": ["console"], "level": "INFO"},
         # A request for a host name this site does not serve is noise from scanners:
         # one line each, not a traceback that floods the log.
         "django.security.DisallowedHost": {
@@ -381,6 +399,7 @@ LOGGING = {
             "level": "WARNING",
             "propagate": False,
         },
+        "daphne.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

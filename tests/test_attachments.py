@@ -465,7 +465,7 @@ def test_the_words_follow_a_messages_rules(alice, lunch, media_root):
     with pytest.raises(Invalid) as refused:
         attach(lunch, alice, "chart.png", png(20, 10), body="x" * 4001)
 
-    assert refused.value.message == "Messages are at most 4000 characters (this one has 4001)."
+    assert refused.value.message == "Messages are at most 4,000 characters (this one has 4,001)."
     assert_nothing_stored(lunch, media_root)
 
 

@@ -331,7 +331,7 @@ def test_a_bots_message_is_rendered_once_marked_as_a_bots(alice, lunch):
     [
         ("", "Write something before sending."),
         ("\u200b", "Write something before sending."),
-        ("x" * 4001, "Messages are at most 4000 characters (this one has 4001)."),
+        ("x" * 4001, "Messages are at most 4,000 characters (this one has 4,001)."),
     ],
     ids=["empty", "invisible", "too-long"],
 )

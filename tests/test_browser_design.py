@@ -267,7 +267,7 @@ def test_the_count_shows_near_the_limit_and_nothing_is_cut(people, server: LiveS
     expect(count).to_have_text("4,100 / 4,000")
     expect(count).to_have_class(re.compile("over"))
     alice.composer.press("Enter")
-    expect(page.locator("#composer .error")).to_contain_text("at most 4000 characters")
+    expect(page.locator("#composer .error")).to_contain_text("at most 4,000 characters")
     expect(alice.composer).to_have_value(text)
     expect(alice.composer).to_be_focused()  # the composer came back; the focus with it
     assert alice.composer.bounding_box()["height"] == pytest.approx(tall, abs=1)

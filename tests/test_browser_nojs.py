@@ -54,7 +54,7 @@ def test_reading_and_writing_without_javascript(people, server: LiveServer) -> N
     # Too long: refused with a clear error, the text kept, nothing cut.
     long_text = "z" * 4100
     post(page, long_text)
-    expect(page.locator("#composer .error")).to_contain_text("at most 4000 characters")
+    expect(page.locator("#composer .error")).to_contain_text("at most 4,000 characters")
     expect(page.locator("#composer textarea")).to_have_value(long_text)
     expect(page.locator("#composer-count")).to_have_text("4,100 / 4,000")
     # The browser logs the answer's status, 400: the test's doing, not the page's.

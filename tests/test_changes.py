@@ -164,7 +164,7 @@ def test_edit_of_a_deleted_message_is_forbidden(alice, lunch):
         ("", "Write something before sending."),
         ("  \n ", "Write something before sending."),
         ("\u200b", "Write something before sending."),
-        ("x" * 4001, "Messages are at most 4000 characters (this one has 4001)."),
+        ("x" * 4001, "Messages are at most 4,000 characters (this one has 4,001)."),
     ],
     ids=["empty", "blank", "zero-width", "too-long"],
 )

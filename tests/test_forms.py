@@ -5,8 +5,17 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from chat.forms import MessageForm, RoomForm, SignupForm, UsernameForm, printable, shows_something
+from chat.forms import (
+    AttachmentForm,
+    MessageForm,
+    RoomForm,
+    SignupForm,
+    UsernameForm,
+    printable,
+    shows_something,
+)
 from tests.conftest import PASSWORD
 
 REQUIRED_BODY = "Write something before sending."
@@ -66,7 +75,7 @@ def test_message_form_body_over_the_longest_length_is_refused_with_its_length():
     form = MessageForm({"body": "x" * 4001})
 
     assert not form.is_valid()
-    assert form.errors["body"] == ["Messages are at most 4000 characters (this one has 4001)."]
+    assert form.errors["body"] == ["Messages are at most 4,000 characters (this one has 4,001)."]
 
 
 @pytest.mark.parametrize("body", [42, ["a"], None], ids=["number", "list", "null"])
@@ -82,6 +91,57 @@ def test_message_form_body_with_a_lone_surrogate_is_refused_as_not_text():
 
     assert not form.is_valid()
     assert form.errors["body"] == [NOT_TEXT]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["\U0001d159", "\ue000", "\u0378", "\uffff", "\U0001d159 \u3164\u2800", "\u202e"],
+    ids=["null-notehead", "private-use", "unassigned", "noncharacter", "mixed", "rlo"],
+)
+def test_message_form_body_of_blank_characters_only_is_refused_as_empty(body):
+    form = MessageForm({"body": body})
+
+    assert not form.is_valid()
+    assert form.errors["body"] == [REQUIRED_BODY]
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ("look \u202eexe.txt", "U+202E"),  # RIGHT-TO-LEFT OVERRIDE
+        ("a \u202ab", "U+202A"),  # LEFT-TO-RIGHT EMBEDDING
+        ("a \u2067b\u2069", "U+2067, U+2069"),  # an isolate and its end
+        ("shop \ue000", "U+E000"),  # private use
+        ("x\u0378", "U+0378"),  # unassigned
+        ("x\uffff", "U+FFFF"),  # a noncharacter
+    ],
+)
+def test_message_form_body_with_characters_that_are_not_text_or_reorder_it_is_refused(body, named):
+    form = MessageForm({"body": body})
+
+    assert not form.is_valid()
+    assert form.errors["body"] == [
+        "This message holds characters that are not text or that change the direction of "
+        f"what follows ({named}): remove them."
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["שלום\u200f!", "مرحبا\u061c!", "new \U0001fae8", "👩\u200d💻", "e\u0301"],
+    ids=["rlm", "arabic-letter-mark", "emoji-newer-than-unicodedata", "zwj", "accent"],
+)
+def test_message_form_keeps_direction_marks_joiners_and_new_emoji(body):
+    assert MessageForm({"body": body}).is_valid()
+
+
+def test_attachment_words_are_held_to_the_same_characters():
+    upload = SimpleUploadedFile("a.txt", b"hello")
+
+    form = AttachmentForm({"body": "see \u202eexe.txt"}, {"file": upload})
+
+    assert not form.is_valid()
+    assert "U+202E" in form.errors["body"][0]
 
 
 def test_message_form_body_with_a_lone_surrogate_is_echoed_encodable():
@@ -169,7 +229,10 @@ def test_printable_keeps_any_encodable_text():
     assert printable(text) == text
 
 
-@pytest.mark.parametrize("text", ["", " \n", "\u200b\u200d\ufeff", "\u3164\u2800", "\u0301"])
+@pytest.mark.parametrize(
+    "text",
+    ["", " \n", "\u200b\u200d\ufeff", "\u3164\u2800", "\u0301", "\U0001d159", "\ue000\u0378"],
+)
 def test_shows_something_is_false_for_text_that_looks_empty(text):
     assert shows_something(text) is False
 

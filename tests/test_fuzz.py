@@ -34,6 +34,7 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from chat import rooms
+from chat.characters import refused_characters
 from chat.forms import shows_something
 from chat.limits import (
     FRAME_MAX_CHARS,
@@ -249,7 +250,7 @@ def valid_post(frame: object) -> tuple[str, uuid.UUID | None] | None:
     body = body.strip()
     if len(body) > MESSAGE_MAX_CHARS or "\x00" in body or lone_surrogates(body):
         return None
-    if not shows_something(body):
+    if not shows_something(body) or refused_characters(body):
         return None
     client_id = frame.get("client_id")
     if client_id is None:

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from chat import accounts, invitations, ratelimit
+from chat import accounts, invitations, ratelimit, staff
 from chat.errors import Forbidden, Invalid, NotFound, TooFast
 from chat.models import AuditEntry, Invitation
 from tests.conftest import PASSWORD
@@ -238,6 +238,65 @@ def test_a_revoked_invitation_says_so_and_creates_nothing(alice):
     assert not get_user_model().objects.filter(username="carol").exists()
 
 
+def deactivate(person, how: str) -> None:
+    """Deactivate ``person`` through the staff page's service, or by ``QuerySet.update()``
+    (which sends no signal and calls no ``save``)."""
+    if how == "staff":
+        admin = get_user_model().objects.create_user("admin", password=PASSWORD, is_staff=True)
+        staff.act(admin, person.pk, "deactivate")
+    else:
+        get_user_model().objects.filter(pk=person.pk).update(is_active=False)
+
+
+@pytest.mark.parametrize("how", ["staff", "update"])
+def test_a_deactivated_members_invitation_admits_nobody(alice, how):
+    invitation, token = invite(alice, max_uses=5)
+    deactivate(alice, how)
+
+    with pytest.raises(Forbidden) as looked_up:
+        invitations.invitation_for_token(token, ADDRESS)
+    with pytest.raises(Forbidden) as joined:
+        invitations.join(token, signup_data("carol"), ADDRESS)
+
+    assert looked_up.value.message == joined.value.message == invitations.MAKER_INACTIVE
+    assert not get_user_model().objects.filter(username="carol").exists()
+    invitation.refresh_from_db()
+    assert invitation.uses == 0
+
+
+@pytest.mark.parametrize("how", ["staff", "update"])
+def test_a_deactivated_members_invitations_are_listed_as_inactive(alice, bob, how):
+    invite(alice)
+    deactivate(alice, how)
+    bob.is_staff = True
+
+    [listed] = invitations.visible_to(bob)
+
+    assert invitations.state(listed) == "inactive"
+
+
+def test_a_maker_deactivated_after_the_lookup_still_lets_nobody_in(alice, monkeypatch):
+    # The use is taken by one conditional UPDATE, which reads the maker's state too.
+    _invitation, token = invite(alice)
+    found = invitations.invitation_for_token(token, ADDRESS)
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    monkeypatch.setattr(invitations, "invitation_for_token", lambda token, address: found)
+
+    with pytest.raises(Forbidden) as refused:
+        invitations.join(token, signup_data("carol"), ADDRESS)
+
+    assert refused.value.message == invitations.MAKER_INACTIVE
+    assert not get_user_model().objects.filter(username="carol").exists()
+
+
+def test_a_reactivated_members_invitation_works_again(alice):
+    _invitation, token = invite(alice)
+    deactivate(alice, "update")
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=True)
+
+    invitations.join(token, signup_data("carol"), ADDRESS)
+
+
 @pytest.mark.parametrize("token", ["nope", "x" * 43, "x" * 500, ""])
 def test_an_unknown_token_is_not_found(alice, token):
     invite(alice)
@@ -260,14 +319,25 @@ def test_an_invalid_form_uses_nothing(alice):
 
 
 def test_unknown_tokens_are_limited_per_client_address(alice):
-    _invitation, token = invite(alice)
+    invite(alice)
     for number in range(invitations.TOKEN_GUESSES.limit):
         with pytest.raises(NotFound):
             invitations.invitation_for_token(f"guess-{number}", ADDRESS)
 
     with pytest.raises(TooFast):
-        invitations.invitation_for_token(token, ADDRESS)  # even a good one, now
-    invitations.invitation_for_token(token, "198.51.100.7")
+        invitations.invitation_for_token("one-guess-more", ADDRESS)
+    with pytest.raises(NotFound):  # another address has its own budget
+        invitations.invitation_for_token("one-guess-more", "198.51.100.7")
+
+
+def test_guesses_do_not_lock_a_real_invitation_out_of_the_same_address(alice):
+    _invitation, token = invite(alice)
+    for number in range(invitations.TOKEN_GUESSES.limit + 5):
+        with pytest.raises((NotFound, TooFast)):
+            invitations.invitation_for_token(f"guess-{number}", ADDRESS)
+
+    assert invitations.invitation_for_token(token, ADDRESS).created_by == alice
+    invitations.join(token, signup_data("carol"), ADDRESS)
 
 
 def test_good_tokens_do_not_spend_the_budget(alice):

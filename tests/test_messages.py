@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError, OperationalError, transaction
 
-from chat import messages
+from chat import messages, ratelimit
 from chat.errors import Invalid, TooFast, Unavailable
 from chat.limits import PAGE_SIZE, RESUME_MAX_MESSAGES
 from chat.models import Membership, Message, Room
@@ -48,7 +49,7 @@ def test_post_message_stores_renders_once_and_marks_the_author_read(alice, lunch
         ("   \n", "Write something before sending."),
         ("\u200b\u200b\u200d", "Write something before sending."),
         ("\u3164\u2800", "Write something before sending."),
-        ("x" * 4001, "Messages are at most 4000 characters (this one has 4001)."),
+        ("x" * 4001, "Messages are at most 4,000 characters (this one has 4,001)."),
     ],
     ids=["empty", "blank", "zero-width", "fillers", "too-long"],
 )
@@ -69,6 +70,21 @@ def test_the_21st_post_in_10_seconds_is_refused(alice, lunch):
 
     assert refused.value.message.startswith("You are sending messages too fast. Wait ")
     assert Message.objects.count() == 20
+
+
+def test_16_posts_and_16_more_10_6_seconds_later_are_all_stored(alice, lunch, monkeypatch):
+    # "20 in 10 s": what was sent more than 10 s ago no longer counts at all.
+    clock = SimpleNamespace(now=1_000_000.0)
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: clock.now))
+    for n in range(16):
+        post(lunch, alice, f"first {n}")
+        clock.now += 0.05
+    clock.now += 10.6 - 16 * 0.05
+
+    for n in range(16):
+        post(lunch, alice, f"second {n}")
+
+    assert Message.objects.filter(author=alice).count() == 32
 
 
 def test_the_posting_limit_is_per_person(alice, bob, lunch):

@@ -4,13 +4,16 @@ reaches the pages already open."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from pathlib import Path
 
 import pytest
 from channels.db import database_sync_to_async
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from PIL import Image
 
 from chat import bots, images, messages, notifications, profiles, rendering, rooms
@@ -18,6 +21,7 @@ from chat.errors import Invalid, NotFound, TooFast
 from chat.limits import PROFILE_CHANGES_PER_HOUR
 from chat.models import AVATAR_COLOURS, Profile, name_of, name_of_sql
 from chat.typists import Typist
+from chat.usernames import skeleton
 from tests.conftest import say
 from tests.files import (
     CAMERA,
@@ -112,8 +116,11 @@ def test_a_display_name_is_at_most_50_characters(alice):
         "\u200b",  # ZERO WIDTH SPACE
         "Ada\ufeff",  # a byte-order mark
         "\u3164\u3164",  # Hangul fillers
+        "Ada \ue000",  # private use
+        "Ada \u0378",  # unassigned
+        "Ada \U0001d159",  # MUSICAL SYMBOL NULL NOTEHEAD, which shows nothing
     ],
-    ids=["rlo", "isolate", "rlm", "zero-width-space", "bom", "filler"],
+    ids=str.split("rlo isolate rlm zero-width-space bom filler private unassigned null-notehead"),
 )
 def test_a_display_name_with_hidden_characters_is_refused(alice, name):
     error = refused(alice, "display_name", display_name=name)
@@ -126,6 +133,27 @@ def test_the_refusal_names_the_hidden_character(alice):
     error = refused(alice, "display_name", display_name="Ada\u202eecalovoL")
 
     assert "U+202E" in error
+
+
+@pytest.mark.parametrize(
+    ("bio", "named"),
+    [
+        ("I ship \u202egnp.exe", "U+202E"),
+        ("\u2066quoted\u2069", "U+2066, U+2069"),
+        ("\ue000!", "U+E000"),
+    ],
+)
+def test_a_bio_with_characters_that_are_not_text_or_reorder_it_is_refused(alice, bio, named):
+    error = refused(alice, "bio", bio=bio)
+
+    assert error == (
+        "A bio may not hold characters that are not text or that change the direction of "
+        f"what follows ({named})."
+    )
+
+
+def test_a_bio_of_blank_characters_is_kept_as_none(alice):
+    assert edit(alice, bio="\U0001d159 \u3164").bio == ""
 
 
 def test_a_display_name_of_marks_alone_is_refused(alice):
@@ -156,6 +184,68 @@ def test_a_display_name_may_not_pass_for_someone_elses_username(alice, bob):
     assert error == (
         f"“{lookalike}” looks like the username of @bob, who is someone else: pick another name."
     )
+
+
+@pytest.mark.parametrize(
+    "taken",
+    ["Ada Lovelace", "ada lovelace", "\u0410da Lovelace", "Ada Lovelace "],
+    ids=["same", "lower-case", "cyrillic-a", "space-after"],
+)
+def test_a_display_name_may_not_look_like_someone_elses_display_name(alice, bob, taken):
+    edit(bob, display_name="Ada Lovelace")
+
+    error = refused(alice, "display_name", display_name=taken)
+
+    assert error == (
+        f"“{taken.strip()}” looks like the name of @bob (“Ada Lovelace”), who is someone "
+        "else: pick another name."
+    )
+    assert Profile.objects.get(user=alice).display_name == ""
+
+
+def test_saving_ones_own_display_name_again_is_no_clash(alice):
+    edit(alice, display_name="Ada Lovelace")
+
+    assert edit(alice, display_name="Ada Lovelace", bio="hello").bio == "hello"
+
+
+def test_any_number_of_people_go_without_a_display_name(alice, bob, mallory):
+    for person in (alice, bob, mallory):
+        edit(person, bio="no name")
+
+    assert set(Profile.objects.values_list("display_name_skeleton", flat=True)) == {""}
+
+
+def test_two_people_saving_look_alike_names_at_once_cannot_both_keep_them(alice, bob, monkeypatch):
+    # Both pass the form's check before either is saved: the database's constraint decides.
+    edit(bob, display_name="Ada Lovelace")
+    monkeypatch.setattr("chat.forms.display_name_taken", lambda name, user: None)
+
+    error = refused(alice, "display_name", display_name="\u0410da Lovelace")
+
+    assert error.startswith("“\u0410da Lovelace” looks like the name of @bob")
+    assert Profile.objects.get(user=alice).display_name == ""
+
+
+def test_the_database_holds_display_name_skeletons_unique(alice, bob):
+    edit(bob, display_name="Ada Lovelace")
+    profile = Profile.objects.get(user=alice)
+    profile.display_name = "ADA LOVELACE"
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        profile.save()
+
+
+def test_the_migration_keeps_the_oldest_of_look_alike_names_already_there(alice, bob):
+    migration = importlib.import_module("chat.migrations.0009_display_name_skeleton")
+    Profile.objects.filter(user=alice).update(display_name="Ada", display_name_skeleton="")
+    Profile.objects.filter(user=bob).update(display_name="ADA", display_name_skeleton="")
+
+    migration.fill_skeletons(django_apps, None)
+
+    assert Profile.objects.get(user=alice).display_name_skeleton == skeleton("Ada")
+    assert Profile.objects.get(user=bob).display_name_skeleton == ""
+    assert Profile.objects.get(user=bob).display_name == "ADA"  # kept until bob changes it
 
 
 def test_a_display_name_may_be_ones_own_username_in_capitals(alice, bob):

@@ -113,8 +113,10 @@ def daphne_argv(monkeypatch) -> list[list[str]]:
     runs: list[list[str]] = []
     monkeypatch.setattr(CommandLineInterface, "run", lambda cli, argv: runs.append(argv))
     # serve_on_fd sets these for the process it runs in; this one carries on.
+    monkeypatch.setattr(logging, "basicConfig", lambda **_: None)
     monkeypatch.setattr(daphne.server, "serverFromString", daphne.server.serverFromString)
-    monkeypatch.setattr(logging.getLogger("chat"), "propagate", True)
+    for name in ("chat", "django"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
     return runs
 
 

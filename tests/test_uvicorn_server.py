@@ -41,7 +41,8 @@ def configs(monkeypatch) -> Iterator[list[uvicorn.Config]]:
     monkeypatch.setattr(GracefulServer, "run", run)
     # serve_on_fd sets up logging for the process it runs in; this one carries on.
     monkeypatch.setattr(logging, "basicConfig", lambda **_: None)
-    monkeypatch.setattr(logging.getLogger("chat"), "propagate", True)
+    for name in ("chat", "django"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
     yield runs
     for listener in handed:
         listener.close()

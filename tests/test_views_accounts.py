@@ -15,6 +15,7 @@ from django.core import mail
 from django.db.models import F
 from django.test import Client
 
+from chat import mail as chat_mail
 from chat.models import Profile, Room
 from tests.conftest import PASSWORD
 
@@ -239,6 +240,19 @@ def test_a_locked_username_is_locked_from_every_address_and_spelling(alice, spel
     assert response.status_code == 429
 
 
+def test_a_name_that_looks_like_someones_display_name_is_refused(alice):
+    profile = Profile.objects.get(user=alice)
+    profile.display_name = "Carol"
+    profile.save()
+
+    response = sign_up("car0l")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "“car0l” looks too much like “Carol”, the name @alice goes by" in html
+    assert get_user_model().objects.count() == 1
+
+
 def test_lookalike_spellings_share_one_budget_of_guesses(alice):
     spellings = ["alice", "ALICE", "\uff41lice", "\u0430lice", "AIice"]
     for spelling in spellings:
@@ -450,9 +464,12 @@ def test_a_wrong_old_password_changes_nothing(login, alice):
 
 
 def ask_reset(email: str, address: str = "10.0.0.1", client: Client | None = None):
-    return (client or Client()).post(
+    """Ask for a reset link; the answer, once the mail (if any) has gone out."""
+    response = (client or Client()).post(
         "/accounts/password/reset/", {"email": email}, REMOTE_ADDR=address
     )
+    chat_mail.wait_until_sent()
+    return response
 
 
 @pytest.fixture

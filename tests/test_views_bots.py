@@ -1,5 +1,6 @@
-"""Bots over HTTP: ``POST /bots/<token>/messages``, and a room's bots on its settings page
-(``/r/<slug>/settings``, ``/r/<slug>/bots``, ``/r/<slug>/bots/<id>/revoke``)."""
+"""Bots over HTTP: ``POST /bots/messages`` (and ``/bots/<token>/messages``), and a room's
+bots on its settings page (``/r/<slug>/settings``, ``/r/<slug>/bots``,
+``/r/<slug>/bots/<id>/revoke``)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,7 @@ async def test_a_bots_message_reaches_the_rooms_sockets(open_socket, alice, lunc
 
 
 NOT_JSON = 'Send a JSON object such as {"body": "hello"}.'
-TOO_LONG = "Messages are at most 4000 characters (this one has 4001)."
+TOO_LONG = "Messages are at most 4,000 characters (this one has 4,001)."
 
 
 @pytest.mark.parametrize(
@@ -99,6 +100,31 @@ def test_an_invalid_body_is_answered_400_in_json(alice, lunch, send, error):
 
     assert response.status_code == 400
     assert response.json() == {"error": error}
+    assert not Message.objects.exists()
+
+
+def test_a_bot_may_send_its_token_in_an_authorization_header(alice, lunch):
+    bot, token = make_bot(lunch, alice)
+
+    response = Client().post(
+        "/bots/messages", {"body": "from a header"}, headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 201
+    assert (Message.objects.get().author, Message.objects.get().body) == (bot.user, "from a header")
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer ", "Bearer not-the-token", "Basic x"])
+def test_the_header_form_without_the_right_bearer_token_is_answered_403(
+    alice, lunch, authorization
+):
+    make_bot(lunch, alice)
+    headers = {"Authorization": authorization} if authorization else {}
+
+    response = Client().post("/bots/messages", {"body": "let me in"}, headers=headers)
+
+    assert response.status_code == 403
+    assert response.json() == UNKNOWN_BOT
     assert not Message.objects.exists()
 
 
@@ -258,7 +284,8 @@ def test_creating_a_bot_shows_its_token_once_with_the_curl_command(login, alice,
     token = re.search(r'id="new-bot-token" class="token" readonly value="([\w-]+)"', html)[1]
     assert response.status_code == 200
     assert Bot.objects.get().token_hash == hashlib.sha256(token.encode()).hexdigest()
-    assert f"curl -X POST -d body=hello http://testserver/bots/{token}/messages" in html
+    curl = f"curl -H &#x27;Authorization: Bearer {token}&#x27; -d body=hello http://testserver/bots/messages"
+    assert curl in html
     assert token not in client.get("/r/lunch/settings").content.decode()
 
 

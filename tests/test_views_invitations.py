@@ -92,6 +92,23 @@ def test_invitations_page_lists_mine_and_staff_see_all(login, alice, bob):
     assert everyone.count("data-invitation-id=") == 2
 
 
+def test_staff_see_a_deactivated_members_invitation_as_inactive(login, alice, bob):
+    link = link_in(make_invitation(login(alice)))
+    get_user_model().objects.filter(pk=alice.pk).update(is_active=False)
+    bob.is_staff = True
+    bob.save()
+
+    page = login(bob).get("/invitations/").content.decode()
+    joining = Client().get(link)
+
+    row = re.search(r'<tr data-invitation-id="\d+" class="(\w+)">.*?</tr>', page, re.S)
+    assert row[1] == "inactive"
+    assert '<td class="state">inactive' in row[0]
+    assert "Revoke" not in row[0]
+    assert joining.status_code == 403
+    assert invitations.MAKER_INACTIVE in joining.content.decode()
+
+
 @pytest.mark.parametrize(
     ("mode", "words"),
     [
@@ -198,10 +215,12 @@ def test_guessing_links_is_limited_per_client_address(login, alice):
     for number in range(invitations.TOKEN_GUESSES.limit):
         Client().get(f"/join/guess-{number}/", REMOTE_ADDR="10.0.0.7")
 
-    response = Client().get(link, REMOTE_ADDR="10.0.0.7")
+    response = Client().get("/join/one-guess-more/", REMOTE_ADDR="10.0.0.7")
 
     assert response.status_code == 429
     assert "Too many invitation links that do not exist" in response.content.decode()
+    # Only guesses are refused: a real link still works from that address.
+    assert Client().get(link, REMOTE_ADDR="10.0.0.7").status_code == 200
 
 
 def test_a_refused_form_keeps_what_was_typed_and_uses_nothing(login, alice):

@@ -149,7 +149,7 @@ def test_an_invalid_edit_without_javascript_is_the_page_with_the_error(login, al
     html = response.content.decode()
     assert response.status_code == 400
     assert "<html" in html
-    assert "Messages are at most 4000 characters (this one has 4001)." in html
+    assert "Messages are at most 4,000 characters (this one has 4,001)." in html
 
 
 def test_an_edit_of_someone_elses_message_is_forbidden(login, alice, bob, lunch):

@@ -158,9 +158,10 @@ def test_post_fallback_stores_and_redirects(login, alice, lunch):
 def test_post_fallback_invalid_keeps_text_and_shows_error(login, alice, lunch):
     response = login(alice).post("/r/lunch/", {"body": "x" * 4001})
 
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "Messages are at most 4000 characters (this one has 4001)." in response.content.decode()
-    assert "x" * 4001 in response.content.decode()
+    assert "Messages are at most 4,000 characters (this one has 4,001)." in page
+    assert "x" * 4001 in page
     assert not Message.objects.exists()
 
 

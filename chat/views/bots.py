@@ -49,14 +49,25 @@ def _sent(request: HttpRequest) -> dict:
         raise Refused(TOO_LARGE) from None
 
 
+def _bearer_token(request: HttpRequest) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header; "" without one (refused as
+    an unknown token)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 # Bots have no session: no CSRF token to send, and nothing a cookie carries counts here.
-# The token in the URL is the whole credential, and the only one.
+# The token (in the Authorization header, or in the URL) is the whole credential.
 @csrf_exempt
 @require_POST
-def bot_messages(request: HttpRequest, token: str) -> HttpResponse:
-    """``POST /bots/<token>/messages`` (``body`` as a form field or in JSON): a message by
-    the bot. 201 ``{"id", "url"}``; 400, 403, 429 (with ``Retry-After``) or 503
-    ``{"error"}``; the token is checked first, so a wrong one learns nothing more."""
+def bot_messages(request: HttpRequest, token: str | None = None) -> HttpResponse:
+    """``POST /bots/messages`` with ``Authorization: Bearer <token>``, or ``POST
+    /bots/<token>/messages`` (``body`` as a form field or in JSON): a message by the bot.
+    201 ``{"id", "url"}``; 400, 403, 429 (with ``Retry-After``) or 503 ``{"error"}``; the
+    token is checked first, so a wrong one learns nothing more. The header keeps the token
+    out of access logs (the URL form's is redacted there, see ``site.logs``)."""
+    if token is None:
+        token = _bearer_token(request)
     try:
         sent = _sent(request)
     except Refused as unreadable:
@@ -126,8 +137,8 @@ def room_bots(request: HttpRequest, slug: str) -> HttpResponse:
         return response
     except Refused as refusal:
         return refusal_response(request, refusal, back=group_room_links(room.slug).settings)
-    post_url = request.build_absolute_uri(reverse("bot-messages", args=[token]))
-    curl = f"curl -X POST -d body=hello {post_url}"
+    post_url = request.build_absolute_uri(reverse("bot-messages"))
+    curl = f"curl -H 'Authorization: Bearer {token}' -d body=hello {post_url}"
     return _panel(request, room, new_bot=bot, token=token, curl=curl)
 
 

@@ -23,6 +23,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("chat", "0008_invitations_audit")]
+    dependencies = [("chat", "0009_display_name_skeleton")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
