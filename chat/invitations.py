@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -223,13 +224,18 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():
         # One statement takes the use only while one is left: the database serialises
-        # racers on the row, so the last use goes to exactly one of them.
+        # racers on the row, so the last use goes to exactly one of them. Every condition
+        # is on the invitation's own row (the maker's state by a subquery on its column,
+        # not a join): with a join Django updates "WHERE id IN (SELECT ...)", and
+        # PostgreSQL re-checks only the outer condition on the row it waited for, so both
+        # racers took the last use.
+        active_makers = get_user_model().objects.filter(is_active=True).values("pk")
         taken = (
             Invitation.objects.filter(
                 pk=invitation.pk,
                 revoked_at=None,
                 expires_at__gt=timezone.now(),
-                created_by__is_active=True,
+                created_by__in=active_makers,
             )
             .filter(uses__lt=F("max_uses"))
             .update(uses=F("uses") + 1)
