@@ -195,6 +195,36 @@ def test_missed_messages_arrive_after_reconnect(
     expect_conversation(bob, conversation)
 
 
+def test_a_message_sent_during_an_outage_reaches_a_page_that_had_none(
+    people, server: LiveServer
+) -> None:
+    # Bob's page has received no message: it knows only the revision it was loaded at
+    # (not 0: the room has said something before), and must resume from exactly that one.
+    # Alice's message is stored while his socket is still down, so only his resume can
+    # bring it.
+    alice, bob = meet_in_lunch(people, server, init_script=WEBSOCKET_GATE, bypass_csp=True)
+    send(alice, "M0")
+    bob.page.reload()
+    expect(bob.badge).to_have_attribute("data-state", "live")
+    with black_hole() as (dead_end, wait_for_attempt):
+        cut_off(alice, bob)
+        bob.page.evaluate("url => { window.__wsGate.divertTo = url; }", dead_end)
+        server.stop()
+        for person in (alice, bob):
+            expect(person.badge).to_have_attribute("data-state", "reconnecting")
+        alice.composer.press_sequentially("M1")
+        alice.composer.press("Enter")  # waits in Alice's page until the server is back
+        server.start()
+        expect(alice.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+        expect(message_with(alice, "M1")).to_have_count(1)  # stored
+        wait_for_attempt(RECONNECT_TIMEOUT_MS / 1000)  # Bob is trying, and stuck
+        bob.page.evaluate("() => { window.__wsGate.divertTo = null; }")
+    expect(bob.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+    for text in ("M2", "M3"):
+        send(alice, text)
+    expect_conversation(bob, [("alice", f"M{n}") for n in range(4)])
+
+
 def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -> None:
     alice, bob = meet_in_lunch(people, server)
     # With the server away the send waits in the ws extension's queue, so the fresh

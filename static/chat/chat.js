@@ -64,21 +64,27 @@
     return newest;
   }
 
-  function noteRevision(revision) {
-    if (!(revision > cursor)) return;
-    aheadOfCursor[revision] = true;
+  // The cursor moves only over revisions seen: those beyond a gap wait in aheadOfCursor.
+  function absorbAhead() {
     while (aheadOfCursor[cursor + 1]) {
       delete aheadOfCursor[cursor + 1];
       cursor += 1;
     }
   }
 
+  function noteRevision(revision) {
+    if (!(revision > cursor)) return;
+    aheadOfCursor[revision] = true;
+    absorbAhead();
+  }
+
+  // The server says the page is complete up to `revision` (the page as loaded, or a
+  // resume's answer): the cursor becomes it, and takes on what was seen beyond it.
   function moveCursorTo(revision) {
     if (!(revision > cursor)) return;
     cursor = revision;
     Object.keys(aheadOfCursor).forEach(function (r) { if (+r <= cursor) delete aheadOfCursor[r]; });
-    noteRevision(cursor + 1);
-    delete aheadOfCursor[cursor + 1];
+    absorbAhead();
   }
 
   function resume(socket) {
@@ -126,7 +132,9 @@
     var fragment = event.detail.fragment;
     if (event.target !== list || fragment.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return;
     var shown = articles(list);
-    var oldest = shown.length ? idOf(shown[0]) : 0;
+    // Only a list with older messages still to load leaves out what is older than its
+    // first: one that starts at the beginning (an empty one too) takes every message.
+    var oldest = shown.length && list.querySelector("a#older") ? idOf(shown[0]) : 0;
     // A page opened around an older message (?around=) does not reach the newest yet
     // (data-latest="false"): a new message would sit below a gap, so it is left for
     // "Load newer messages" to fetch, as an older one is for "load older".
