@@ -121,12 +121,14 @@ class PersonsSocket(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SIGNED_OUT)
 
 
-def _room_and_profile(user, route: dict) -> Room:
-    """The room a socket asks for (``NotFound`` if not the user's to hear), and the
-    user's profile read, in one trip: the typing line and messages show their name."""
+def _room_and_profile(user, route: dict) -> tuple[Room | None, object]:
+    """The room a socket asks for (``NotFound`` if not the user's to hear; None for a
+    direct conversation not begun yet), the other person of a direct conversation, and
+    the user's profile read, in one trip: the typing line and messages show their name."""
     room = rooms.socket_room(user, **route)
+    partner = rooms.person(route["username"]) if room is None else None
     profiles.reload(user)
-    return room
+    return room, partner
 
 
 class RoomConsumer(PersonsSocket):
@@ -137,6 +139,9 @@ class RoomConsumer(PersonsSocket):
     """
 
     room: Room | None = None
+    #: The other person of a direct conversation nobody has written in yet: the socket
+    #: joins its room when the first message makes it (``lobby_changed``, ``_post``).
+    partner = None
     #: The room revision this socket's page is known to be complete up to: set by its
     #: resume, moved along by live changes that follow on without a gap.
     synced: int | None = None
@@ -151,13 +156,15 @@ class RoomConsumer(PersonsSocket):
         # The room is found through the user's rights: an outsider guessing a private
         # or direct room's URL is refused exactly as for a room that does not exist.
         try:
-            room = await database_sync_to_async(_room_and_profile)(user, route)
+            room, self.partner = await database_sync_to_async(_room_and_profile)(user, route)
         except NotFound:
             await self._refuse(CLOSE_NOT_ALLOWED)
             return
         self.user = user
         self.links = route_links(**route)
-        self.groups_joined = [fanout.room_group(room.id), fanout.user_group(user.pk)]
+        self.groups_joined = [fanout.user_group(user.pk)]
+        if room is not None:
+            self.groups_joined.append(fanout.room_group(room.id))
         self.other_frames = SlidingWindowLimiter()
         self.typing_frames = SlidingWindowLimiter(TYPING_FRAMES_PER_WINDOW, TYPING_FRAME_SECONDS)
         self.fanout = fanout.fanout()
@@ -166,7 +173,7 @@ class RoomConsumer(PersonsSocket):
             await self.fanout.attach(self, self.groups_joined)
         except Exception:
             # The channel layer is unreachable: the page retries by itself after 1013.
-            logger.warning("channel layer unreachable; socket for room %s refused", room.id)
+            logger.warning("channel layer unreachable; socket for %s refused", self.links.page)
             await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return
         self.room = room
@@ -177,7 +184,7 @@ class RoomConsumer(PersonsSocket):
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: stop receiving the room's and the user's events;
         record at once how far the page was read (the lobby may be next)."""
-        if self.room is None:
+        if not self.live:
             return
         self.live = False
         await self.fanout.detach(self, self.groups_joined)
@@ -234,12 +241,34 @@ class RoomConsumer(PersonsSocket):
 
     async def membership_ended(self, event: dict) -> None:
         """Called when this person leaves or is removed from a room."""
-        if event["room"] == self.room.id:
+        if self.room is not None and event["room"] == self.room.id:
             await self.close(code=CLOSE_NOT_ALLOWED)
+
+    async def lobby_changed(self, event: dict) -> None:
+        """Called when this person joined a room: for a socket waiting on a direct
+        conversation, the room its first message made (either person's)."""
+        if self.room is not None or self.partner is None or not self.live:
+            return
+        room = await database_sync_to_async(rooms.find_direct_room)(self.user, self.partner)
+        if room is not None and room.id == event.get("joined"):
+            await self._enter(room)
+
+    async def _enter(self, room: Room) -> None:
+        """Join the room a waiting direct conversation now has, and send the page all of
+        it so far (the first message may have been broadcast before this socket joined)."""
+        if self.room is not None:
+            return
+        self.room = room
+        group = fanout.room_group(room.id)
+        self.groups_joined.append(group)
+        await self.fanout.attach(self, [group])
+        await self._send_catch_up(0, 0)
 
     # --- frames ------------------------------------------------------------------------
 
     async def _post(self, frame: dict) -> None:
+        if self.room is None and not await self._open_direct_room(frame):
+            return
         try:
             posted = await messages.apost_message(self.room, self.user, frame)
         except Invalid as refusal:
@@ -265,9 +294,24 @@ class RoomConsumer(PersonsSocket):
                 text_data=rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE) + posted.frame
             )
 
+    async def _open_direct_room(self, frame: dict) -> bool:
+        """The first message of a direct conversation opens its room (as the form's POST
+        does); False, with the composer sent back, if that message is not valid."""
+        try:
+            room = await database_sync_to_async(messages.open_direct_room)(
+                self.user, self.partner, frame
+            )
+        except Invalid as refusal:
+            await self._answer_other_frame(
+                rendering.composer_frame(refusal.form, ack=refusal.form.ack)
+            )
+            return False
+        await self._enter(room)
+        return True
+
     async def _typing(self) -> None:
         # A page says so at most every few seconds; more is a flood, dropped quietly.
-        if self.typing_frames.allow():
+        if self.room is not None and self.typing_frames.allow():
             await typists.started(self.room.id, self.user)
 
     async def _resume(self, after: object, cursor: object) -> None:
@@ -280,6 +324,8 @@ class RoomConsumer(PersonsSocket):
         await self._send_catch_up(after, cursor)
 
     async def _send_catch_up(self, after: int, cursor: int | None) -> None:
+        if self.room is None:
+            return  # a direct conversation not begun: nothing to catch up on
         frame, newest, revision = await self._catch_up_frame(after, cursor)
         if frame:
             await self.send(text_data=frame)

@@ -30,6 +30,7 @@ from tests.browsing import (
     meet_in_lunch,
     message_with,
     send,
+    sign_up,
     watch_console,
 )
 from tests.live_server import LiveServer
@@ -223,6 +224,25 @@ def test_a_message_sent_during_an_outage_reaches_a_page_that_had_none(
     for text in ("M2", "M3"):
         send(alice, text)
     expect_conversation(bob, [("alice", f"M{n}") for n in range(4)])
+
+
+def test_an_empty_conversation_comes_alive_with_its_first_message(people, server) -> None:
+    alice, bob = people("alice"), people("bob")
+    sign_up(alice, server)
+    sign_up(bob, server)
+    alice.page.goto("/p/bob/")  # nothing said yet: no room, but the page listens
+    expect(alice.page.locator("#older")).to_have_text("Nothing said here yet.")
+    expect(alice.badge).to_have_attribute("data-state", "live")
+    bob.page.goto("/p/alice/")
+    expect(bob.badge).to_have_attribute("data-state", "live")
+
+    send(bob, "first words")  # over bob's socket, which opens the conversation
+    for person in (alice, bob):
+        expect_conversation(person, [("bob", "first words")])
+    send(alice, "and an answer")
+    for person in (alice, bob):
+        expect_conversation(person, [("bob", "first words"), ("alice", "and an answer")])
+    assert alice.page.url == f"{server.url}/p/bob/"  # no reload, no navigation
 
 
 def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -> None:

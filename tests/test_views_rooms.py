@@ -192,10 +192,11 @@ def test_looking_at_a_direct_page_creates_nothing(login, alice, bob):
     assert not Room.objects.exists()
     assert not Membership.objects.exists()
     html = response.content.decode()
-    assert "ws-connect" not in html  # nothing to listen to yet: the first message is a POST
+    # It listens all the same: the first message, from either person, makes the room.
+    assert 'ws-connect="/ws/p/bob/"' in html
     assert (
         '<form id="composer-form" class="composer-form" method="post" action="/p/bob/" '
-        'data-mentions="/p/bob/mentions">'
+        'ws-send data-mentions="/p/bob/mentions">'
     ) in html
 
 
