@@ -28,7 +28,7 @@ from chat import (
     rooms,
     typists,
 )
-from chat.errors import Invalid, NotFound, Refused
+from chat.errors import Invalid, NotFound, Refused, TooFast
 from chat.forms import MessageForm
 from chat.limits import (
     FRAME_MAX_CHARS,
@@ -281,8 +281,11 @@ class RoomConsumer(PersonsSocket):
             # Too fast, or not stored: the composer comes back holding the text.
             form = MessageForm(frame)
             form.is_valid()
+            wait = refusal.retry_after if isinstance(refusal, TooFast) else None
             await self.send(
-                text_data=rendering.composer_frame(form, ack=form.ack, notice=refusal.message)
+                text_data=rendering.composer_frame(
+                    form, ack=form.ack, notice=refusal.message, wait=wait
+                )
             )
             return
         if posted.broadcast:

@@ -54,13 +54,16 @@ def typing_frame(typists) -> str:
     return render_to_string("chat/room.html#typing", {"typists": typists, "oob": True})
 
 
-def composer_frame(form: forms.Form, *, ack: str | None = None, notice: str = "") -> str:
+def composer_frame(
+    form: forms.Form, *, ack: str | None = None, notice: str = "", wait: int | None = None
+) -> str:
     """The composer holding a refused send's text and its error, and a notice.
 
-    ``ack`` names the send it answers, so the page stops holding that send for a retry.
+    ``ack`` names the send it answers, so the page stops holding that send for a retry;
+    ``wait`` (seconds) is how long a "too fast" notice holds (see ``notice_frame``).
     """
     return render_to_string("chat/room.html#composer", {"form": form, "ack": ack}) + notice_frame(
-        notice
+        notice, wait=wait
     )
 
 
@@ -76,6 +79,7 @@ def cursor_frame(revision: int) -> str:
     return render_to_string("chat/room.html#cursor", {"revision": revision})
 
 
-def notice_frame(text: str) -> str:
-    """A short notice to the one socket that caused it."""
-    return render_to_string("chat/room.html#notice", {"notice": text})
+def notice_frame(text: str, *, wait: int | None = None) -> str:
+    """A short notice to the one socket that caused it. With ``wait`` (seconds), it is
+    about a wait: ``data-clear-after`` tells the page to take it away when that is over."""
+    return render_to_string("chat/room.html#notice", {"notice": text, "wait": wait})

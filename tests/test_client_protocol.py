@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from playwright.sync_api import Page, Route, expect
 
+from chat import ratelimit, rendering
 from chat.forms import AttachmentForm, MessageForm
 from chat.links import direct_links
 
@@ -325,3 +326,49 @@ def test_messages_are_kept_in_id_order(open_room) -> None:
         ("message-12", "second"),
         ("message-13", "third"),
     ]
+
+
+# --- a send refused as too fast -------------------------------------------------------
+
+
+def test_a_refused_text_comes_back_with_the_caret_after_it(open_room) -> None:
+    room = open_room(revision=36)
+    room.open()
+    room.type_and_send("kept text")
+    sent = room.posts()[0]
+    refused = MessageForm({"body": sent["body"], "client_id": sent["client_id"]})
+    refused.is_valid()
+    room.send(rendering.composer_frame(refused, ack=refused.ack, notice="Wait 4 s", wait=4))
+
+    box = room.page.locator("#composer textarea[name=body]")
+    expect(box).to_have_value("kept text")
+    expect(box).to_be_focused()
+    box.press_sequentially(" and more")
+    expect(box).to_have_value("kept text and more")
+
+
+def test_a_notice_about_a_wait_goes_when_the_wait_is_over(open_room) -> None:
+    room = open_room(revision=36)
+    room.open()
+    room.type_and_send("too soon")
+    sent = room.posts()[0]
+    refused = MessageForm({"body": sent["body"], "client_id": sent["client_id"]})
+    refused.is_valid()
+    words = ratelimit.POSTING.message.format(wait=ratelimit.readable_wait(4))
+    room.send(rendering.composer_frame(refused, ack=refused.ack, notice=words, wait=4))
+
+    notice = room.page.locator("#notice")
+    expect(notice).to_have_text(words)
+    room.page.clock.run_for(3_900)
+    expect(notice).to_have_text(words)  # still true
+    room.page.clock.run_for(200)
+    expect(notice).to_have_text("")
+
+
+def test_a_notice_replaced_meanwhile_is_not_cleared_by_the_old_wait(open_room) -> None:
+    room = open_room(revision=36)
+    room.open()
+    room.send(rendering.notice_frame("Wait 4 s", wait=4))
+    room.send(rendering.notice_frame("Something else"))
+    room.page.clock.run_for(5_000)
+    expect(room.page.locator("#notice")).to_have_text("Something else")

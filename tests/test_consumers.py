@@ -424,8 +424,13 @@ async def test_the_21st_post_in_10_seconds_is_refused_and_kept(open_socket, alic
     answer = await socket.receive_from(TIMEOUT)
     assert answer.startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}">')
     assert ">\none too many</textarea>" in answer
-    assert '<div id="notice" class="notice" role="status">' in answer
-    assert re.search(r"You are sending messages too fast\. Wait \d+ s; your text is kept\.", answer)
+    # The notice says how long it holds, the same wait as its words, for the page to clear it.
+    notice = re.search(
+        r'<div id="notice" class="notice" role="status" data-clear-after="(\d+)">'
+        r"You are sending messages too fast\. Wait (\d+) s; your text is kept\.",
+        answer,
+    )
+    assert notice and notice[1] == notice[2], answer
     assert await stored_bodies(lunch) == [f"msg {n}" for n in range(20)]
 
 

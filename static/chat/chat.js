@@ -12,7 +12,8 @@
 //  - send a file pasted into the composer or dropped on the conversation, and show how
 //    far its upload is.
 //  - count the characters as the limit nears; keep the composer's size and the focus
-//    where they were when htmx swaps things in.
+//    where they were when htmx swaps things in, the caret after a refused send's text;
+//  - take a notice about a wait away when the wait is over.
 (function () {
   "use strict";
 
@@ -352,9 +353,11 @@
     pending.forEach(function (send) { if (send.id === id) send.sent = true; });
   });
 
+  var boxBefore = null;    // the composer's box before a frame (a refusal replaces it)
   document.addEventListener("htmx:wsBeforeMessage", function () {
     pinned = atBottom();
-    composerFocused = document.activeElement === composerBox();
+    boxBefore = composerBox();
+    composerFocused = document.activeElement === boxBefore;
   });
 
   // --- while the tab is hidden ------------------------------------------------------------
@@ -405,10 +408,24 @@
     keepInOrder();
     if (pinned) scrollToBottom();
     var box = composerBox();
+    // A refused send's text came back in a new box: what is typed next goes after it.
+    if (box && box !== boxBefore) box.setSelectionRange(box.value.length, box.value.length);
     if (composerFocused && box && document.activeElement !== box) box.focus();
     localiseTimes(messages());
     countCharacters();
+    clearNoticeLater();
   });
+
+  // "Wait 4 s" is true for 4 s: then the notice goes (unless another replaced it).
+  function clearNoticeLater() {
+    var notice = document.getElementById("notice");
+    var seconds = notice && parseFloat(notice.dataset.clearAfter);
+    if (!seconds) return;
+    delete notice.dataset.clearAfter;  // one timer per notice
+    setTimeout(function () {
+      if (document.body.contains(notice)) notice.textContent = "";
+    }, seconds * 1000);
+  }
 
   // From data-from characters on, "3,812 / 4,000" under the composer; past the limit it
   // turns to a warning. Nothing is cut: the server refuses a longer text, and keeps it.
