@@ -345,6 +345,37 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
         no_sideways_scroll(page)
 
 
+#: Each radio of a page with its words: whether the radio is on the same line as the words,
+#: before them (the words' first line box, from a Range over the label's text).
+RADIOS_BESIDE_WORDS = """() => [...document.querySelectorAll('input[type=radio]')].map(radio => {
+  const label = radio.closest('label');
+  const range = document.createRange();
+  range.setStart(radio.nextSibling, 0);
+  range.setEndAfter(label.lastChild);
+  const words = range.getClientRects()[0], box = radio.getBoundingClientRect();
+  return [label.textContent.trim(),
+          box.top < words.bottom && box.bottom > words.top && box.right <= words.left];
+})"""
+
+
+def test_each_radio_sits_beside_its_words(people, server: LiveServer) -> None:
+    alice, _bob = lunch_for_two(people, server)
+    for width in (1100, 390):
+        alice.page.set_viewport_size({"width": width, "height": 800})
+        alice.page.goto("/r/lunch/settings")
+        beside = alice.page.evaluate(RADIOS_BESIDE_WORDS)
+        assert [words for words, _ in beside] == ["Everything", "Mentions of me only", "Nothing"]
+        assert all(ok for _, ok in beside), (width, beside)
+
+
+def test_the_profile_editor_fits_a_phone(people, server: LiveServer) -> None:
+    carol = people("carol", **PHONE)
+    sign_up(carol, server)
+    carol.page.goto("/accounts/profile/")
+    expect(carol.page.locator("#id_avatar")).to_be_visible()
+    no_sideways_scroll(carol.page)
+
+
 # --- the styleguide's pictures ------------------------------------------------------------
 
 

@@ -904,6 +904,9 @@ class Styleguide:
         s = self.s
         g = self.group("forms", "Forms and settings")
         signup = _bound(SignupForm, {"username": "", "password1": "abc", "password2": "abd"})
+        for field_ in signup.fields.values():
+            # A sample must not take the focus: the page would open at it, far down.
+            field_.widget.attrs.pop("autofocus", None)
         for field_ in signup:
             self.add(
                 g,
