@@ -222,6 +222,38 @@ def test_everything_by_keyboard_with_focus_kept(people, server: LiveServer) -> N
     expect(page.locator("#members a").first).to_be_visible()
 
 
+def test_the_edit_box_saves_on_enter_and_cancels_on_escape(people, server: LiveServer) -> None:
+    alice, bob = lunch_for_two(people, server)
+    page = alice.page
+    send(alice, "Soup at one")
+    mine = message_with(alice, "Soup at one")
+    box = mine.locator(".edit-form textarea")
+
+    # Escape: the message as it was, the form gone, the focus back on Edit.
+    mine.locator(".action.edit").focus()
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" or never")
+    page.keyboard.press("Escape")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    expect(mine.locator(".body")).to_have_text("Soup at one")
+    expect(mine.locator(".action.edit")).to_be_focused()
+
+    # Shift+Enter is a new line; Enter saves, for everyone.
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("or two")
+    expect(box).to_have_value("Soup at one\nor two")
+    page.keyboard.press("Enter")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    for person in (alice, bob):
+        expect(message_with(person, "or two").locator(".body")).to_have_text("Soup at one\nor two")
+    expect(mine.locator(".action.edit")).to_be_focused()
+
+
 def test_older_messages_load_by_keyboard(people, server: LiveServer) -> None:
     alice, _bob = lunch_for_two(people, server)
     seed(server, "lunch", [("bob", f"message {n}") for n in range(55)])

@@ -6,6 +6,7 @@
 //    when a socket dropped (the server stores one message per id);
 //  - show the connection state; leave the page when the server says it may not stay;
 //  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
+//    in a message's edit box, Enter saves and Escape cancels;
 //  - show times in the reader's own time zone; say when a request failed;
 //  - while the tab is hidden: count what arrives in the title and the favicon, and show a
 //    browser notification for what the server says concerns its person.
@@ -464,6 +465,21 @@
     if (!lost || !target) return;
     if (!target.matches("a, button")) target.tabIndex = -1;
     target.focus();
+  });
+
+  // A message's edit box keys as the composer does: Enter saves (Shift+Enter is a new
+  // line); Escape cancels, as its Cancel link does (the message back, the focus on Edit).
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches(".edit-form textarea") || event.isComposing) return;
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      box.form.requestSubmit();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      var cancel = box.form.querySelector("a[hx-get]");
+      if (cancel) cancel.click();
+    }
   });
 
   function suggestions() {
