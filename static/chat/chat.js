@@ -10,8 +10,8 @@
 //  - show times in the reader's own time zone; say when a request failed;
 //  - while the tab is hidden: count what arrives in the title and the favicon, and show a
 //    browser notification for what the server says concerns its person.
-//  - send a file pasted into the composer or dropped on the conversation, and show how
-//    far its upload is.
+//  - send a file pasted into the composer or dropped on the conversation (one chosen with
+//    the button waits for "Send file"), and show how far its upload is.
 //  - count the characters as the limit nears; keep the composer's size and the focus
 //    where they were when htmx swaps things in, the caret after a refused send's text;
 //  - take a notice about a wait away when the wait is over.
@@ -567,10 +567,11 @@
     }
   });
 
-  // --- files: paste, drop, choose; progress ---------------------------------------------
+  // --- files: paste, drop; progress ------------------------------------------------------
   // The file button's form (#upload-form) works by itself, with or without htmx; these
   // only feed it. An image pasted into the composer, or a file dropped on the
-  // conversation, goes into its file input and is sent at once, as is a file chosen.
+  // conversation, goes into its file input and is sent at once. A file chosen with the
+  // button waits in the form, for words to go with it, until "Send file".
   function uploadForm() { return document.getElementById("upload-form"); }
 
   function firstFile(transfer) {
@@ -592,13 +593,6 @@
   document.addEventListener("paste", function (event) {
     var file = event.target === composerBox() && firstFile(event.clipboardData);
     if (file && sendFile(file)) event.preventDefault();  // the file, not its name as text
-  });
-
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (input.matches("#upload-form input[type=file]") && input.files.length) {
-      input.form.requestSubmit();
-    }
   });
 
   function dropZone(event) {
