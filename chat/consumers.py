@@ -288,14 +288,14 @@ class RoomConsumer(PersonsSocket):
                 )
             )
             return
+        stored_as = posted.message.id
         if posted.broadcast:
-            await self.send(text_data=rendering.ack_frame(posted.ack))
+            await self.send(text_data=rendering.ack_frame(posted.ack, message_id=stored_as))
         else:
             # Live delivery is down: the sender still sees their message, the others
             # get it when their pages resume.
-            await self.send(
-                text_data=rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE) + posted.frame
-            )
+            answer = rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE, message_id=stored_as)
+            await self.send(text_data=answer + posted.frame)
 
     async def _open_direct_room(self, frame: dict) -> bool:
         """The first message of a direct conversation opens its room (as the form's POST

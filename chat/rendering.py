@@ -67,11 +67,13 @@ def composer_frame(
     )
 
 
-def ack_frame(ack: str | None, *, notice: str = "") -> str:
-    """The answer to a stored send: which send it was, and the notice (cleared, or why
-    the others will only see it later). The composer is the page's own: nothing else
-    is sent back, so what was typed since is never touched."""
-    return render_to_string("chat/room.html#ack", {"ack": ack}) + notice_frame(notice)
+def ack_frame(ack: str | None, *, notice: str = "", message_id: int | None = None) -> str:
+    """The answer to a stored send: which send it was, the message it was stored as (the
+    page's "sending…" copy gives way to that article), and the notice (cleared, or why the
+    others will only see it later). The composer is the page's own: nothing else is sent
+    back, so what was typed since is never touched."""
+    context = {"ack": ack, "message_id": message_id}
+    return render_to_string("chat/room.html#ack", context) + notice_frame(notice)
 
 
 def cursor_frame(revision: int) -> str:

@@ -269,6 +269,32 @@ def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -
     expect_conversation(bob, [("alice", "sent while offline")])
 
 
+def test_while_offline_a_send_shows_as_pending_and_nobody_as_online(people, server) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    dot = alice.page.locator("#members li", has_text="bob").locator(".presence")
+    online = dot.evaluate("e => getComputedStyle(e).backgroundColor")
+    cut_off(alice, bob)
+    server.stop()
+    expect(alice.badge).to_have_attribute("data-state", "reconnecting")
+    # The page cannot know who is here while its own connection is down.
+    expect(dot).not_to_have_css("background-color", online)
+
+    alice.composer.press_sequentially("sent in the dark")
+    alice.composer.press("Enter")
+    pending = alice.page.locator("#messages article.pending")
+    expect(pending).to_contain_text("sent in the dark")
+    expect(pending).to_contain_text("sending…")
+    expect(alice.page.locator(MESSAGES)).to_have_count(0)
+
+    server.start()
+    for person in (alice, bob):
+        expect(person.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+    expect_conversation(alice, [("alice", "sent in the dark")])
+    expect(pending).to_have_count(0)
+    expect_conversation(bob, [("alice", "sent in the dark")])
+    expect(dot).to_have_css("background-color", online)
+
+
 def test_logging_out_in_another_tab_takes_the_page_to_login(people, server: LiveServer) -> None:
     alice, _bob = meet_in_lunch(people, server)
     other_tab = alice.context.new_page()

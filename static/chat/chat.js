@@ -3,7 +3,8 @@
 //  - open at a message (a search result), leaving new ones out until "Load newer" ends;
 //  - track the room revision the page is complete up to, and resume from it on every open;
 //  - give every send its own id, and send again what the server had not answered
-//    when a socket dropped (the server stores one message per id);
+//    when a socket dropped (the server stores one message per id); show each send not
+//    yet stored as a greyed "sending…" copy at the foot of the list;
 //  - show the connection state; leave the page when the server says it may not stay;
 //  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
 //    in a message's edit box, Enter saves and Escape cancels;
@@ -34,6 +35,7 @@
   var cursor = 0;          // every room revision up to this one is on the page
   var aheadOfCursor = {};  // revisions seen beyond a gap
   var pending = [];        // sends not yet answered: {id, fields, sent}
+  var storedAs = {};       // send id -> message id, for copies awaiting their article
   var liveSocket = null;
   var healing = null;
   var typingSaid = 0;      // when this page last said its person is typing
@@ -106,16 +108,61 @@
     if (element) moveCursorTo(parseInt(element.dataset.revision, 10) || 0);
   }
 
-  // A send is answered by #ack (stored) or by #composer (refused, holding its text).
+  // A send is answered by #ack (stored, naming its message) or by #composer (refused,
+  // holding its text).
   function takeAnswers() {
     ["ack", "composer"].forEach(function (id) {
       var element = document.getElementById(id);
       var ack = element && element.dataset.ack;
       if (!ack) return;
       pending = pending.filter(function (send) { return send.id !== ack; });
+      if (element.dataset.message) storedAs[ack] = element.dataset.message;
       delete element.dataset.ack;
+      delete element.dataset.message;
     });
     showSending();
+  }
+
+  // The list's "sending…" copies follow `pending`: one per send not yet answered, at the
+  // foot in the order sent; a stored one stays until its article is on the page (or will
+  // not be: a page behind the newest), a refused one goes (its text is in the composer).
+  function showPending() {
+    var list = messages();
+    if (!list) return;
+    var wanted = {};
+    Object.keys(storedAs).forEach(function (id) {
+      if (document.getElementById("message-" + storedAs[id]) || list.dataset.latest === "false") {
+        delete storedAs[id];
+      } else {
+        wanted[id] = true;
+      }
+    });
+    pending.forEach(function (send) { wanted[send.id] = true; });
+    list.querySelectorAll("article.pending").forEach(function (copy) {
+      if (wanted[copy.dataset.pending]) list.appendChild(copy);
+      else copy.remove();
+    });
+    pending.forEach(function (send) {
+      if (!list.querySelector('article.pending[data-pending="' + send.id + '"]')) {
+        list.appendChild(pendingCopy(send));
+      }
+    });
+    var newer = document.getElementById("newer");  // "Load newer messages" stays last
+    if (newer) list.appendChild(newer);
+  }
+
+  function pendingCopy(send) {
+    var copy = document.createElement("article");
+    copy.className = "pending";
+    copy.dataset.pending = send.id;
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = send.fields.body || "";
+    var state = document.createElement("p");
+    state.className = "state";
+    state.textContent = "sending…";
+    copy.append(body, state);
+    return copy;
   }
 
   // #composer[data-sending] while a send awaits the server's answer (styled in chat.css).
@@ -345,6 +392,9 @@
     box.value = "";
     countCharacters();
     showSending();
+    showPending();
+    pinned = true;  // your own message should come into view
+    scrollToBottom();
   });
 
   document.addEventListener("htmx:wsAfterSend", function (event) {
@@ -407,6 +457,7 @@
     readCursorElement();
     healGapSoon();
     keepInOrder();
+    showPending();
     if (pinned) scrollToBottom();
     var box = composerBox();
     // A refused send's text came back in a new box: what is typed next goes after it.
