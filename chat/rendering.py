@@ -49,6 +49,12 @@ def members_frame(room, members) -> str:
     )
 
 
+def byline_frame(person) -> str:
+    """A person's picture and name, for every copy of them on a page (``hx-swap-oob`` with
+    a selector): sent to their rooms after a rename, the same bytes for every reader."""
+    return render_to_string("chat/room.html#byline", {"person": person, "renamed": True})
+
+
 def typing_frame(typists) -> str:
     """Who is typing in a room, one line each (the reader's own is hidden by CSS)."""
     return render_to_string("chat/room.html#typing", {"typists": typists, "oob": True})

@@ -57,7 +57,7 @@ def test_room_page_lists_members(login, alice, bob, lunch):
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert "Members (2)" in html
-    assert '<a class="name" href="/u/bob/" title="@bob">bob</a>' in html
+    assert '<a class="author name" href="/u/bob/" title="@bob">bob</a>' in html
 
 
 def test_private_room_is_404_for_outsider(login, mallory, secret):

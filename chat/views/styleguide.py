@@ -688,6 +688,14 @@ class Styleguide:
                 (avatar, {"person": pictured, "big": True, "label": "grace"}),
             ],
         )
+        self.add(
+            g,
+            "byline",
+            "A name with its picture",
+            "In a message's header and the members list; after a rename it is sent again "
+            "and replaces every copy of that person on the page.",
+            [("chat/room.html#byline", {"person": ada})],
+        )
 
     # -- the lobby
 
