@@ -49,6 +49,8 @@ CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SIGNED_OUT = 4401
+#: Signed out because the password was changed (in another session): the page says so.
+CLOSE_PASSWORD_CHANGED = 4402
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_FLOODING = 4429
 
@@ -115,9 +117,13 @@ class PersonsSocket(AsyncWebsocketConsumer):
 
     async def user_changed(self, event: dict) -> None:
         """Called when this person's account changed (deactivated, a new password): closed
-        with 4401 if this socket's session ended with it."""
+        if this socket's session ended with it, with 4402 for a new password (the page
+        says why), else 4401."""
         key = self._session_key()
-        if not await database_sync_to_async(accounts.session_still_valid)(key, self.user.pk):
+        why = await database_sync_to_async(accounts.why_session_ended)(key, self.user.pk)
+        if why == accounts.PASSWORD_CHANGED:
+            await self.close(code=CLOSE_PASSWORD_CHANGED)
+        elif why is not None:
             await self.close(code=CLOSE_SIGNED_OUT)
 
 

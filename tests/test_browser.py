@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
+from bench.accounts import PASSWORD
 from tests.browsing import (
     MESSAGES,
     RECONNECT_TIMEOUT_MS,
@@ -304,6 +305,27 @@ def test_logging_out_in_another_tab_takes_the_page_to_login(people, server: Live
 
     # The server closes the room's socket with 4401; the page reloads, to the login form.
     expect(alice.page).to_have_url(f"{server.url}/accounts/login/?next=/r/lunch/")
+
+
+def test_a_password_changed_elsewhere_lands_on_a_login_page_saying_why(people, server) -> None:
+    alice, _bob = meet_in_lunch(people, server)
+    other_tab = alice.context.new_page()
+    other_tab.goto("/accounts/password/")
+    other_tab.fill("input[name=old_password]", PASSWORD)
+    other_tab.fill("input[name=new_password1]", "A-whole-new-password-77")
+    other_tab.fill("input[name=new_password2]", "A-whole-new-password-77")
+    other_tab.get_by_role("button", name="Change password").click()
+    expect(other_tab.locator("h1")).to_be_visible()  # that tab's session is kept
+
+    # This one's session ended with the old password: the server closes its socket with
+    # 4402, and the page goes to the login form, which says why.
+    expect(alice.page).to_have_url(
+        f"{server.url}/accounts/login/?why=password&next=%2Fr%2Flunch%2F"
+    )
+    expect(alice.page.locator(".auth .notice")).to_have_text(
+        "You were signed out because your password was changed. Log in with the new one."
+    )
+    expect(alice.page.locator("input[name=next]")).to_have_value("/r/lunch/")
 
 
 def test_a_session_that_ended_while_away_goes_to_login(people, server: LiveServer) -> None:

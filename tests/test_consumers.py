@@ -680,7 +680,8 @@ async def test_a_new_password_closes_the_sockets_of_other_sessions(open_socket, 
     bob.set_password("A-whole-new-password-77")
     await bob.asave()
 
-    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    # Its own code: the page takes the person to the login page saying why.
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4402}
 
 
 async def test_a_sign_in_elsewhere_leaves_sockets_open(open_socket, login, bob, lunch):

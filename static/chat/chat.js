@@ -5,7 +5,8 @@
 //  - give every send its own id, and send again what the server had not answered
 //    when a socket dropped (the server stores one message per id); show each send not
 //    yet stored as a greyed "sending…" copy at the foot of the list;
-//  - show the connection state; leave the page when the server says it may not stay;
+//  - show the connection state; leave the page when the server says it may not stay
+//    (to the login page saying why, after a password change elsewhere);
 //  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
 //    in a message's edit box, Enter saves and Escape cancels;
 //  - show times in the reader's own time zone; say when a request failed;
@@ -22,6 +23,8 @@
   // The server closed on purpose because this page may no longer be here (signed out,
   // not or no longer allowed in the room): reload, to the login page or the 404.
   var GONE = [4401, 4403];
+  // Signed out because the password was changed elsewhere: the login page says so.
+  var PASSWORD_CHANGED = 4402;
   var MAX_RETRY_DELAY_MS = 10000;
   // The server shows someone typing for 5 s after the last word of it (chat/limits.py).
   var TYPING_EVERY_MS = 3000;
@@ -371,7 +374,10 @@
     var code = event.detail.event.code;
     liveSocket = null;
     if (leaving || !document.body.contains(event.target)) return;
-    if (GONE.indexOf(code) >= 0) {
+    if (code === PASSWORD_CHANGED && document.body.dataset.login) {
+      var here = location.pathname + location.search;
+      location.assign(document.body.dataset.login + "?why=password&next=" + encodeURIComponent(here));
+    } else if (GONE.indexOf(code) >= 0) {
       location.reload();
     } else if (code >= 4000) {
       setBadge("offline");  // closed on purpose by the server: do not hammer it
