@@ -196,6 +196,39 @@ def signed_in(session_key: str | None):
     return store, auth.get_user(SimpleNamespace(session=store))
 
 
+#: Why a socket's session ended, when it says so (``why_session_ended``): the key the page
+#: carries to the login page (``?why=``), and the words the login page shows for it.
+PASSWORD_CHANGED = "password"  # noqa: S105 - a reason (chat.js sends it), not a password
+SIGNED_OUT = "signed-out"
+SIGNED_OUT_BECAUSE = {
+    PASSWORD_CHANGED: "You were signed out because your password was changed. "
+    "Log in with the new one.",
+}
+
+
+def why_session_ended(session_key: str | None, user_id: int) -> str | None:
+    """None while the session ``session_key`` still signs in ``user_id``; else why not:
+    ``PASSWORD_CHANGED`` (the account is active and its password is not the one this
+    session signed in with), or ``SIGNED_OUT`` (logged out, deactivated, expired)."""
+    if not session_key:
+        return SIGNED_OUT
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    # Read before get_user, which flushes a session whose password hash is stale.
+    signed_as, signed_with = store.get(auth.SESSION_KEY), store.get(auth.HASH_SESSION_KEY)
+    user = auth.get_user(SimpleNamespace(session=store))
+    if user.is_authenticated and user.pk == user_id:
+        return None
+    active = auth.get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+    if active and signed_with and str(signed_as) == str(user_id):
+        return PASSWORD_CHANGED
+    return SIGNED_OUT
+
+
+def signed_out_because(why: str | None) -> str:
+    """The login page's words for a ``?why=`` a page was sent with; none for anything else."""
+    return SIGNED_OUT_BECAUSE.get(why or "", "")
+
+
 def session_still_valid(session_key: str | None, user_id: int) -> bool:
     """Whether the session ``session_key`` still signs in ``user_id`` (see ``signed_in``)."""
     if not session_key:

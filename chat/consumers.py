@@ -30,7 +30,7 @@ from chat import (
     rooms,
     typists,
 )
-from chat.errors import Invalid, NotFound, Refused, SignedOut
+from chat.errors import Invalid, NotFound, Refused, SignedOut, TooFast
 from chat.forms import MessageForm
 from chat.limits import (
     FRAME_MAX_CHARS,
@@ -51,6 +51,8 @@ CLOSE_UNSUPPORTED_DATA = 1003
 CLOSE_TOO_BIG = 1009
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SIGNED_OUT = 4401
+#: Signed out because the password was changed (in another session): the page says so.
+CLOSE_PASSWORD_CHANGED = 4402
 CLOSE_NOT_ALLOWED = 4403
 #: The person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open (``chat.presence``).
 CLOSE_TOO_MANY_SOCKETS = 4409
@@ -119,18 +121,24 @@ class PersonsSocket(AsyncWebsocketConsumer):
 
     async def user_changed(self, event: dict) -> None:
         """Called when this person's account changed (deactivated, a new password): closed
-        with 4401 if this socket's session ended with it."""
+        if this socket's session ended with it, with 4402 for a new password (the page
+        says why), else 4401."""
         key = self._session_key()
-        if not await database_sync_to_async(accounts.session_still_valid)(key, self.user.pk):
+        why = await database_sync_to_async(accounts.why_session_ended)(key, self.user.pk)
+        if why == accounts.PASSWORD_CHANGED:
+            await self.close(code=CLOSE_PASSWORD_CHANGED)
+        elif why is not None:
             await self.close(code=CLOSE_SIGNED_OUT)
 
 
-def _room_and_profile(user, route: dict) -> Room:
-    """The room a socket asks for (``NotFound`` if not the user's to hear), and the
-    user's profile read, in one trip: the typing line and messages show their name."""
+def _room_and_profile(user, route: dict) -> tuple[Room | None, object]:
+    """The room a socket asks for (``NotFound`` if not the user's to hear; None for a
+    direct conversation not begun yet), the other person of a direct conversation, and
+    the user's profile read, in one trip: the typing line and messages show their name."""
     room = rooms.socket_room(user, **route)
+    partner = rooms.person(route["username"]) if room is None else None
     profiles.reload(user)
-    return room
+    return room, partner
 
 
 class RoomConsumer(PersonsSocket):
@@ -141,6 +149,9 @@ class RoomConsumer(PersonsSocket):
     """
 
     room: Room | None = None
+    #: The other person of a direct conversation nobody has written in yet: the socket
+    #: joins its room when the first message makes it (``lobby_changed``, ``_post``).
+    partner = None
     #: The room revision this socket's page is known to be complete up to: set by its
     #: resume, moved along by live changes that follow on without a gap.
     synced: int | None = None
@@ -155,13 +166,15 @@ class RoomConsumer(PersonsSocket):
         # The room is found through the user's rights: an outsider guessing a private
         # or direct room's URL is refused exactly as for a room that does not exist.
         try:
-            room = await database_sync_to_async(_room_and_profile)(user, route)
+            room, self.partner = await database_sync_to_async(_room_and_profile)(user, route)
         except NotFound:
             await self._refuse(CLOSE_NOT_ALLOWED)
             return
         self.user = user
         self.links = route_links(**route)
-        self.groups_joined = [fanout.room_group(room.id), fanout.user_group(user.pk)]
+        self.groups_joined = [fanout.user_group(user.pk)]
+        if room is not None:
+            self.groups_joined.append(fanout.room_group(room.id))
         self.other_frames = SlidingWindowLimiter()
         self.typing_frames = SlidingWindowLimiter(TYPING_FRAMES_PER_WINDOW, TYPING_FRAME_SECONDS)
         self.fanout = fanout.fanout()
@@ -173,7 +186,7 @@ class RoomConsumer(PersonsSocket):
             await self.fanout.attach(self, self.groups_joined)
         except Exception:
             # The channel layer is unreachable: the page retries by itself after 1013.
-            logger.warning("channel layer unreachable; socket for room %s refused", room.id)
+            logger.warning("channel layer unreachable; socket for %s refused", self.links.page)
             await presence.presence().leave(user.pk)
             await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return
@@ -184,7 +197,7 @@ class RoomConsumer(PersonsSocket):
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: stop receiving the room's and the user's events;
         record at once how far the page was read (the lobby may be next)."""
-        if self.room is None:
+        if not self.live:
             return
         self.live = False
         await self.fanout.detach(self, self.groups_joined)
@@ -241,12 +254,34 @@ class RoomConsumer(PersonsSocket):
 
     async def membership_ended(self, event: dict) -> None:
         """Called when this person leaves or is removed from a room."""
-        if event["room"] == self.room.id:
+        if self.room is not None and event["room"] == self.room.id:
             await self.close(code=CLOSE_NOT_ALLOWED)
+
+    async def lobby_changed(self, event: dict) -> None:
+        """Called when this person joined a room: for a socket waiting on a direct
+        conversation, the room its first message made (either person's)."""
+        if self.room is not None or self.partner is None or not self.live:
+            return
+        room = await database_sync_to_async(rooms.find_direct_room)(self.user, self.partner)
+        if room is not None and room.id == event.get("joined"):
+            await self._enter(room)
+
+    async def _enter(self, room: Room) -> None:
+        """Join the room a waiting direct conversation now has, and send the page all of
+        it so far (the first message may have been broadcast before this socket joined)."""
+        if self.room is not None:
+            return
+        self.room = room
+        group = fanout.room_group(room.id)
+        self.groups_joined.append(group)
+        await self.fanout.attach(self, [group])
+        await self._send_catch_up(0, 0)
 
     # --- frames ------------------------------------------------------------------------
 
     async def _post(self, frame: dict) -> None:
+        if self.room is None and not await self._open_direct_room(frame):
+            return
         try:
             posted = await messages.apost_message(self.room, self.user, frame)
         except SignedOut:
@@ -262,26 +297,42 @@ class RoomConsumer(PersonsSocket):
             # sends one post at a time and waits for its answer, so refusal after refusal
             # is a flood: they count with bad frames, and the socket past them is closed.
             notice = refusal.message
+            wait = refusal.retry_after if isinstance(refusal, TooFast) else None
 
             def composer() -> str:
                 form = MessageForm(frame)
                 form.is_valid()
-                return rendering.composer_frame(form, ack=form.ack, notice=notice)
+                return rendering.composer_frame(form, ack=form.ack, notice=notice, wait=wait)
 
             await self._answer_other_frame(composer)
             return
+        stored_as = posted.message.id
         if posted.broadcast:
-            await self.send(text_data=rendering.ack_frame(posted.ack))
+            await self.send(text_data=rendering.ack_frame(posted.ack, message_id=stored_as))
         else:
             # Live delivery is down: the sender still sees their message, the others
             # get it when their pages resume.
-            await self.send(
-                text_data=rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE) + posted.frame
+            answer = rendering.ack_frame(posted.ack, notice=NOTICE_NOT_LIVE, message_id=stored_as)
+            await self.send(text_data=answer + posted.frame)
+
+    async def _open_direct_room(self, frame: dict) -> bool:
+        """The first message of a direct conversation opens its room (as the form's POST
+        does); False, with the composer sent back, if that message is not valid."""
+        try:
+            room = await database_sync_to_async(messages.open_direct_room)(
+                self.user, self.partner, frame
             )
+        except Invalid as refusal:
+            await self._answer_other_frame(
+                rendering.composer_frame(refusal.form, ack=refusal.form.ack)
+            )
+            return False
+        await self._enter(room)
+        return True
 
     async def _typing(self) -> None:
         # A page says so at most every few seconds; more is a flood, dropped quietly.
-        if self.typing_frames.allow():
+        if self.room is not None and self.typing_frames.allow():
             await typists.started(self.room.id, self.user)
 
     async def _resume(self, after: object, cursor: object) -> None:
@@ -294,6 +345,8 @@ class RoomConsumer(PersonsSocket):
         await self._send_catch_up(after, cursor)
 
     async def _send_catch_up(self, after: int, cursor: int | None) -> None:
+        if self.room is None:
+            return  # a direct conversation not begun: nothing to catch up on
         frame, newest, revision = await self._catch_up_frame(after, cursor)
         if frame:
             await self.send(text_data=frame)

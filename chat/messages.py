@@ -206,11 +206,17 @@ def post_direct_message(
     author: AbstractBaseUser, other: AbstractBaseUser, data: Mapping
 ) -> tuple[Room, Posted]:
     """Post to the direct conversation with ``other``, opening it with the first message."""
+    room = open_direct_room(author, other, data)
+    return room, post_message(room, author, data)
+
+
+def open_direct_room(author: AbstractBaseUser, other: AbstractBaseUser, data: Mapping) -> Room:
+    """The direct room of the pair, opened by ``data`` (a message about to be posted) if
+    nothing was said yet; ``Invalid`` if that message would not be stored."""
     form = MessageForm(data)
     if not form.is_valid():  # an empty first message must not open a conversation
         raise Invalid(form)
-    room = rooms.open_direct_room(author, other)
-    return room, post_message(room, author, data)
+    return rooms.open_direct_room(author, other)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 
@@ -115,13 +116,21 @@ def _rooms_of(user_id: int) -> list[int]:
 def person_changed(user_id: int) -> None:
     """Send the members list of every room of ``user_id`` again, now (sync callers): how
     they look in it changed (their name or picture). Each list is rendered once, and
-    every process's ``Presence`` sees it go by as the last one sent for its room."""
+    every process's ``Presence`` sees it go by as the last one sent for its room.
+
+    After it, their byline (rendered once for all rooms) replaces every copy of their
+    name and picture on those pages, in old messages too; the list just sent holds one,
+    so the frame always finds a target."""
+    person = get_user_model().objects.select_related("profile").get(pk=user_id)
+    byline = rendering.byline_frame(person)
     for room_id in _rooms_of(user_id):
         try:
             html = members_frame(room_id)
         except Room.DoesNotExist:
             continue
-        fanout.send(fanout.room_group(room_id), "presence.members", room=room_id, html=html)
+        group = fanout.room_group(room_id)
+        fanout.send(group, "presence.members", room=room_id, html=html)
+        fanout.send(group, "chat.frame", html=byline)
 
 
 class Presence:

@@ -49,26 +49,37 @@ def members_frame(room, members) -> str:
     )
 
 
+def byline_frame(person) -> str:
+    """A person's picture and name, for every copy of them on a page (``hx-swap-oob`` with
+    a selector): sent to their rooms after a rename, the same bytes for every reader."""
+    return render_to_string("chat/room.html#byline", {"person": person, "renamed": True})
+
+
 def typing_frame(typists) -> str:
     """Who is typing in a room, one line each (the reader's own is hidden by CSS)."""
     return render_to_string("chat/room.html#typing", {"typists": typists, "oob": True})
 
 
-def composer_frame(form: forms.Form, *, ack: str | None = None, notice: str = "") -> str:
+def composer_frame(
+    form: forms.Form, *, ack: str | None = None, notice: str = "", wait: int | None = None
+) -> str:
     """The composer holding a refused send's text and its error, and a notice.
 
-    ``ack`` names the send it answers, so the page stops holding that send for a retry.
+    ``ack`` names the send it answers, so the page stops holding that send for a retry;
+    ``wait`` (seconds) is how long a "too fast" notice holds (see ``notice_frame``).
     """
     return render_to_string("chat/room.html#composer", {"form": form, "ack": ack}) + notice_frame(
-        notice
+        notice, wait=wait
     )
 
 
-def ack_frame(ack: str | None, *, notice: str = "") -> str:
-    """The answer to a stored send: which send it was, and the notice (cleared, or why
-    the others will only see it later). The composer is the page's own: nothing else
-    is sent back, so what was typed since is never touched."""
-    return render_to_string("chat/room.html#ack", {"ack": ack}) + notice_frame(notice)
+def ack_frame(ack: str | None, *, notice: str = "", message_id: int | None = None) -> str:
+    """The answer to a stored send: which send it was, the message it was stored as (the
+    page's "sending…" copy gives way to that article), and the notice (cleared, or why the
+    others will only see it later). The composer is the page's own: nothing else is sent
+    back, so what was typed since is never touched."""
+    context = {"ack": ack, "message_id": message_id}
+    return render_to_string("chat/room.html#ack", context) + notice_frame(notice)
 
 
 def cursor_frame(revision: int) -> str:
@@ -76,6 +87,7 @@ def cursor_frame(revision: int) -> str:
     return render_to_string("chat/room.html#cursor", {"revision": revision})
 
 
-def notice_frame(text: str) -> str:
-    """A short notice to the one socket that caused it."""
-    return render_to_string("chat/room.html#notice", {"notice": text})
+def notice_frame(text: str, *, wait: int | None = None) -> str:
+    """A short notice to the one socket that caused it. With ``wait`` (seconds), it is
+    about a wait: ``data-clear-after`` tells the page to take it away when that is over."""
+    return render_to_string("chat/room.html#notice", {"notice": text, "wait": wait})

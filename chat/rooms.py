@@ -114,14 +114,15 @@ def open_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room:
 
 def socket_room(
     user: AbstractBaseUser, *, slug: str | None = None, username: str | None = None
-) -> Room:
-    """The room a socket asks for; ``NotFound`` when ``user`` may not listen to it."""
+) -> Room | None:
+    """The room a socket asks for; ``NotFound`` when ``user`` may not listen to it.
+
+    None for a direct conversation nobody has written in yet: its socket waits for the
+    first message (either person's) and then joins the room it made.
+    """
     if username is None:
         return readable_room(user, slug or "")
-    room = find_direct_room(user, person(username))
-    if room is None:
-        raise NotFound(NO_SUCH_ROOM)  # nothing said yet: the page posts over HTTP first
-    return room
+    return find_direct_room(user, person(username))
 
 
 def links_for(room: Room, viewer: AbstractBaseUser) -> RoomLinks:

@@ -393,6 +393,32 @@ def test_session_still_valid_is_false_once_the_password_changed(alice):
     assert accounts.session_still_valid(key, alice.pk) is False
 
 
+def test_why_a_session_ended_tells_a_new_password_apart(alice, bob):
+    key = session_of(alice)
+    assert accounts.why_session_ended(key, alice.pk) is None
+
+    alice.set_password("a whole new passphrase")
+    alice.save()
+
+    assert accounts.why_session_ended(key, alice.pk) == accounts.PASSWORD_CHANGED
+    assert accounts.signed_out_because("password") == (
+        "You were signed out because your password was changed. Log in with the new one."
+    )
+
+
+def test_why_a_session_ended_is_plain_for_everything_else(alice, bob):
+    kept = session_of(alice)
+    alice.is_active = False
+    alice.save()
+
+    assert accounts.why_session_ended(kept, alice.pk) == accounts.SIGNED_OUT  # deactivated
+    assert accounts.why_session_ended(session_of(bob), alice.pk) == accounts.SIGNED_OUT
+    assert accounts.why_session_ended(None, alice.pk) == accounts.SIGNED_OUT
+    assert accounts.why_session_ended("no-such-session-key-at-all", bob.pk) == accounts.SIGNED_OUT
+    assert accounts.signed_out_because("<script>") == ""
+    assert accounts.signed_out_because(None) == ""
+
+
 def test_sessions_changed_tells_every_socket_of_the_person(alice, sent):
     accounts.sessions_changed(alice.pk)
 

@@ -273,7 +273,7 @@ def test_a_revoked_bot_stays_shown_on_its_old_messages(alice, lunch):
 
     message = Message.objects.for_room(lunch).get(pk=posted.message.id)
 
-    assert '<a class="author" href="/u/helper/" title="@helper">helper</a>' in (
+    assert '<a class="author name" href="/u/helper/" title="@helper">helper</a>' in (
         rendering.message_article(message)
     )
 

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
+from bench.accounts import PASSWORD
 from tests.browsing import (
     MESSAGES,
     RECONNECT_TIMEOUT_MS,
@@ -30,6 +31,7 @@ from tests.browsing import (
     message_with,
     screenshot,
     send,
+    sign_up,
     watch_console,
 )
 from tests.live_server import LiveServer
@@ -195,6 +197,55 @@ def test_missed_messages_arrive_after_reconnect(
     expect_conversation(bob, conversation)
 
 
+def test_a_message_sent_during_an_outage_reaches_a_page_that_had_none(
+    people, server: LiveServer
+) -> None:
+    # Bob's page has received no message: it knows only the revision it was loaded at
+    # (not 0: the room has said something before), and must resume from exactly that one.
+    # Alice's message is stored while his socket is still down, so only his resume can
+    # bring it.
+    alice, bob = meet_in_lunch(people, server, init_script=WEBSOCKET_GATE, bypass_csp=True)
+    send(alice, "M0")
+    bob.page.reload()
+    expect(bob.badge).to_have_attribute("data-state", "live")
+    with black_hole() as (dead_end, wait_for_attempt):
+        cut_off(alice, bob)
+        bob.page.evaluate("url => { window.__wsGate.divertTo = url; }", dead_end)
+        server.stop()
+        for person in (alice, bob):
+            expect(person.badge).to_have_attribute("data-state", "reconnecting")
+        alice.composer.press_sequentially("M1")
+        alice.composer.press("Enter")  # waits in Alice's page until the server is back
+        server.start()
+        expect(alice.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+        expect(message_with(alice, "M1")).to_have_count(1)  # stored
+        wait_for_attempt(RECONNECT_TIMEOUT_MS / 1000)  # Bob is trying, and stuck
+        bob.page.evaluate("() => { window.__wsGate.divertTo = null; }")
+    expect(bob.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+    for text in ("M2", "M3"):
+        send(alice, text)
+    expect_conversation(bob, [("alice", f"M{n}") for n in range(4)])
+
+
+def test_an_empty_conversation_comes_alive_with_its_first_message(people, server) -> None:
+    alice, bob = people("alice"), people("bob")
+    sign_up(alice, server)
+    sign_up(bob, server)
+    alice.page.goto("/p/bob/")  # nothing said yet: no room, but the page listens
+    expect(alice.page.locator("#older")).to_have_text("Nothing said here yet.")
+    expect(alice.badge).to_have_attribute("data-state", "live")
+    bob.page.goto("/p/alice/")
+    expect(bob.badge).to_have_attribute("data-state", "live")
+
+    send(bob, "first words")  # over bob's socket, which opens the conversation
+    for person in (alice, bob):
+        expect_conversation(person, [("bob", "first words")])
+    send(alice, "and an answer")
+    for person in (alice, bob):
+        expect_conversation(person, [("bob", "first words"), ("alice", "and an answer")])
+    assert alice.page.url == f"{server.url}/p/bob/"  # no reload, no navigation
+
+
 def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -> None:
     alice, bob = meet_in_lunch(people, server)
     # With the server away the send waits in the ws extension's queue, so the fresh
@@ -219,6 +270,32 @@ def test_typing_on_while_a_send_is_pending_is_kept(people, server: LiveServer) -
     expect_conversation(bob, [("alice", "sent while offline")])
 
 
+def test_while_offline_a_send_shows_as_pending_and_nobody_as_online(people, server) -> None:
+    alice, bob = meet_in_lunch(people, server)
+    dot = alice.page.locator("#members li", has_text="bob").locator(".presence")
+    online = dot.evaluate("e => getComputedStyle(e).backgroundColor")
+    cut_off(alice, bob)
+    server.stop()
+    expect(alice.badge).to_have_attribute("data-state", "reconnecting")
+    # The page cannot know who is here while its own connection is down.
+    expect(dot).not_to_have_css("background-color", online)
+
+    alice.composer.press_sequentially("sent in the dark")
+    alice.composer.press("Enter")
+    pending = alice.page.locator("#messages article.pending")
+    expect(pending).to_contain_text("sent in the dark")
+    expect(pending).to_contain_text("sending…")
+    expect(alice.page.locator(MESSAGES)).to_have_count(0)
+
+    server.start()
+    for person in (alice, bob):
+        expect(person.badge).to_have_attribute("data-state", "live", timeout=RECONNECT_TIMEOUT_MS)
+    expect_conversation(alice, [("alice", "sent in the dark")])
+    expect(pending).to_have_count(0)
+    expect_conversation(bob, [("alice", "sent in the dark")])
+    expect(dot).to_have_css("background-color", online)
+
+
 def test_logging_out_in_another_tab_takes_the_page_to_login(people, server: LiveServer) -> None:
     alice, _bob = meet_in_lunch(people, server)
     other_tab = alice.context.new_page()
@@ -228,6 +305,27 @@ def test_logging_out_in_another_tab_takes_the_page_to_login(people, server: Live
 
     # The server closes the room's socket with 4401; the page reloads, to the login form.
     expect(alice.page).to_have_url(f"{server.url}/accounts/login/?next=/r/lunch/")
+
+
+def test_a_password_changed_elsewhere_lands_on_a_login_page_saying_why(people, server) -> None:
+    alice, _bob = meet_in_lunch(people, server)
+    other_tab = alice.context.new_page()
+    other_tab.goto("/accounts/password/")
+    other_tab.fill("input[name=old_password]", PASSWORD)
+    other_tab.fill("input[name=new_password1]", "A-whole-new-password-77")
+    other_tab.fill("input[name=new_password2]", "A-whole-new-password-77")
+    other_tab.get_by_role("button", name="Change password").click()
+    expect(other_tab.locator("h1")).to_be_visible()  # that tab's session is kept
+
+    # This one's session ended with the old password: the server closes its socket with
+    # 4402, and the page goes to the login form, which says why.
+    expect(alice.page).to_have_url(
+        f"{server.url}/accounts/login/?why=password&next=%2Fr%2Flunch%2F"
+    )
+    expect(alice.page.locator(".auth .notice")).to_have_text(
+        "You were signed out because your password was changed. Log in with the new one."
+    )
+    expect(alice.page.locator("input[name=next]")).to_have_value("/r/lunch/")
 
 
 def test_a_session_that_ended_while_away_goes_to_login(people, server: LiveServer) -> None:

@@ -223,6 +223,38 @@ def test_everything_by_keyboard_with_focus_kept(people, server: LiveServer) -> N
     expect(page.locator("#members a").first).to_be_visible()
 
 
+def test_the_edit_box_saves_on_enter_and_cancels_on_escape(people, server: LiveServer) -> None:
+    alice, bob = lunch_for_two(people, server)
+    page = alice.page
+    send(alice, "Soup at one")
+    mine = message_with(alice, "Soup at one")
+    box = mine.locator(".edit-form textarea")
+
+    # Escape: the message as it was, the form gone, the focus back on Edit.
+    mine.locator(".action.edit").focus()
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" or never")
+    page.keyboard.press("Escape")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    expect(mine.locator(".body")).to_have_text("Soup at one")
+    expect(mine.locator(".action.edit")).to_be_focused()
+
+    # Shift+Enter is a new line; Enter saves, for everyone.
+    page.keyboard.press("Enter")
+    expect(box).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("or two")
+    expect(box).to_have_value("Soup at one\nor two")
+    page.keyboard.press("Enter")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    for person in (alice, bob):
+        expect(message_with(person, "or two").locator(".body")).to_have_text("Soup at one\nor two")
+    expect(mine.locator(".action.edit")).to_be_focused()
+
+
 def test_older_messages_load_by_keyboard(people, server: LiveServer) -> None:
     alice, _bob = lunch_for_two(people, server)
     seed(server, "lunch", [("bob", f"message {n}") for n in range(55)])
@@ -345,6 +377,37 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
     for path in ("/", "/search?q=usual", "/styleguide/"):
         page.goto(path)
         no_sideways_scroll(page)
+
+
+#: Each radio of a page with its words: whether the radio is on the same line as the words,
+#: before them (the words' first line box, from a Range over the label's text).
+RADIOS_BESIDE_WORDS = """() => [...document.querySelectorAll('input[type=radio]')].map(radio => {
+  const label = radio.closest('label');
+  const range = document.createRange();
+  range.setStart(radio.nextSibling, 0);
+  range.setEndAfter(label.lastChild);
+  const words = range.getClientRects()[0], box = radio.getBoundingClientRect();
+  return [label.textContent.trim(),
+          box.top < words.bottom && box.bottom > words.top && box.right <= words.left];
+})"""
+
+
+def test_each_radio_sits_beside_its_words(people, server: LiveServer) -> None:
+    alice, _bob = lunch_for_two(people, server)
+    for width in (1100, 390):
+        alice.page.set_viewport_size({"width": width, "height": 800})
+        alice.page.goto("/r/lunch/settings")
+        beside = alice.page.evaluate(RADIOS_BESIDE_WORDS)
+        assert [words for words, _ in beside] == ["Everything", "Mentions of me only", "Nothing"]
+        assert all(ok for _, ok in beside), (width, beside)
+
+
+def test_the_profile_editor_fits_a_phone(people, server: LiveServer) -> None:
+    carol = people("carol", **PHONE)
+    sign_up(carol, server)
+    carol.page.goto("/accounts/profile/")
+    expect(carol.page.locator("#id_avatar")).to_be_visible()
+    no_sideways_scroll(carol.page)
 
 
 # --- the styleguide's pictures ------------------------------------------------------------

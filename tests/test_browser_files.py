@@ -1,5 +1,6 @@
 """Files in a real browser against a real server: an image pasted into the composer and a
-file dropped on the conversation reach the other person's page, live, with a clean console."""
+file dropped on the conversation reach the other person's page, live, with a clean console;
+a file chosen with the button waits for its words and "Send file"."""
 
 from __future__ import annotations
 
@@ -99,3 +100,21 @@ def test_bob_drops_a_file_on_the_conversation_and_alice_can_download_it(people, 
     download = downloading.value
     assert download.suggested_filename == "minutes.pdf"
     assert Path(download.path()).read_bytes() == b"%PDF-1.4\n%%EOF\n"
+
+
+def test_a_chosen_file_waits_for_its_words_and_the_send_button(people, server: LiveServer):
+    alice, bob = meet_in_lunch(people, server)
+    form = alice.page.locator("#upload-form")
+
+    form.locator("input[type=file]").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"soup, bread"}]
+    )
+    form.get_by_label("Words with the file").fill("the shopping list")
+    form.get_by_role("button", name="Send file").click()
+
+    for person in (alice, bob):
+        shown = person.page.locator(MESSAGES)
+        expect(shown.locator("a.attachment.file")).to_have_text("notes.txt")
+        expect(shown).to_have_count(1)  # sent once, with its words
+        expect(shown.locator(".body")).to_have_text("the shopping list")
+    expect(form.locator("input[type=text]")).to_have_value("")  # a fresh form

@@ -1,6 +1,7 @@
 """Profiles in a real browser against a real server: alice gives herself a name and a
-picture, bob's open room shows them without a reload; bob opens her profile from her name
-and writes to her (each page's console must stay clean: the ``people`` fixture checks)."""
+picture, bob's open room shows them without a reload, in her old messages too; bob opens
+her profile from her name and writes to her (each page's console must stay clean: the
+``people`` fixture checks)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def test_alice_names_herself_and_bob_sees_it_live_then_writes_to_her(
     glow = ImageOps.colorize(Image.radial_gradient("L"), "#f4b400", "#1565c0").resize((400, 300))
     picture.write_bytes(encoded(glow, "PNG"))
 
+    bob.page.evaluate("() => { window.__notReloaded = true; }")
     alice.page.goto("/accounts/profile/")
     alice.page.fill("input[name=display_name]", "Ada Lovelace")
     alice.page.fill("textarea[name=bio]", "I write notes on engines.")
@@ -53,9 +55,12 @@ def test_alice_names_herself_and_bob_sees_it_live_then_writes_to_her(
         arg=bob.page.locator("#members li img.avatar").element_handle(),
     )
 
-    bob.page.reload()  # old messages take the new name on their next render
+    # Her old message changed with it, name and picture, without a reload: one person
+    # never shows as two.
     author = bob.page.locator("#messages article.message a.author").first
     expect(author).to_have_text("Ada Lovelace")
+    expect(bob.page.locator("#messages article.message header img.avatar")).to_have_count(1)
+    assert bob.page.evaluate("() => window.__notReloaded") is True
     author.click()
     expect(bob.page).to_have_url(f"{server.url}/u/alice/")
     expect(bob.page.locator(".profile .username")).to_have_text("@alice")

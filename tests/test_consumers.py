@@ -163,8 +163,10 @@ async def test_a_stored_send_is_acknowledged_without_a_new_composer(open_socket,
 
     frames = await receive_frames(socket, 2)
     acks = [f for f in frames if not f.startswith('<div id="messages"')]
+    stored = await database_sync_to_async(Message.objects.get)(body="hi")
+    # It names the message the send was stored as: the page's "sending…" copy gives way.
     assert acks == [
-        f'<div id="ack" hidden data-ack="{CLIENT_ID}"></div>'
+        f'<div id="ack" hidden data-ack="{CLIENT_ID}" data-message="{stored.id}"></div>'
         '<div id="notice" class="notice" role="status"></div>'
     ]
 
@@ -179,8 +181,9 @@ async def test_resent_frame_is_stored_and_broadcast_once(open_socket, alice, bob
 
     assert await stored_bodies(lunch) == ["only once"]
     assert len(message_frames(answers)) == 1
-    acks = [a for a in answers if a.startswith(f'<div id="ack" hidden data-ack="{CLIENT_ID}">')]
-    assert len(acks) == 2
+    stored = await database_sync_to_async(Message.objects.get)(body="only once")
+    ack = f'<div id="ack" hidden data-ack="{CLIENT_ID}" data-message="{stored.id}">'
+    assert len([a for a in answers if a.startswith(ack)]) == 2  # the resend's names it too
     assert "only once" in await bob_socket.receive_from(TIMEOUT)
     assert await bob_socket.receive_nothing(timeout=0.3)
 
@@ -289,18 +292,78 @@ async def test_unknown_room_is_closed_like_a_private_one(open_socket, alice):
 
 async def test_third_person_cannot_listen_to_direct_room(open_socket, alice, bob, mallory):
     await database_sync_to_async(rooms.open_direct_room)(alice, bob)
+    alice_socket = await open_socket("/ws/p/bob/", alice)
+    # Mallory's sockets are her own conversations with each of them (none begun yet).
+    snooping = [await open_socket(f"/ws/p/{name}/", mallory) for name in ("bob", "alice")]
 
-    await refused_with(await open_socket("/ws/p/bob/", mallory), 4403)
-    await refused_with(await open_socket("/ws/p/alice/", mallory), 4403)
+    await alice_socket.send_to(text_data=frame(body="for bob only"))
+
+    assert any("for bob only" in f for f in await drain(alice_socket))
+    for socket in snooping:
+        assert not any("for bob only" in f for f in await drain(socket))
 
 
 async def test_unknown_user_direct_socket_is_closed(open_socket, alice):
     await refused_with(await open_socket("/ws/p/nobody/", alice), 4403)
 
 
-async def test_direct_socket_before_anything_was_said_is_closed(open_socket, alice, bob):
-    # Nothing said yet means no room: the page posts its first message over HTTP.
-    await refused_with(await open_socket("/ws/p/bob/", alice), 4403)
+# --- a direct conversation nobody has written in yet ----------------------------------
+# Its page listens too: the first message (either person's, by form or by socket) makes
+# the room, and each waiting socket joins it and receives the conversation so far.
+
+
+async def test_a_waiting_direct_socket_receives_the_first_message_sent_by_form(
+    open_socket, login, alice, bob
+):
+    bob_socket = await open_socket("/ws/p/alice/", bob)
+    assert await bob_socket.receive_nothing(timeout=0.1)  # accepted, and waiting
+
+    client = await database_sync_to_async(login)(alice)
+    response = await database_sync_to_async(client.post)("/p/bob/", {"body": "first!"})
+
+    assert response.status_code == 302
+    frames = await drain(bob_socket)
+    assert message_frames(frames), frames
+    assert sum(f.count('class="message"') for f in message_frames(frames)) >= 1
+    assert all("first!" in f for f in message_frames(frames))
+
+
+async def test_the_first_message_sent_over_a_waiting_socket_opens_the_conversation(
+    open_socket, alice, bob
+):
+    alice_socket = await open_socket("/ws/p/bob/", alice)
+    bob_socket = await open_socket("/ws/p/alice/", bob)
+
+    await alice_socket.send_to(text_data=frame(body="psst", client_id=CLIENT_ID))
+
+    assert any(f'data-ack="{CLIENT_ID}"' in f for f in await drain(alice_socket))
+    assert any("psst" in f for f in message_frames(await drain(bob_socket)))
+    room = await database_sync_to_async(rooms.find_direct_room)(alice, bob)
+    assert await stored_bodies(room) == ["psst"]
+
+    # Both sockets are now the room's: the next message is live, once.
+    await bob_socket.send_to(text_data=frame(body="hi"))
+    assert [f.count('class="message"') for f in message_frames(await drain(alice_socket))] == [1]
+
+
+async def test_an_empty_first_message_over_a_waiting_socket_opens_nothing(open_socket, alice, bob):
+    alice_socket = await open_socket("/ws/p/bob/", alice)
+
+    await alice_socket.send_to(text_data=frame(body="   ", client_id=CLIENT_ID))
+
+    assert any(f.startswith('<div id="composer"') for f in await drain(alice_socket))
+    assert not await database_sync_to_async(Room.objects.exists)()
+
+
+async def test_a_waiting_direct_socket_hears_only_its_own_pair(
+    open_socket, login, alice, bob, mallory
+):
+    mallory_socket = await open_socket("/ws/p/alice/", mallory)
+
+    client = await database_sync_to_async(login)(alice)
+    await database_sync_to_async(client.post)("/p/bob/", {"body": "for bob only"})
+
+    assert not any("for bob only" in f for f in await drain(mallory_socket))
 
 
 async def test_unreachable_layer_closes_with_try_again_later(
@@ -426,8 +489,13 @@ async def test_the_21st_post_in_10_seconds_is_refused_and_kept(open_socket, alic
     answer = await socket.receive_from(TIMEOUT)
     assert answer.startswith(f'<div id="composer" class="composer" data-ack="{CLIENT_ID}">')
     assert ">\none too many</textarea>" in answer
-    assert '<div id="notice" class="notice" role="status">' in answer
-    assert re.search(r"You are sending messages too fast\. Wait \d+ s; your text is kept\.", answer)
+    # The notice says how long it holds, the same wait as its words, for the page to clear it.
+    notice = re.search(
+        r'<div id="notice" class="notice" role="status" data-clear-after="(\d+)">'
+        r"You are sending messages too fast\. Wait (\d+) s; your text is kept\.",
+        answer,
+    )
+    assert notice and notice[1] == notice[2], answer
     assert await stored_bodies(lunch) == [f"msg {n}" for n in range(20)]
 
 
@@ -703,7 +771,8 @@ async def test_a_new_password_closes_the_sockets_of_other_sessions(open_socket, 
     bob.set_password("A-whole-new-password-77")
     await bob.asave()
 
-    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4401}
+    # Its own code: the page takes the person to the login page saying why.
+    assert await bob_socket.receive_output(TIMEOUT) == {"type": "websocket.close", "code": 4402}
 
 
 async def test_a_sign_in_elsewhere_leaves_sockets_open(open_socket, login, bob, lunch):

@@ -36,8 +36,10 @@ from tests.required import require_redis
 
 pytestmark = [pytest.mark.redis, needs_proc]
 
-#: A socket whose session ended: signed out (chat/consumers.py).
+#: A socket whose session ended: signed out, or signed out by a new password
+#: (chat/consumers.py).
 SIGNED_OUT = 4401
+PASSWORD_CHANGED = 4402
 
 
 class Deployment:
@@ -155,7 +157,7 @@ def test_a_password_change_closes_the_other_sessions_sockets_on_every_worker(dep
             {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
         )
 
-        assert [close_code(socket, timeout=10) for socket in sockets] == [SIGNED_OUT] * 2
+        assert [close_code(socket, timeout=10) for socket in sockets] == [PASSWORD_CHANGED] * 2
 
 
 def test_logging_out_closes_that_sessions_sockets_on_every_worker(deployment) -> None:

@@ -525,7 +525,27 @@ async def test_a_new_name_reaches_the_members_list_of_open_pages(open_socket, al
     await database_sync_to_async(edit)(alice, display_name="Ada Lovelace")
 
     members = await next_frame(bob_socket, '<div id="members"')
-    assert '<a class="name" href="/u/alice/" title="@alice">Ada Lovelace</a>' in members
+    assert '<a class="author name" href="/u/alice/" title="@alice">Ada Lovelace</a>' in members
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_new_name_reaches_every_copy_of_the_person_on_open_pages(
+    open_socket, alice, bob, lunch
+):
+    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    bob_socket = await open_socket("/ws/r/lunch/", bob)
+
+    await database_sync_to_async(edit)(alice, display_name="Ada Lovelace")
+
+    # After the members list (which holds one copy, so the frame always finds a target):
+    # her byline, for every element of the page marked as hers, old messages included.
+    await next_frame(bob_socket, '<div id="members"')
+    byline = await bob_socket.receive_from(3)
+    assert byline.startswith(
+        f'<span class="byline" data-author-of="{alice.pk}" '
+        f"hx-swap-oob=\"outerHTML:.byline[data-author-of='{alice.pk}']\">"
+    )
+    assert '<a class="author name" href="/u/alice/" title="@alice">Ada Lovelace</a>' in byline
 
 
 @pytest.mark.django_db(transaction=True)

@@ -42,9 +42,10 @@ def test_enter_room_joins_a_public_room(bob, lunch):
     assert Membership.objects.filter(room=lunch, user=bob).exists()
 
 
-def test_socket_room_for_a_direct_conversation_needs_a_first_message(alice, bob):
+def test_socket_room_for_a_direct_conversation_waits_for_a_first_message(alice, bob):
+    assert rooms.socket_room(alice, username="bob") is None  # the socket waits
     with pytest.raises(NotFound):
-        rooms.socket_room(alice, username="bob")
+        rooms.socket_room(alice, username="nobody")
 
     room = rooms.open_direct_room(alice, bob)
 
@@ -53,10 +54,12 @@ def test_socket_room_for_a_direct_conversation_needs_a_first_message(alice, bob)
 
 
 def test_socket_room_refuses_a_third_person(alice, bob, mallory):
-    rooms.open_direct_room(alice, bob)
+    room = rooms.open_direct_room(alice, bob)
 
-    with pytest.raises(NotFound):
-        rooms.socket_room(mallory, username="bob")
+    # Mallory's socket for /ws/p/bob/ is hers with bob (none yet), never alice's.
+    assert rooms.socket_room(mallory, username="bob") is None
+    assert rooms.socket_room(mallory, username="alice") is None
+    assert rooms.socket_room(alice, username="bob") == room
 
 
 # --- direct rooms ---------------------------------------------------------------------

@@ -357,6 +357,16 @@ def test_signup_refuses_a_taken_email_address_keeping_what_was_typed(alice):
     assert not get_user_model().objects.filter(username="zoe").exists()
 
 
+def test_the_login_page_says_when_a_new_password_signed_the_person_out(db):
+    said = "You were signed out because your password was changed. Log in with the new one."
+    page = Client().get("/accounts/login/?why=password&next=/r/lunch/").content.decode()
+
+    assert f'<p class="notice" role="status">{said}</p>' in page
+    assert 'name="next" value="/r/lunch/"' in page
+    for other in ("", "?why=%3Cscript%3E", "?why=signed-out"):
+        assert "signed out" not in Client().get(f"/accounts/login/{other}").content.decode()
+
+
 # --- who may sign up: CHAT_SIGNUP ---------------------------------------------------------------
 
 
@@ -582,7 +592,8 @@ async def test_changing_the_password_closes_the_other_sessions_sockets(open_sock
     response = await database_sync_to_async(change_password)(here)
 
     assert response.status_code == 302
-    assert await other_socket.receive_output(3) == {"type": "websocket.close", "code": 4401}
+    # 4402, not 4401: that page takes its person to the login form saying why.
+    assert await other_socket.receive_output(3) == {"type": "websocket.close", "code": 4402}
     # This session carries on, under a new key (Django cycles it): a socket opened with it
     # stays open.
     socket_here = await open_socket("/ws/r/lunch/", alice, client=here)

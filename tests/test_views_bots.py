@@ -210,7 +210,7 @@ def test_a_bots_article_is_marked_with_data_bot_and_a_badge(login, alice, lunch)
     assert f'data-author="{bot.user.pk}" data-bot data-revision=' in html
     assert (
         'aria-hidden="true">H</span>'
-        '<a class="author" href="/u/helper/" title="@helper">helper</a> '
+        '<a class="author name" href="/u/helper/" title="@helper">helper</a></span> '
         '<span class="badge bot" title="A bot: it posts through its token">bot</span> <time'
     ) in html
     assert f'data-author="{alice.pk}" data-revision=' in html
@@ -223,11 +223,11 @@ def test_the_members_list_marks_the_bot_and_offers_no_conversation(login, alice,
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert (
-        '<a class="name" href="/u/helper/" title="@helper">helper</a> '
+        '<a class="author name" href="/u/helper/" title="@helper">helper</a></span> '
         '<span class="badge bot">bot</span>'
     ) in html
     assert 'href="/p/helper/"' not in html
-    assert '<a class="name" href="/u/alice/" title="@alice">alice</a><span' in html
+    assert '<a class="author name" href="/u/alice/" title="@alice">alice</a></span><span' in html
 
 
 def test_the_room_page_asks_no_query_per_bots_message(

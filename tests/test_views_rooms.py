@@ -57,7 +57,7 @@ def test_room_page_lists_members(login, alice, bob, lunch):
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert "Members (2)" in html
-    assert '<a class="name" href="/u/bob/" title="@bob">bob</a>' in html
+    assert '<a class="author name" href="/u/bob/" title="@bob">bob</a>' in html
 
 
 def test_private_room_is_404_for_outsider(login, mallory, secret):
@@ -193,10 +193,11 @@ def test_looking_at_a_direct_page_creates_nothing(login, alice, bob):
     assert not Room.objects.exists()
     assert not Membership.objects.exists()
     html = response.content.decode()
-    assert "ws-connect" not in html  # nothing to listen to yet: the first message is a POST
+    # It listens all the same: the first message, from either person, makes the room.
+    assert 'ws-connect="/ws/p/bob/"' in html
     assert (
         '<form id="composer-form" class="composer-form" method="post" action="/p/bob/" '
-        'data-mentions="/p/bob/mentions">'
+        'ws-send data-mentions="/p/bob/mentions">'
     ) in html
 
 

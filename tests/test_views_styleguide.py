@@ -113,3 +113,12 @@ def test_with_debug_on_anyone_may_open_it(settings, client, db) -> None:
 
 def test_it_changes_nothing_and_is_read_only(login, admin) -> None:
     assert login(admin).post("/styleguide/").status_code == 405
+
+
+def test_no_sample_takes_the_focus(client, login, admin) -> None:
+    # An autofocus sample made the page open at it, 15,800 px down.
+    html = login(admin).get("/styleguide/").content.decode()
+    assert 'id="sg-field-username"' in html
+    assert "autofocus" not in html
+    # The real sign-up form keeps its own.
+    assert "autofocus" in client.get("/accounts/signup/").content.decode()

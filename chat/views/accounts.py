@@ -96,9 +96,14 @@ class ThrottledLoginView(LoginView):
         return response
 
     def get_context_data(self, **kwargs) -> dict:
-        """Django's, and how to get an account when sign-up is not open."""
+        """Django's, how to get an account when sign-up is not open, and why the person
+        was signed out when a page of theirs says so (``?why=``)."""
         context = super().get_context_data(**kwargs)
-        context.update(signup_open=accounts.signup_open(), how_to_join=accounts.how_to_join())
+        context.update(
+            signup_open=accounts.signup_open(),
+            how_to_join=accounts.how_to_join(),
+            signed_out_because=accounts.signed_out_because(self.request.GET.get("why")),
+        )
         return context
 
     def refused(self, message: str, retry_after: int) -> HttpResponse:

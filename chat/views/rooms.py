@@ -60,7 +60,7 @@ def _room_page(
     upload_form: AttachmentForm | None = None,
 ) -> HttpResponse:
     """A room page. ``room`` is None for a direct conversation nobody has written in yet:
-    it has no socket, and its first message is posted as a plain form. With ``around``,
+    its socket waits for the first message, which makes the room. With ``around``,
     the messages around that one (from search), if it is in this room; else the latest."""
     has_newer = False
     if room is not None:
@@ -92,7 +92,9 @@ def _room_page(
         "links": links,
         "post_url": links.page,
         "older_url": links.older,
-        "socket_url": links.socket if room else None,
+        # A direct conversation not begun yet listens too: its first message, from
+        # either person, makes the room, and the socket joins it (chat.consumers).
+        "socket_url": links.socket,
         "members": members,
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
         "may_delete_any": room is not None and rooms.moderates(room, request.user),

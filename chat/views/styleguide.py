@@ -688,6 +688,14 @@ class Styleguide:
                 (avatar, {"person": pictured, "big": True, "label": "grace"}),
             ],
         )
+        self.add(
+            g,
+            "byline",
+            "A name with its picture",
+            "In a message's header and the members list; after a rename it is sent again "
+            "and replaces every copy of that person on the page.",
+            [("chat/room.html#byline", {"person": ada})],
+        )
 
     # -- the lobby
 
@@ -904,6 +912,9 @@ class Styleguide:
         s = self.s
         g = self.group("forms", "Forms and settings")
         signup = _bound(SignupForm, {"username": "", "password1": "abc", "password2": "abd"})
+        for field_ in signup.fields.values():
+            # A sample must not take the focus: the page would open at it, far down.
+            field_.widget.attrs.pop("autofocus", None)
         for field_ in signup:
             self.add(
                 g,

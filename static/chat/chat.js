@@ -3,22 +3,28 @@
 //  - open at a message (a search result), leaving new ones out until "Load newer" ends;
 //  - track the room revision the page is complete up to, and resume from it on every open;
 //  - give every send its own id, and send again what the server had not answered
-//    when a socket dropped (the server stores one message per id);
-//  - show the connection state; leave the page when the server says it may not stay;
+//    when a socket dropped (the server stores one message per id); show each send not
+//    yet stored as a greyed "sending…" copy at the foot of the list;
+//  - show the connection state; leave the page when the server says it may not stay
+//    (to the login page saying why, after a password change elsewhere);
 //  - send on Enter; say "typing" now and then; offer members after "@", by keyboard too;
+//    in a message's edit box, Enter saves and Escape cancels;
 //  - show times in the reader's own time zone; say when a request failed;
 //  - while the tab is hidden: count what arrives in the title and the favicon, and show a
 //    browser notification for what the server says concerns its person.
-//  - send a file pasted into the composer or dropped on the conversation, and show how
-//    far its upload is.
+//  - send a file pasted into the composer or dropped on the conversation (one chosen with
+//    the button waits for "Send file"), and show how far its upload is.
 //  - count the characters as the limit nears; keep the composer's size and the focus
-//    where they were when htmx swaps things in.
+//    where they were when htmx swaps things in, the caret after a refused send's text;
+//  - take a notice about a wait away when the wait is over.
 (function () {
   "use strict";
 
   // The server closed on purpose because this page may no longer be here (signed out,
   // not or no longer allowed in the room): reload, to the login page or the 404.
   var GONE = [4401, 4403];
+  // Signed out because the password was changed elsewhere: the login page says so.
+  var PASSWORD_CHANGED = 4402;
   var MAX_RETRY_DELAY_MS = 10000;
   // The server shows someone typing for 5 s after the last word of it (chat/limits.py).
   var TYPING_EVERY_MS = 3000;
@@ -32,6 +38,7 @@
   var cursor = 0;          // every room revision up to this one is on the page
   var aheadOfCursor = {};  // revisions seen beyond a gap
   var pending = [];        // sends not yet answered: {id, fields, sent}
+  var storedAs = {};       // send id -> message id, for copies awaiting their article
   var liveSocket = null;
   var healing = null;
   var typingSaid = 0;      // when this page last said its person is typing
@@ -64,21 +71,27 @@
     return newest;
   }
 
-  function noteRevision(revision) {
-    if (!(revision > cursor)) return;
-    aheadOfCursor[revision] = true;
+  // The cursor moves only over revisions seen: those beyond a gap wait in aheadOfCursor.
+  function absorbAhead() {
     while (aheadOfCursor[cursor + 1]) {
       delete aheadOfCursor[cursor + 1];
       cursor += 1;
     }
   }
 
+  function noteRevision(revision) {
+    if (!(revision > cursor)) return;
+    aheadOfCursor[revision] = true;
+    absorbAhead();
+  }
+
+  // The server says the page is complete up to `revision` (the page as loaded, or a
+  // resume's answer): the cursor becomes it, and takes on what was seen beyond it.
   function moveCursorTo(revision) {
     if (!(revision > cursor)) return;
     cursor = revision;
     Object.keys(aheadOfCursor).forEach(function (r) { if (+r <= cursor) delete aheadOfCursor[r]; });
-    noteRevision(cursor + 1);
-    delete aheadOfCursor[cursor + 1];
+    absorbAhead();
   }
 
   function resume(socket) {
@@ -98,16 +111,61 @@
     if (element) moveCursorTo(parseInt(element.dataset.revision, 10) || 0);
   }
 
-  // A send is answered by #ack (stored) or by #composer (refused, holding its text).
+  // A send is answered by #ack (stored, naming its message) or by #composer (refused,
+  // holding its text).
   function takeAnswers() {
     ["ack", "composer"].forEach(function (id) {
       var element = document.getElementById(id);
       var ack = element && element.dataset.ack;
       if (!ack) return;
       pending = pending.filter(function (send) { return send.id !== ack; });
+      if (element.dataset.message) storedAs[ack] = element.dataset.message;
       delete element.dataset.ack;
+      delete element.dataset.message;
     });
     showSending();
+  }
+
+  // The list's "sending…" copies follow `pending`: one per send not yet answered, at the
+  // foot in the order sent; a stored one stays until its article is on the page (or will
+  // not be: a page behind the newest), a refused one goes (its text is in the composer).
+  function showPending() {
+    var list = messages();
+    if (!list) return;
+    var wanted = {};
+    Object.keys(storedAs).forEach(function (id) {
+      if (document.getElementById("message-" + storedAs[id]) || list.dataset.latest === "false") {
+        delete storedAs[id];
+      } else {
+        wanted[id] = true;
+      }
+    });
+    pending.forEach(function (send) { wanted[send.id] = true; });
+    list.querySelectorAll("article.pending").forEach(function (copy) {
+      if (wanted[copy.dataset.pending]) list.appendChild(copy);
+      else copy.remove();
+    });
+    pending.forEach(function (send) {
+      if (!list.querySelector('article.pending[data-pending="' + send.id + '"]')) {
+        list.appendChild(pendingCopy(send));
+      }
+    });
+    var newer = document.getElementById("newer");  // "Load newer messages" stays last
+    if (newer) list.appendChild(newer);
+  }
+
+  function pendingCopy(send) {
+    var copy = document.createElement("article");
+    copy.className = "pending";
+    copy.dataset.pending = send.id;
+    var body = document.createElement("p");
+    body.className = "body";
+    body.textContent = send.fields.body || "";
+    var state = document.createElement("p");
+    state.className = "state";
+    state.textContent = "sending…";
+    copy.append(body, state);
+    return copy;
   }
 
   // #composer[data-sending] while a send awaits the server's answer (styled in chat.css).
@@ -126,7 +184,9 @@
     var fragment = event.detail.fragment;
     if (event.target !== list || fragment.nodeType === Node.DOCUMENT_FRAGMENT_NODE) return;
     var shown = articles(list);
-    var oldest = shown.length ? idOf(shown[0]) : 0;
+    // Only a list with older messages still to load leaves out what is older than its
+    // first: one that starts at the beginning (an empty one too) takes every message.
+    var oldest = shown.length && list.querySelector("a#older") ? idOf(shown[0]) : 0;
     // A page opened around an older message (?around=) does not reach the newest yet
     // (data-latest="false"): a new message would sit below a gap, so it is left for
     // "Load newer messages" to fetch, as an older one is for "load older".
@@ -314,7 +374,10 @@
     var code = event.detail.event.code;
     liveSocket = null;
     if (leaving || !document.body.contains(event.target)) return;
-    if (GONE.indexOf(code) >= 0) {
+    if (code === PASSWORD_CHANGED && document.body.dataset.login) {
+      var here = location.pathname + location.search;
+      location.assign(document.body.dataset.login + "?why=password&next=" + encodeURIComponent(here));
+    } else if (GONE.indexOf(code) >= 0) {
       location.reload();
     } else if (code >= 4000) {
       setBadge("offline");  // closed on purpose by the server: do not hammer it
@@ -335,6 +398,9 @@
     box.value = "";
     countCharacters();
     showSending();
+    showPending();
+    pinned = true;  // your own message should come into view
+    scrollToBottom();
   });
 
   document.addEventListener("htmx:wsAfterSend", function (event) {
@@ -344,9 +410,11 @@
     pending.forEach(function (send) { if (send.id === id) send.sent = true; });
   });
 
+  var boxBefore = null;    // the composer's box before a frame (a refusal replaces it)
   document.addEventListener("htmx:wsBeforeMessage", function () {
     pinned = atBottom();
-    composerFocused = document.activeElement === composerBox();
+    boxBefore = composerBox();
+    composerFocused = document.activeElement === boxBefore;
   });
 
   // --- while the tab is hidden ------------------------------------------------------------
@@ -395,12 +463,27 @@
     readCursorElement();
     healGapSoon();
     keepInOrder();
+    showPending();
     if (pinned) scrollToBottom();
     var box = composerBox();
+    // A refused send's text came back in a new box: what is typed next goes after it.
+    if (box && box !== boxBefore) box.setSelectionRange(box.value.length, box.value.length);
     if (composerFocused && box && document.activeElement !== box) box.focus();
     localiseTimes(messages());
     countCharacters();
+    clearNoticeLater();
   });
+
+  // "Wait 4 s" is true for 4 s: then the notice goes (unless another replaced it).
+  function clearNoticeLater() {
+    var notice = document.getElementById("notice");
+    var seconds = notice && parseFloat(notice.dataset.clearAfter);
+    if (!seconds) return;
+    delete notice.dataset.clearAfter;  // one timer per notice
+    setTimeout(function () {
+      if (document.body.contains(notice)) notice.textContent = "";
+    }, seconds * 1000);
+  }
 
   // From data-from characters on, "3,812 / 4,000" under the composer; past the limit it
   // turns to a warning. Nothing is cut: the server refuses a longer text, and keeps it.
@@ -439,6 +522,21 @@
     if (!lost || !target) return;
     if (!target.matches("a, button")) target.tabIndex = -1;
     target.focus();
+  });
+
+  // A message's edit box keys as the composer does: Enter saves (Shift+Enter is a new
+  // line); Escape cancels, as its Cancel link does (the message back, the focus on Edit).
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches(".edit-form textarea") || event.isComposing) return;
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      box.form.requestSubmit();
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      var cancel = box.form.querySelector("a[hx-get]");
+      if (cancel) cancel.click();
+    }
   });
 
   function suggestions() {
@@ -526,10 +624,11 @@
     }
   });
 
-  // --- files: paste, drop, choose; progress ---------------------------------------------
+  // --- files: paste, drop; progress ------------------------------------------------------
   // The file button's form (#upload-form) works by itself, with or without htmx; these
   // only feed it. An image pasted into the composer, or a file dropped on the
-  // conversation, goes into its file input and is sent at once, as is a file chosen.
+  // conversation, goes into its file input and is sent at once. A file chosen with the
+  // button waits in the form, for words to go with it, until "Send file".
   function uploadForm() { return document.getElementById("upload-form"); }
 
   function firstFile(transfer) {
@@ -551,13 +650,6 @@
   document.addEventListener("paste", function (event) {
     var file = event.target === composerBox() && firstFile(event.clipboardData);
     if (file && sendFile(file)) event.preventDefault();  // the file, not its name as text
-  });
-
-  document.addEventListener("change", function (event) {
-    var input = event.target;
-    if (input.matches("#upload-form input[type=file]") && input.files.length) {
-      input.form.requestSubmit();
-    }
   });
 
   function dropZone(event) {
