@@ -206,16 +206,30 @@ SIGNED_OUT_BECAUSE = {
 }
 
 
+class _SessionAsRead(dict):
+    """A session's data for ``auth.get_user`` to judge, without its writes: it flushes a
+    session whose password hash is stale. Every socket of that session, on every process,
+    must still read the session as it was, to say why it ended (a new password) rather
+    than only that it did; the session's own next HTTP request flushes it."""
+
+    def flush(self) -> None:
+        """Leave the stored session as it is."""
+
+    def cycle_key(self) -> None:
+        """Leave the stored session as it is."""
+
+
 def why_session_ended(session_key: str | None, user_id: int) -> str | None:
     """None while the session ``session_key`` still signs in ``user_id``; else why not:
     ``PASSWORD_CHANGED`` (the account is active and its password is not the one this
-    session signed in with), or ``SIGNED_OUT`` (logged out, deactivated, expired)."""
+    session signed in with), or ``SIGNED_OUT`` (logged out, deactivated, expired).
+    Reads only: the session is left for its owner's next request to end."""
     if not session_key:
         return SIGNED_OUT
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    # Read before get_user, which flushes a session whose password hash is stale.
-    signed_as, signed_with = store.get(auth.SESSION_KEY), store.get(auth.HASH_SESSION_KEY)
-    user = auth.get_user(SimpleNamespace(session=store))
+    session = _SessionAsRead(store.load())
+    signed_as, signed_with = session.get(auth.SESSION_KEY), session.get(auth.HASH_SESSION_KEY)
+    user = auth.get_user(SimpleNamespace(session=session))
     if user.is_authenticated and user.pk == user_id:
         return None
     active = auth.get_user_model().objects.filter(pk=user_id, is_active=True).exists()

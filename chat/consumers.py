@@ -323,9 +323,8 @@ class RoomConsumer(PersonsSocket):
                 self.user, self.partner, frame
             )
         except Invalid as refusal:
-            await self._answer_other_frame(
-                rendering.composer_frame(refusal.form, ack=refusal.form.ack)
-            )
+            bad = refusal.form
+            await self._answer_other_frame(lambda: rendering.composer_frame(bad, ack=bad.ack))
             return False
         await self._enter(room)
         return True

@@ -406,6 +406,18 @@ def test_why_a_session_ended_tells_a_new_password_apart(alice, bob):
     )
 
 
+def test_every_socket_of_the_session_is_told_of_the_new_password(alice):
+    # One session's sockets on several processes each ask; the first to ask must not
+    # end the session before the others have read why (each would then hear 4401).
+    key = session_of(alice)
+    alice.set_password("a whole new passphrase")
+    alice.save()
+
+    answers = [accounts.why_session_ended(key, alice.pk) for _socket in range(3)]
+
+    assert answers == [accounts.PASSWORD_CHANGED] * 3
+
+
 def test_why_a_session_ended_is_plain_for_everything_else(alice, bob):
     kept = session_of(alice)
     alice.is_active = False

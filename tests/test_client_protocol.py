@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import django_htmx
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -35,10 +35,9 @@ from chat.links import direct_links
 pytestmark = pytest.mark.browser
 
 ORIGIN = "http://chat.test"
-STATIC = {
-    "/static/chat/": Path(__file__).resolve().parent.parent / "static" / "chat",
-    "/static/django_htmx/": Path(django_htmx.__file__).resolve().parent / "static" / "django_htmx",
-}
+#: Where the page's static files are: collected (``tests.environment``), so the names the
+#: page links, with their content hashes, are there, copies of static/chat/ and django-htmx.
+STATIC = {"/static/": Path(settings.STATIC_ROOT)}
 #: chat.js's HEAL_AFTER_MS: a gap still open this long is asked for.
 HEAL_AFTER_MS = 1000
 #: The ws extension's first reconnect waits at most this long (chat.js's backoff, attempt 0).
