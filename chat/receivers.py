@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
-from chat import accounts
+from chat import accounts, bots
 
 
 def logged_out(sender, request=None, user=None, **kwargs) -> None:
@@ -22,12 +22,15 @@ def logged_out(sender, request=None, user=None, **kwargs) -> None:
 
 
 def user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:
-    """Keep the person's profile in step, and have their sockets re-check their session
-    when the account changed (``post_save`` of the user model)."""
+    """Keep the person's profile in step, have their sockets re-check their session when
+    the account changed, and revoke the bots of an account saved inactive, however it was
+    deactivated (the staff page, the admin, a script) (``post_save`` of the user model)."""
     if created or update_fields is None or "username" in update_fields:
         accounts.record_profile(instance)
     if not created:
         accounts.user_changed(instance, update_fields=update_fields)
+        if not instance.is_active and (update_fields is None or "is_active" in update_fields):
+            bots.revoke_made_by(instance)  # a bot had only its maker's access
 
 
 def request_finished(sender, **kwargs) -> None:

@@ -26,7 +26,7 @@ from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from chat import audit, bots
+from chat import audit
 from chat.errors import Forbidden, NotFound
 from chat.models import AuditEntry
 
@@ -193,10 +193,9 @@ def act(actor: AbstractBaseUser, user_id: int, slug: str) -> tuple:
         if problem is not None:
             raise Forbidden(problem)
         setattr(target, action.field, action.value)
-        # Saving is_active has their open sockets re-check their session once committed.
+        # Saving is_active has their open sockets re-check their session once committed,
+        # and deactivating revokes their bots (chat.receivers.user_saved).
         target.save(update_fields=[action.field])
-        if action.slug == "deactivate":
-            bots.revoke_made_by(target)  # a bot had only its maker's access
         audit.record(actor, action.audit_action, target)
     return target, action
 

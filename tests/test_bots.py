@@ -968,6 +968,15 @@ def test_a_makers_bots_are_revoked_when_staff_deactivate_them(
     assert_silenced(bot, token, secret, hook_server, bots.UNKNOWN_BOT)
 
 
+def test_a_makers_bots_are_revoked_however_the_account_is_saved_inactive(mallory, mallorys_bot):
+    bot, _token = mallorys_bot
+
+    mallory.is_active = False
+    mallory.save()  # as the admin or a script would: no staff page involved
+
+    assert Bot.objects.get(pk=bot.pk).revoked_at is not None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_bot_of_a_maker_deactivated_without_a_signal_is_silent(
     mallory, secret, mallorys_bot, hook_server

@@ -16,13 +16,6 @@ from tests.live_server import LiveServer, running
 
 TOKEN = "Zm9yLXRoZS1sb2ctdGVzdHMtb25seS1ub3QtYS1yZWFsLXRva2Vu"
 PATH = f"/bots/{TOKEN}/messages"
-#: Production settings that still work over plain http on loopback.
-PRODUCTION = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "test-only-" + "k3y-" * 12,
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "DJANGO_SECURE_COOKIES": "0",
-}
 
 
 def record(msg: str, args) -> logging.LogRecord:
@@ -107,12 +100,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
     """``manage.py serve`` with each server, as ``make run`` starts it (DEBUG on) and as
     production does (DEBUG off)."""
     name, debug = request.param
-    env = {"DJANGO_DEBUG": "1"}
-    if debug == "0":
-        env = {**PRODUCTION, "DJANGO_STATIC_ROOT": str(tmp_path / "static")}
+    # Production is the suite's own environment (``tests.environment``: static files
+    # collected once for the run); development switches DEBUG on.
+    env = {"DJANGO_DEBUG": "1"} if debug == "1" else {}
     live = LiveServer(tmp_path / "chat.sqlite3", env=env, serve_args=("--server", name))
-    if debug == "0":
-        live.manage("collectstatic", "--no-input", "-v0")
     with running(live):
         yield live
 

@@ -36,6 +36,7 @@ from bench.net import free_port
 from chat.body_limit import FORM_OVERHEAD_BYTES
 from chat.limits import FRAME_MAX_CHARS
 from chat.management.commands.serve import RESTART_LIMIT
+from tests.environment import PRODUCTION
 from tests.live_server import LiveServer, running
 from tests.processes import (
     Visitor,
@@ -50,13 +51,6 @@ from tests.processes import (
 )
 
 SERVICE_RESTART = 1012
-#: Production settings that still work over plain http on loopback.
-PRODUCTION = {
-    "DJANGO_DEBUG": "0",
-    "DJANGO_SECRET_KEY": "test-only-" + "k3y-" * 12,
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "DJANGO_SECURE_COOKIES": "0",
-}
 
 
 
