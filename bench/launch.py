@@ -9,8 +9,8 @@ substitutions made in this process only, nothing in the project changed:
 
 - daphne's ``CommandLineInterface.load_asgi_app`` loads ``bench.baseline_asgi:application``
   (the tutorial consumer at ``/ws/bench/<room>/``, the chat for everything else);
-- ``serve``'s ``MANAGE_PY`` points here, so ``--workers N`` starts its workers through
-  this launcher too.
+- the supervisor's ``MANAGE_PY`` (``chat.serving.supervisor``) points here, so
+  ``--workers N`` starts its workers through this launcher too.
 
 If either hook disappears from the project or daphne, the launcher refuses to start
 rather than silently serving the chat in the baseline's place.
@@ -34,20 +34,21 @@ def install_hooks() -> None:
 
     django.setup()
     # daphne.cli imports daphne.server, which installs Twisted's asyncio reactor, as
-    # chat.server's own imports do; nothing has imported twisted.internet.reactor yet.
+    # chat.serving.server's own imports do; nothing has imported twisted.internet.reactor
+    # yet.
     from daphne.cli import CommandLineInterface
     from daphne.utils import import_by_path
 
-    from chat.management.commands import serve
+    from chat.serving import supervisor
 
-    if not hasattr(CommandLineInterface, "load_asgi_app") or not hasattr(serve, "MANAGE_PY"):
+    if not hasattr(CommandLineInterface, "load_asgi_app") or not hasattr(supervisor, "MANAGE_PY"):
         sys.exit("bench/launch.py: daphne or `serve` changed; cannot swap the application.")
 
     def load_bench_app(self, path: str):
         return import_by_path(APPLICATION)
 
     CommandLineInterface.load_asgi_app = load_bench_app
-    serve.MANAGE_PY = LAUNCHER
+    supervisor.MANAGE_PY = LAUNCHER
 
 
 if __name__ == "__main__":

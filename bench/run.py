@@ -4,7 +4,6 @@
     python bench/run.py --sockets 100 --rate 20 --messages 400
     python bench/run.py --workers 2 --postgres   # Redis layer (needed by 2 workers)
     python bench/run.py --storm 500          # connect storm instead of the load
-    python bench/run.py --server uvicorn     # ours on uvicorn (the tutorial's stays on daphne)
     python bench/run.py --rooms 50 --sockets 1000   # many small rooms: 50 x 20 sockets
 
 For each side in turn (ours: ``manage.py serve``; baseline: ``bench/launch.py serve``,
@@ -38,7 +37,7 @@ import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
-from bench import accounts, load, report, storm, wire  # noqa: E402
+from bench import load, report, storm, wire  # noqa: E402
 from bench.stack import (  # noqa: E402
     DEFAULT_POSTGRES,
     DEFAULT_REDIS,
@@ -47,6 +46,7 @@ from bench.stack import (  # noqa: E402
     StackConfig,
 )
 from chat.limits import POST_WINDOW_SECONDS, POSTS_PER_WINDOW  # noqa: E402
+from tests.support import accounts  # noqa: E402
 
 DEFAULT_JSON = REPO / "bench" / "results" / "latest.json"
 SIDES = ("ours", "baseline")
@@ -80,10 +80,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "rounded up to a multiple of --rooms)",
     )
     parser.add_argument("--workers", type=int, default=1, help="server processes (>1: Redis)")
-    parser.add_argument(
-        "--server", choices=("daphne", "uvicorn"), default="daphne",
-        help="the server ours runs on (manage.py serve --server); the tutorial's stays on daphne",
-    )  # fmt: skip
     parser.add_argument(
         "--redis", nargs="?", const=DEFAULT_REDIS, default=None, metavar="URL",
         help=f"Redis channel layer (default URL {DEFAULT_REDIS}; that database is flushed)",
@@ -289,7 +285,6 @@ def main(argv: list[str] | None = None) -> int:
     redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
     config = StackConfig(
         workers=args.workers,
-        server=args.server,
         postgres=args.postgres,
         redis=redis,
         # Every bench person signs up, and creates rooms, from this one loopback address.

@@ -1,5 +1,5 @@
 """Search bench: a fresh database filled with many messages, then searches timed through
-``chat.search``, with the size of the index.
+``chat.messages.search``, with the size of the index.
 
     python bench/search.py                                 # SQLite, 1,000,000 messages
     python bench/search.py --postgres                      # PostgreSQL on loopback
@@ -12,7 +12,7 @@ ours), migrated. Messages are loaded as a migration would find them, without the
 (SQLite: INSERT in transactions of 50,000 rows; PostgreSQL: COPY), and the index is then
 built by migration 0006's own statements: both times are printed. Then ``--searches``
 searches of nine kinds taking turns (common and rare words, several words, prefixes, a word
-in no message, a second page), each through ``chat.search.search`` as the search page calls
+in no message, a second page), each through ``chat.messages.search.search`` as the search page calls
 it, and p50/p99 per kind in ms. Everything is removed afterwards unless ``--keep``.
 """
 

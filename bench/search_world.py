@@ -19,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from chat import search
 from chat.limits import SEARCH_PAGE_SIZE, SEARCH_PREFIX_MIN_CHARS
+from chat.messages import search
 from chat.models import Membership, Message, Room
 
 #: The most frequent words first: the top of a Zipf curve reads like English chat.
@@ -239,7 +239,7 @@ def searches(words: list[str], count: int, *, seed: int = 2) -> list[Search]:
 
 
 def run(reader, planned: Search) -> tuple[float, search.SearchPage, int | None]:
-    """Run one search through ``chat.search``: its time in ms, its page, and the ``before``
+    """Run one search through ``chat.messages.search``: its time in ms, its page, and the ``before``
     it was asked with (a second page: the first page's ``next_before``, not timed)."""
     before = search.search(reader, planned.text).next_before if planned.second_page else None
     started = time.perf_counter()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import procstat
-from bench.net import free_port
+from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
@@ -46,7 +46,6 @@ class StackConfig:
     """What to run on: workers, PostgreSQL or SQLite, Redis or the in-memory layer."""
 
     workers: int = 1
-    server: str = "daphne"  # ours only (``serve --server``); the baseline stays on daphne
     postgres: str | None = None  # an admin URL; a database of our own is made there
     redis: str | None = None  # a database of ours: flushed before each server starts
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -163,7 +162,6 @@ class Stack:
             "database": "postgresql" if self.config.postgres else "sqlite",
             "channel_layer": "redis" if self.config.redis else "in-memory",
             "workers": self.config.workers,
-            "server": self.config.server,
             "extra_env": self.config.extra_env,
             "workdir": str(self.workdir) if self.config.keep else None,
         }
@@ -232,7 +230,5 @@ class Stack:
         """The server for ``ours`` (manage.py serve) or ``baseline`` (bench/launch.py serve)."""
         entry = "manage.py" if side == "ours" else "bench/launch.py"
         command = [entry, "serve", "--workers", str(self.config.workers)]
-        if side == "ours":
-            command += ["--server", self.config.server]
         self.flush_redis()
         return ServerProcess(side, command, self.env, self.workdir / f"{side}.log")

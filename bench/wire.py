@@ -17,7 +17,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from bench.accounts import Person
+from tests.support.accounts import Person
 
 BODY = re.compile(r"bench (\d+) (\d+)")
 #: Our frames: each message is an <article> (templates/chat/room.html#message).

@@ -20,16 +20,23 @@ class ChatConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_save
 
-        from chat import attachments, bots, messages, profiles, receivers
+        from chat import receivers
+        from chat.bots import services as bots
+        from chat.messages import attachments
+        from chat.messages import posting as messages
         from chat.models import Attachment, Profile
+        from chat.people import profiles
+        from chat.rooms import services as rooms
 
         request_finished.connect(receivers.request_finished, dispatch_uid="chat.request_finished")
         user_logged_out.connect(receivers.logged_out, dispatch_uid="chat.close_sockets_on_logout")
         post_save.connect(
             receivers.user_saved, sender=get_user_model(), dispatch_uid="chat.user_saved"
         )
-        # Bots' outgoing hooks follow new messages; chat.messages knows nothing of bots.
-        messages.message_posted.connect(bots.message_posted, dispatch_uid="chat.bots.hooks")
+        # Bots' outgoing hooks follow new messages; chat.messages.posting knows nothing of
+        # bots.
+        messages.message_posted.connect(bots.message_posted, dispatch_uid="bot_hooks")
+        rooms.member_left.connect(bots.member_left, dispatch_uid="bots_of_leavers")
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(
             attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"

@@ -1,6 +1,6 @@
 """What typed text may hold: the one place for characters that show nothing, that are not
 text, or that reorder what a reader sees. Message bodies, bios, room titles and display
-names are all judged here (``chat.forms``).
+names are all judged here (``chat.fields`` and each capability's ``forms``).
 
 Three kinds:
 
@@ -65,7 +65,7 @@ def is_not_text(char: str) -> bool:
     return unicodedata.category(char) in _NOT_TEXT_CATEGORIES and char not in _emoji_code_points()
 
 
-def shows_something(text: str) -> bool:
+def has_visible_text(text: str) -> bool:
     """False for text that would look empty: white space, zero-width and other format
     characters, fillers, combining marks with nothing to sit on, and what is not text."""
     return any(not is_blank(char) and not is_not_text(char) for char in text)

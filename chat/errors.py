@@ -1,17 +1,20 @@
 """The one way a service says no: an exception carrying the words to show and an HTTP status.
 
-Services raise these; views turn them into a page, a partial or a status code, consumers
-into a frame or a close code. Neither decides anything on its own: what is refused, and
-the sentence that says why, come from the service.
+Services raise these (and validate with ``validated``); over HTTP one middleware turns
+them into a page, a partial or a status code (``chat.views.refusals``), consumers into a
+frame or a close code. Neither decides anything on its own: what is refused, and the
+sentence that says why, come from the service.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 if TYPE_CHECKING:
     from django import forms
+
+    AnyForm = TypeVar("AnyForm", bound=forms.BaseForm)
 
 
 class Refused(Exception):
@@ -43,9 +46,15 @@ class SignedOut(Refused):
 
 
 class NotFound(Refused):
-    """No such thing, or one the person may not see: the two are never told apart."""
+    """No such thing, or one the person may not see: the two are never told apart. Over
+    HTTP it is the site's 404 page, which names nothing."""
 
     status = 404
+
+
+class Missing(NotFound):
+    """Something inside what the person can see is not there (a member, a bot, their own
+    membership): 404 too, but the words are shown, since they say what to do."""
 
 
 class Forbidden(Refused):
@@ -68,3 +77,12 @@ class Unavailable(Refused):
     """Storage failed; nothing was changed and the input can be sent again."""
 
     status = 503
+
+
+def validated(form_class: type[AnyForm], *args: object, **kwargs: object) -> AnyForm:
+    """``form_class`` bound to the arguments, and valid (read ``cleaned_data`` from it);
+    ``Invalid`` holding it, with its errors and what was sent, if not."""
+    form = form_class(*args, **kwargs)
+    if not form.is_valid():
+        raise Invalid(form)
+    return form

@@ -15,6 +15,8 @@ What is made of the pixels (a thumbnail, a square avatar) is the caller's: ``dec
 gives the frames, ``encode`` writes frames in the image's format, both inside
 ``decoding()``, which lets ``CHAT_IMAGE_DECODES_AT_ONCE`` images be worked on at once per
 process (a few large images at once must not take the server's memory).
+
+Both settings are read when an image is worked on, not when this module is imported.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -38,10 +42,7 @@ TOO_MANY_FRAMES = "This animation has too many frames (at most {most:,})."
 TOO_MANY_PIXELS = "This image is too large to open (over {most:,} pixels)."
 BUSY = "The server is busy with other images just now, so this one was not sent. Try again."
 
-#: Pillow's own check (it reads the same header) says the same: one limit, not two.
-Image.MAX_IMAGE_PIXELS = settings.CHAT_IMAGE_MAX_PIXELS
-#: Images worked on at once in this process; the others wait their turn, this long at most.
-_turns = threading.BoundedSemaphore(settings.CHAT_IMAGE_DECODES_AT_ONCE)
+#: How long an image waits for its turn at most (``decoding()``).
 WAIT_SECONDS = 30.0
 
 #: The raster formats shown as images, by Pillow's name, and their content types.
@@ -118,16 +119,53 @@ def most_pixels() -> int:
     return int(settings.CHAT_IMAGE_MAX_PIXELS)
 
 
+def _pillow_says_the_same() -> None:
+    """Pillow's own check (it reads the same header) is given the same limit: one limit,
+    not two. Set before every image is opened, so it follows the setting."""
+    Image.MAX_IMAGE_PIXELS = most_pixels()
+
+
+@receiver(setting_changed)
+def _setting_changed(*, setting: str, **kwargs) -> None:
+    # Pillow's limit is the whole process's: when the setting changes or is put back (a
+    # test's ``settings``), Pillow's follows at once, for images opened anywhere else.
+    if setting == "CHAT_IMAGE_MAX_PIXELS":
+        _pillow_says_the_same()
+
+
+class _Turns:
+    """The process's turns to work on an image: ``CHAT_IMAGE_DECODES_AT_ONCE`` of them, read
+    when one is asked for (a changed setting gives new turns; those held go back to the
+    old ones)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._size = 0  # none yet
+        self._semaphore = threading.BoundedSemaphore()
+
+    def semaphore(self) -> threading.BoundedSemaphore:
+        """The turns for the setting as it is now."""
+        size = int(settings.CHAT_IMAGE_DECODES_AT_ONCE)
+        with self._lock:
+            if size != self._size:
+                self._size, self._semaphore = size, threading.BoundedSemaphore(size)
+            return self._semaphore
+
+
+_turns = _Turns()
+
+
 @contextmanager
 def decoding() -> Iterator[None]:
     """Hold one of the process's ``CHAT_IMAGE_DECODES_AT_ONCE`` turns to decode and encode
     an image; ``ImageRefused`` (``BUSY``) after ``WAIT_SECONDS`` without one."""
-    if not _turns.acquire(timeout=WAIT_SECONDS):
+    turns = _turns.semaphore()
+    if not turns.acquire(timeout=WAIT_SECONDS):
         raise ImageRefused(BUSY)
     try:
         yield
     finally:
-        _turns.release()
+        turns.release()
 
 
 def _refuse_oversized(image: Image.Image) -> None:
@@ -174,6 +212,7 @@ def decode(upload: UploadedFile) -> Decoded | None:
 
     Raises ``ImageRefused`` for an image too large to open or that cannot be decoded whole.
     """
+    _pillow_says_the_same()
     try:
         with warnings.catch_warnings():
             # Between Pillow's limit and twice that it only warns: a bomb all the same.

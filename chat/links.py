@@ -1,11 +1,16 @@
-"""Where a room lives: its page, its older messages and its socket, built in one place.
+"""Where a conversation lives: its page, its older messages, its socket and the rest, built
+in one place from how its kind is addressed.
 
-A group room is addressed by its slug; a direct conversation by the *other* person's
-username, so the same room has a different address for each of its two people.
+A room is addressed by its slug (``/r/<slug>/``); a conversation between people by the
+*other* person's username (``/p/<username>/``), so the same room has a different address
+for each of its two people. Each way is an ``Address``, data: the URL table
+(``chat.urls``) and the socket routes (``chat.sockets.routing``) register every
+conversation page under each one, so a new kind of conversation is one more ``Address``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -13,7 +18,7 @@ from django.urls import reverse
 
 @dataclass(frozen=True)
 class RoomLinks:
-    """The URLs of one room as one reader addresses it."""
+    """The URLs of one conversation as one reader addresses it."""
 
     page: str
     older: str
@@ -25,35 +30,58 @@ class RoomLinks:
     #: Where a file is sent (multipart POST, ``chat.views.attachments``).
     attachments: str
 
-    def older_than(self, message_id: int) -> str:
-        """The "load older" URL for the page of messages before ``message_id``."""
-        return f"{self.older}?before={message_id}"
+
+@dataclass(frozen=True)
+class Address:
+    """One way of addressing a conversation: ``/<prefix>/<key>/`` and the pages under it,
+    named ``<route>`` and ``<route>-<tail>`` in the URL table."""
+
+    prefix: str
+    #: The URL's keyword argument holding the key, and its path converter.
+    keyword: str
+    converter: str
+    route: str
+    #: Addressed, and named, by its people (the other person's username) rather than by a
+    #: slug and a title.
+    by_people: bool
+
+    def pattern(self, tail: str = "") -> str:
+        """The URL pattern of the page ``tail`` under this address (the page itself: "")."""
+        return f"{self.prefix}/<{self.converter}:{self.keyword}>/{tail}"
+
+    def route_name(self, tail: str = "") -> str:
+        """The URL name of the page ``tail`` under this address."""
+        return f"{self.route}-{tail}" if tail else self.route
+
+    def links(self, key: str) -> RoomLinks:
+        """The links of the conversation this address calls ``key``."""
+
+        def url(tail: str) -> str:
+            return reverse(self.route_name(tail), kwargs={self.keyword: key})
+
+        return RoomLinks(
+            page=url(""),
+            older=url("messages"),
+            socket=f"/ws/{self.prefix}/{key}/",
+            mentions=url("mentions"),
+            settings=url("settings"),
+            attachments=url("attachments"),
+        )
 
 
-def group_room_links(slug: str) -> RoomLinks:
-    """``/r/<slug>/`` and its partial and socket."""
-    return RoomLinks(
-        page=reverse("room", args=[slug]),
-        older=reverse("room-messages", args=[slug]),
-        socket=f"/ws/r/{slug}/",
-        mentions=reverse("room-mentions", args=[slug]),
-        settings=reverse("room-settings", args=[slug]),
-        attachments=reverse("room-attachments", args=[slug]),
-    )
+#: A room, by its slug.
+BY_SLUG = Address(prefix="r", keyword="slug", converter="slug", route="room", by_people=False)
+#: A conversation between two people (or one's own notes), by the other person's username.
+BY_PERSON = Address(
+    prefix="p", keyword="username", converter="str", route="direct", by_people=True
+)
+ADDRESSES = (BY_SLUG, BY_PERSON)
 
 
-def direct_links(username: str) -> RoomLinks:
-    """``/p/<username>/``: the conversation with ``username``, and its partial and socket."""
-    return RoomLinks(
-        page=reverse("direct", args=[username]),
-        older=reverse("direct-messages", args=[username]),
-        socket=f"/ws/p/{username}/",
-        mentions=reverse("direct-mentions", args=[username]),
-        settings=reverse("direct-settings", args=[username]),
-        attachments=reverse("direct-attachments", args=[username]),
-    )
-
-
-def route_links(*, slug: str | None = None, username: str | None = None) -> RoomLinks:
-    """The links of the room a URL route names (``slug`` or ``username``)."""
-    return direct_links(username) if username is not None else group_room_links(slug or "")
+def addressed(route: Mapping[str, object]) -> tuple[Address, str]:
+    """The address a URL route's keyword arguments name, and its key; ``LookupError`` for
+    a route that names no conversation."""
+    for address in ADDRESSES:
+        if address.keyword in route:
+            return address, str(route[address.keyword])
+    raise LookupError(f"no conversation in {sorted(route)}")

@@ -1,4 +1,8 @@
-"""Site-wide response rules of the chat."""
+"""Site-wide response rules of the chat.
+
+Refusals (``chat.errors``) are answered by ``chat.views.refusals.RefusalMiddleware``: it
+draws the views' own templates, so it lives with them.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import has_vary_header, patch_cache_control
 
 
-class PrivatePagesMiddleware:
-    """A page that depends on who asks is theirs alone: ``Cache-Control: private, no-store``.
-
-    Without it a shared proxy could serve one person's room to another, and the browser
-    would keep private conversations on disk after logging out. "Depends on who asks" is
-    what the session and CSRF middleware already say by adding ``Vary: Cookie``, so this
-    sits above them and reads that: no database work, and nothing personal is missed.
-    """
+class AnswerMiddleware:
+    """Middleware that looks only at the answer (``answered``), on the sync and the async
+    request path alike."""
 
     async_capable = True
     sync_capable = True
@@ -31,13 +30,26 @@ class PrivatePagesMiddleware:
     def __call__(self, request: HttpRequest):
         if iscoroutinefunction(self):
             return self._acall(request)
-        return self._mark(self.get_response(request))
+        return self.answered(request, self.get_response(request))
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
-        return self._mark(await self.get_response(request))
+        return self.answered(request, await self.get_response(request))
 
-    @staticmethod
-    def _mark(response: HttpResponse) -> HttpResponse:
+    def answered(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """``response`` as it leaves, for ``request``."""
+        return response
+
+
+class PrivatePagesMiddleware(AnswerMiddleware):
+    """A page that depends on who asks is theirs alone: ``Cache-Control: private, no-store``.
+
+    Without it a shared proxy could serve one person's room to another, and the browser
+    would keep private conversations on disk after logging out. "Depends on who asks" is
+    what the session and CSRF middleware already say by adding ``Vary: Cookie``, so this
+    sits above them and reads that: no database work, and nothing personal is missed.
+    """
+
+    def answered(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if has_vary_header(response, "Cookie") and "Cache-Control" not in response:
             patch_cache_control(response, private=True, no_store=True)
         return response
@@ -50,12 +62,12 @@ NUL_IN_QUERY = "A NUL character is not allowed in a query."
 NUL_IN_PATH = "There is no such page."
 
 
-def nul_in_path(path: str) -> bool:
+def has_nul_in_path(path: str) -> bool:
     """Whether a request's decoded path holds a NUL byte: no page has one in its address."""
     return "\x00" in path
 
 
-def nul_in_query(query_string: str | bytes) -> bool:
+def has_nul_in_query(query_string: str | bytes) -> bool:
     """Whether a raw query string holds a NUL byte, written as ``%00`` or as is."""
     raw = query_string.encode("latin1") if isinstance(query_string, str) else query_string
     return b"\x00" in unquote_to_bytes(raw)
@@ -76,9 +88,9 @@ class NulBytesMiddleware:
             markcoroutinefunction(self)
 
     def _refuse(self, request: HttpRequest) -> None:
-        if nul_in_path(request.path):
+        if has_nul_in_path(request.path):
             raise Http404(NUL_IN_PATH)
-        if nul_in_query(request.META.get("QUERY_STRING", "")):
+        if has_nul_in_query(request.META.get("QUERY_STRING", "")):
             raise BadRequest(NUL_IN_QUERY)
 
     def __call__(self, request: HttpRequest):
@@ -101,7 +113,8 @@ class SocketNulBytesGuard:
         self.inner = inner
 
     async def __call__(self, scope: dict, receive, send):
-        if nul_in_path(scope.get("path", "")) or nul_in_query(scope.get("query_string", b"")):
+        path, query = scope.get("path", ""), scope.get("query_string", b"")
+        if has_nul_in_path(path) or has_nul_in_query(query):
             await receive()  # websocket.connect
             await send({"type": "websocket.close"})
             return None

@@ -48,7 +48,7 @@ class RoomQuerySet(models.QuerySet["Room"]):
         room = found[0]
         if room.kind == Room.Kind.PUBLIC:
             return room
-        # A private room's slug ends in 40 random bits (chat.rooms), so the extra lookup's
+        # A private room's slug ends in 40 random bits (chat.rooms.services), so the extra lookup's
         # time tells nothing a guess could use.
         if Membership.objects.filter(room_id=room.pk, user_id=user.pk).exists():
             return room
@@ -81,10 +81,6 @@ class Room(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    def member_users(self) -> list:
-        """The room's members, by username."""
-        return [m.user for m in self.memberships.select_related("user").order_by("user__username")]
 
     @property
     def is_direct(self) -> bool:
@@ -135,7 +131,7 @@ class Profile(models.Model):
     username_skeleton = models.CharField(max_length=600, db_index=True)
     #: A bot's account (``Bot``): it posts through its token, never signs in.
     is_bot = models.BooleanField(default=False)
-    #: The name shown instead of the username, if any (``chat.profiles`` checks it).
+    #: The name shown instead of the username, if any (``chat.people.profiles`` checks it).
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_CHARS, blank=True)
     #: ``chat.usernames.skeleton`` of the display name ("" without one), kept by ``save``:
     #: no two people's display names may share one, which the database itself holds to,
@@ -451,7 +447,8 @@ class Bot(models.Model):
 
 
 class Invitation(models.Model):
-    """A link that lets people sign up while ``CHAT_SIGNUP`` is "invite" (``chat.invitations``).
+    """A link that lets people sign up while ``CHAT_SIGNUP`` is "invite"
+    (``chat.people.invitations``).
 
     Only the SHA-256 of its token is stored: the link is shown once, to its creator.
     """

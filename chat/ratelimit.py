@@ -16,6 +16,9 @@ much of it still overlapped: that let a burst at the end of one window hold back
 the next one (16 posts, then 16 more 10.6 s later had 5 refused under "20 in 10 s").
 
 A refused attempt is not logged, so hammering a limit does not push the wait further.
+
+A limit an operator may change is named by its setting (``CHAT_UPLOADS_PER_HOUR``), which
+is read each time the limit is taken: tests change it with pytest-django's ``settings``.
 """
 
 from __future__ import annotations
@@ -43,10 +46,23 @@ class Rate:
     """At most ``limit`` events per ``window`` seconds for one subject."""
 
     name: str
-    limit: int
+    #: How many events a window allows: a number, or the name of the setting that holds it.
+    allowed: int | str
     window: int
-    #: The refusal, with ``{wait}`` for a readable wait ("8 s", "12 minutes").
+    #: The refusal, with ``{wait}`` for a readable wait ("8 s", "12 minutes") and
+    #: ``{limit}`` for how many events a window allows.
     message: str
+
+    @property
+    def limit(self) -> int:
+        """How many events a window allows, read now (from its setting, if it has one)."""
+        if isinstance(self.allowed, str):
+            return int(getattr(settings, self.allowed))
+        return self.allowed
+
+    def refusal(self, wait: float) -> str:
+        """The refusal, in words, to someone who may try again in ``wait`` seconds."""
+        return self.message.format(wait=readable_wait(wait), limit=self.limit)
 
 
 POSTING = Rate(
@@ -59,24 +75,24 @@ POSTING = Rate(
 #: that fit them.
 CHANGING = Rate(
     POSTING.name,
-    POSTING.limit,
+    POSTING.allowed,
     POSTING.window,
     "You are doing that too fast. Wait {wait} and try again.",
 )
 ROOM_CREATION = Rate(
     "room",
-    settings.CHAT_ROOMS_PER_PERSON_PER_HOUR,
+    "CHAT_ROOMS_PER_PERSON_PER_HOUR",
     3600,
     "You have created many rooms in a short time. Try again in {wait}.",
 )
-#: Files shared (``chat.attachments``), on top of the posting limit each file counts in.
+#: Files shared (``chat.messages.attachments``), on top of the posting limit each file counts in.
 UPLOADS = Rate(
     "upload",
-    settings.CHAT_UPLOADS_PER_HOUR,
+    "CHAT_UPLOADS_PER_HOUR",
     3600,
-    f"You can share {settings.CHAT_UPLOADS_PER_HOUR:,} files an hour. Try again in {{wait}}.",
+    "You can share {limit:,} files an hour. Try again in {wait}.",
 )
-#: Profile changes (``chat.profiles``): each one is sent to every room the person is in.
+#: Profile changes (``chat.people.profiles``): each one is sent to every room the person is in.
 PROFILE_CHANGES = Rate(
     "profile",
     limits.PROFILE_CHANGES_PER_HOUR,
@@ -85,7 +101,7 @@ PROFILE_CHANGES = Rate(
 )
 SIGNUP = Rate(
     "signup",
-    settings.CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR,
+    "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR",
     3600,
     "Too many accounts were created from your network just now. Try again in {wait}.",
 )
@@ -93,13 +109,13 @@ SIGNUP = Rate(
 #: (counted for every address typed, so a refusal tells nothing of who has an account).
 PASSWORD_RESETS_PER_ADDRESS = Rate(
     "reset-address",
-    settings.CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR,
+    "CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR",
     3600,
     "Too many password resets were asked for from your network just now. Try again in {wait}.",
 )
 PASSWORD_RESETS_PER_EMAIL = Rate(
     "reset-email",
-    settings.CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR,
+    "CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR",
     3600,
     "Reset links for this address were asked for several times just now: look for them in "
     "your mail (and its spam folder), or try again in {wait}.",
@@ -152,8 +168,8 @@ def _redis(key: str):
     return client(full_key, write=True), full_key
 
 
-def _log_event(rate: Rate, subject: object, now: float) -> float | None:
-    """Log one event at ``now`` if fewer than ``rate.limit`` happened in the ``rate.window``
+def _log_event(rate: Rate, limit: int, subject: object, now: float) -> float | None:
+    """Log one event at ``now`` if fewer than ``limit`` happened in the ``rate.window``
     seconds before it: None; else the moment of the oldest of those, and nothing logged.
 
     Moments are kept in whole milliseconds, so that "exactly T seconds later" is exact
@@ -167,11 +183,11 @@ def _log_event(rate: Rate, subject: object, now: float) -> float | None:
         if script is None:
             script = _scripts[id(client)] = client.register_script(_TAKE_SCRIPT)
         member = f"{now_ms}:{secrets.token_hex(8)}"
-        oldest = script(keys=[full_key], args=[now_ms, window_ms, rate.limit, member])
+        oldest = script(keys=[full_key], args=[now_ms, window_ms, limit, member])
         return None if oldest is None else int(oldest) / 1000
     with _local_lock:
         stamps = [stamp for stamp in cache.get(key, []) if stamp > now_ms - window_ms]
-        if len(stamps) >= rate.limit:
+        if len(stamps) >= limit:
             return min(stamps) / 1000
         cache.set(key, [*stamps, now_ms], math.ceil(rate.window))
         return None
@@ -185,15 +201,16 @@ def take(rate: Rate, subject: object, *, now: float | None = None) -> None:
     a guard against abuse, and an outage of Redis must not stop everyone from talking.
     """
     now = time.time() if now is None else now
+    limit = rate.limit
     try:
-        oldest = _log_event(rate, subject, now)
+        oldest = _log_event(rate, limit, subject, now)
     except Exception as error:
         logger.warning("limit %r not counted, the cache failed (%r)", rate.name, error)
         return
     if oldest is None:
         return
     wait = oldest + rate.window - now  # when the oldest event leaves the window
-    raise TooFast(rate.message.format(wait=readable_wait(wait)), wait)
+    raise TooFast(rate.refusal(wait), wait)
 
 
 def give_back(rate: Rate, subject: object) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
-from chat import accounts, bots
+from chat.bots import services as bots
+from chat.people import accounts
 
 
 def logged_out(sender, request=None, user=None, **kwargs) -> None:

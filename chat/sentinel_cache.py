@@ -1,7 +1,7 @@
 """Django's Redis cache, reaching the primary of a Sentinel-watched service.
 
 Django's ``RedisCache`` knows only fixed server addresses. This one takes a
-``redis+sentinel://`` LOCATION (``chat.redis_urls``) and asks the Sentinels where the
+``redis+sentinel://`` LOCATION (``site.redis_urls``) and asks the Sentinels where the
 primary is; after a failover, the next connection goes to the new one. Reads go to the
 primary too: rate limits (``chat.ratelimit``) count there, and a replica a moment behind
 would let a burst through. While no primary answers, calls fail quickly (the short
@@ -10,10 +10,10 @@ socket timeouts of ``CACHES``) and the cache's users let the action through.
 
 from __future__ import annotations
 
+from site import redis_urls
+
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.sentinel import Sentinel, SentinelConnectionPool
-
-from chat import redis_urls
 
 
 class SentinelRedisCacheClient(RedisCacheClient):

@@ -2,51 +2,68 @@
 
 from django.urls import path
 
+from chat.links import ADDRESSES, BY_SLUG
+from chat.styleguide import views as styleguide
 from chat.views import (
     attachments,
     bots,
+    files,
     health,
+    history,
     invitations,
     lobby,
+    members,
     messages,
     profiles,
-    rooms,
+    room,
+    room_settings,
     search,
     staff,
-    styleguide,
 )
+
+
+def conversation_paths(tail: str, view) -> list:
+    """``view`` (a ``chat.views.scope.conversation_view``) under every address of a
+    conversation: ``r/<slug>/<tail>``, ``p/<username>/<tail>``, named as ``RoomLinks`` reads
+    them (``room``, ``direct-messages``…)."""
+    return [path(a.pattern(tail), view, name=a.route_name(tail)) for a in ADDRESSES]
+
+
+def message_path(action: str):
+    """``m/<id>/<action>``: one of a message's forms (``chat.views.messages.ACTIONS``)."""
+    view, name = messages.message_form, f"message-{action}"
+    return path(f"m/<int:message_id>/{action}", view, {"action": action}, name=name)
+
+
+def room_path(tail: str, view, name: str):
+    """``view`` of a room only (its members, its bots): ``r/<slug>/<tail>``."""
+    return path(BY_SLUG.pattern(tail), view, name=name)
+
 
 urlpatterns = [
     path("", lobby.lobby_page, name="lobby"),
-    path("r/<slug:slug>/", rooms.room_page, name="room"),
-    path("r/<slug:slug>/messages", rooms.room_messages, name="room-messages"),
-    path("r/<slug:slug>/mentions", rooms.room_mentions, name="room-mentions"),
-    path("r/<slug:slug>/members", rooms.room_members, name="room-members"),
-    path("r/<slug:slug>/members/remove", rooms.room_member_remove, name="room-member-remove"),
-    path("r/<slug:slug>/settings", rooms.room_settings, name="room-settings"),
-    path("r/<slug:slug>/attachments", attachments.room_attachments, name="room-attachments"),
-    path("r/<slug:slug>/bots", bots.room_bots, name="room-bots"),
-    path("r/<slug:slug>/bots/<int:bot_id>/revoke", bots.room_bot_revoke, name="room-bot-revoke"),
+    *conversation_paths("", room.room_page),
+    *conversation_paths("messages", history.history),
+    *conversation_paths("mentions", room.mention_choices),
+    *conversation_paths("settings", room_settings.room_settings),
+    *conversation_paths("attachments", attachments.send_file),
+    room_path("members", members.add_member, "room-members"),
+    room_path("members/remove", members.remove_member, "room-member-remove"),
+    room_path("bots", room_settings.bot_create, "room-bots"),
+    room_path("bots/<int:bot_id>/revoke", room_settings.bot_revoke, "room-bot-revoke"),
     path("p/", lobby.direct_start, name="direct-start"),
-    path("p/<str:username>/", rooms.direct_page, name="direct"),
-    path("p/<str:username>/messages", rooms.direct_messages, name="direct-messages"),
-    path("p/<str:username>/mentions", rooms.direct_mentions, name="direct-mentions"),
-    path("p/<str:username>/settings", rooms.direct_settings, name="direct-settings"),
-    path("p/<str:username>/attachments", attachments.direct_attachments, name="direct-attachments"),
     path("u/<str:username>/", profiles.profile_page, name="profile"),
     path("avatars/<int:user_id>/<str:name>", profiles.avatar, name="avatar"),
     path("m/<int:message_id>/", messages.message_detail, name="message-detail"),
-    path("m/<int:message_id>/edit", messages.message_edit, name="message-edit"),
-    path("m/<int:message_id>/delete", messages.message_delete, name="message-delete"),
-    path("m/<int:message_id>/react", messages.message_react, name="message-react"),
+    *[message_path(action) for action in messages.ACTIONS],
     path("search", search.search_page, name="search"),
     # The thumbnail first: "thumbnail" is also a name a file could have (see the view).
     path(
         "files/<int:attachment_id>/thumbnail",
-        attachments.attachment_thumbnail,
+        files.attachment_thumbnail,
         name="attachment-thumbnail",
     ),
-    path("files/<int:attachment_id>/<str:name>", attachments.attachment_file, name="attachment"),
+    path("files/<int:attachment_id>/<str:name>", files.attachment_file, name="attachment"),
     path("bots/messages", bots.bot_messages, name="bot-messages"),
     path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages-in-url"),
     path("invitations/", invitations.invitations_page, name="invitations"),

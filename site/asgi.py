@@ -14,9 +14,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from chat.middleware import SocketNulBytesGuard  # noqa: E402
-from chat.origin import SameOriginValidator  # noqa: E402
-from chat.routing import websocket_urlpatterns  # noqa: E402
-from chat.socket_auth import SocketAuthMiddleware  # noqa: E402
+from chat.sockets.auth import SocketAuthMiddleware  # noqa: E402
+from chat.sockets.origin import SameOriginValidator  # noqa: E402
+from chat.sockets.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

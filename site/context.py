@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from chat import invitations, staff
+from chat.people import invitations, staff
 
 
 def account_links(request: HttpRequest) -> dict[str, bool]:

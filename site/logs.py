@@ -1,5 +1,5 @@
 """Logging pieces of the site: one-line refusals, bot tokens kept out of every line, and the
-servers' own log setup (``chat.server``, ``chat.uvicorn_server``)."""
+server's own log setup (``chat.serving.server``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Mapping
 
-#: daphne's log format (``daphne.cli``), used by both servers so their output reads alike.
+#: daphne's log format (``daphne.cli``), which :func:`for_a_server` sets as daphne would.
 LOG_FORMAT = "%(asctime)-15s %(levelname)-8s %(message)s"
 
 #: A bot's token where a path carries it: ``/bots/<token>/messages`` (and any mistyped
@@ -37,12 +37,11 @@ def _redact_value(value: object) -> object:
 class RedactBotTokens(logging.Filter):
     """Rewrite a record so that no bot token reaches the log: on every handler, since a
     token is a credential and the URL form (``POST /bots/<token>/messages``) puts it in
-    Django's request warnings and in the servers' access lines.
+    Django's request warnings and in the server's access lines.
 
     The message and its arguments are redacted one by one, so formatters that read the
-    arguments themselves (uvicorn's access formatter) still work; anything left (a token
-    inside an object's ``str()``) is caught on the formatted message, which then replaces
-    them.
+    arguments themselves still work; anything left (a token inside an object's ``str()``)
+    is caught on the formatted message, which then replaces them.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -87,8 +86,8 @@ class LoggedLines:
 def for_a_server() -> None:
     """The logging of a server process (``manage.py serve``), called before it starts.
 
-    The root logger prints what no logger of the site handles (daphne's and uvicorn's own
-    lines), as daphne's command line would set it up, with bot tokens redacted. The
+    The root logger prints what no logger of the site handles (daphne's own lines), as
+    daphne's command line would set it up, with bot tokens redacted. The
     ``chat`` and ``django`` loggers print through their own handlers (settings.LOGGING)
     and stop there: passed on to the root as well, each of their lines, every 4xx warning
     among them, was printed twice.

@@ -13,37 +13,20 @@ import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from site import env, redis_urls
 
-import dj_database_url
-import dj_email_url
 from csp.constants import NONCE, NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
-
-from chat import redis_urls
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def _env_flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-DEBUG = _env_flag("DJANGO_DEBUG", True)
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.")
-    SECRET_KEY = "insecure-local-development-key-do-not-use-in-production"  # noqa: S105
-
-ALLOWED_HOSTS = [
-    host.strip()
-    for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
-    if host.strip()
-]
+DEBUG = env.flag("DJANGO_DEBUG", True)
+SECRET_KEY = env.required(
+    "DJANGO_SECRET_KEY",
+    "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off.",
+    unless=DEBUG,
+    default="insecure-local-development-key-do-not-use-in-production",
+)
+ALLOWED_HOSTS = env.strings("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
     "daphne",
@@ -76,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Answers the refusals views let through (chat.errors), and sets Retry-After: the one place.
+    "chat.views.refusals.RefusalMiddleware",
     # Turns django-axes' lockout of a username into the login page with 429.
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,48 +85,48 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": env.database(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         # Kept open: Channels checks connections before every handler, and with 0 each
         # message paid for a new connection (about a fifth of the server's CPU).
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env.integer("CONN_MAX_AGE", 60),
+        sqlite={
+            # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
+            # at BEGIN, so two writers queue on the timeout instead of failing to upgrade.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests use a file too: an in-memory database shares one lock across threads
+            # and fails where a real deployment would wait ("database table is locked").
+            "TEST": {"NAME": str(Path(tempfile.gettempdir(), f"chat-test-{os.getpid()}.sqlite3"))},
+        },
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
-    # at BEGIN, so two writers queue on the timeout instead of failing to upgrade.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    # Tests use a file too: an in-memory database shares one lock across threads
-    # and fails where a real deployment would wait ("database table is locked").
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"chat-test-{os.getpid()}.sqlite3")
-    }
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# REDIS_URL may name a Sentinel-watched service (site/redis_urls.py).
+REDIS_URL = env.redis_url("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # "pubsub" (channels-redis's RedisPubSubChannelLayer) is there for comparing
             # in bench/; it has no queues, so a process that blinks misses events.
             "BACKEND": {
-                "lists": "chat.layers.ResilientRedisChannelLayer",
+                "lists": "chat.broadcast.layers.ResilientRedisChannelLayer",
                 "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            }[os.environ.get("REDIS_CHANNEL_LAYER", "lists")],
+            }[env.string("REDIS_CHANNEL_LAYER", "lists")],
             "CONFIG": {
                 # redis-py 8 gives sockets a 5 s read timeout, the same as the layer's
                 # blocking pop: every idle listener would die of a TimeoutError.
-                # REDIS_URL may name a Sentinel-watched service (chat/redis_urls.py).
                 "hosts": [redis_urls.channel_layer_host(REDIS_URL, socket_timeout=15)],
                 # Room in a process's queue before events to it are dropped (a page
                 # heals a dropped frame by resuming, but it should be rare).
-                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000")),
+                "capacity": env.integer("CHANNEL_CAPACITY", 1000),
                 "expiry": 60,
-                # Processes re-join their groups well before this (chat/fanout.py).
-                "group_expiry": int(os.environ.get("CHANNEL_GROUP_EXPIRY", "86400")),
+                # Processes re-join their groups well before this (chat/broadcast/fanout.py).
+                "group_expiry": env.integer("CHANNEL_GROUP_EXPIRY", 86400),
             },
         }
     }
@@ -155,10 +140,10 @@ else:
         "default": {
             # Channels' in-memory layer, minus its habit of dropping a channel from every
             # group when one event to it expires: our one channel per process must not go deaf.
-            "BACKEND": "chat.layers.KeepGroupsInMemoryChannelLayer",
+            "BACKEND": "chat.broadcast.layers.KeepGroupsInMemoryChannelLayer",
             # The default of 100 queued events per channel drops frames when a process
             # falls briefly behind (seen in bench/ at 100 sockets, one channel each then).
-            "CONFIG": {"capacity": int(os.environ.get("CHANNEL_CAPACITY", "1000"))},
+            "CONFIG": {"capacity": env.integer("CHANNEL_CAPACITY", 1000)},
         }
     }
 
@@ -170,7 +155,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # django-axes counts failed sign-ins per username (under its lookalike skeleton, see
-# chat.accounts.login_key) and refuses a locked one before checking the password. Failures
+# chat.people.accounts.login_key) and refuses a locked one before checking the password. Failures
 # per client address are the chat's own limiter (chat.ratelimit): axes has one limit for
 # every parameter, and an address can be a whole office behind one NAT.
 AUTHENTICATION_BACKENDS = [
@@ -181,8 +166,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every p
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_FAILURE_LIMIT = 5  # failed sign-ins per username within AXES_COOLOFF_TIME
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_USERNAME_CALLABLE = "chat.accounts.login_key"
-AXES_CLIENT_IP_CALLABLE = "chat.accounts.client_address"
+AXES_USERNAME_CALLABLE = "chat.people.accounts.login_key"
+AXES_CLIENT_IP_CALLABLE = "chat.people.accounts.client_address"
 AXES_LOCKOUT_CALLABLE = "chat.views.accounts.locked_out"
 AXES_RESET_ON_SUCCESS = True
 # A guess at a locked username is refused unchecked; it must not extend the lock either.
@@ -194,82 +179,54 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Anti-automation, per client address and per person (chat.ratelimit); an operator
 # signing up a whole team at once, or a load test, raises them.
-CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR = int(os.environ.get("CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR", "5"))
-CHAT_ROOMS_PER_PERSON_PER_HOUR = int(os.environ.get("CHAT_ROOMS_PER_PERSON_PER_HOUR", "10"))
+CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR = env.integer("CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR", 5)
+CHAT_ROOMS_PER_PERSON_PER_HOUR = env.integer("CHAT_ROOMS_PER_PERSON_PER_HOUR", 10)
 # A person shows online until this long after the last heartbeat of a process holding a
-# socket of theirs (chat/presence.py): how long a crashed worker's people stay "online".
-CHAT_PRESENCE_SECONDS = int(os.environ.get("CHAT_PRESENCE_SECONDS", "30"))
+# socket of theirs (chat/broadcast/presence.py): how long a crashed worker's people stay "online".
+CHAT_PRESENCE_SECONDS = env.integer("CHAT_PRESENCE_SECONDS", 30)
 # Sockets (room pages and lobbies) one person may hold open at once, on all server processes
 # together (counted with presence, in the cache); one more is closed with 4409. Enough
 # for many tabs and devices; one person's script must not hold thousands.
-CHAT_SOCKETS_PER_PERSON = int(os.environ.get("CHAT_SOCKETS_PER_PERSON", "20"))
+CHAT_SOCKETS_PER_PERSON = env.integer("CHAT_SOCKETS_PER_PERSON", 20)
 # Files: the largest one, in bytes, and how many a person may share in an hour.
-CHAT_UPLOAD_MAX_BYTES = int(os.environ.get("CHAT_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
-CHAT_UPLOADS_PER_HOUR = int(os.environ.get("CHAT_UPLOADS_PER_HOUR", "30"))
+CHAT_UPLOAD_MAX_BYTES = env.integer("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+CHAT_UPLOADS_PER_HOUR = env.integer("CHAT_UPLOADS_PER_HOUR", 30)
 # Images (shared files and profile pictures): the most pixels one may have, all frames
 # together, read from its header before anything is decoded (a 25 MP photo is a large
 # phone's; decoding takes about 3 bytes a pixel, and a 9400x9400 PNG of 335 KiB took
 # 1.16 GiB), and how many each server process decodes at once (the others wait).
-CHAT_IMAGE_MAX_PIXELS = int(os.environ.get("CHAT_IMAGE_MAX_PIXELS", str(25_000_000)))
-CHAT_IMAGE_DECODES_AT_ONCE = int(os.environ.get("CHAT_IMAGE_DECODES_AT_ONCE", "2"))
+CHAT_IMAGE_MAX_PIXELS = env.integer("CHAT_IMAGE_MAX_PIXELS", 25_000_000)
+CHAT_IMAGE_DECODES_AT_ONCE = env.integer("CHAT_IMAGE_DECODES_AT_ONCE", 2)
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
-CHAT_BOTS_ALLOW_PRIVATE_URLS = _env_flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
+CHAT_BOTS_ALLOW_PRIVATE_URLS = env.flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
 
 # Who may create an account: "open" (anyone who reaches the server), "invite" (only through
-# an invitation link a member made, chat/invitations.py) or "closed" (admins create them).
-CHAT_SIGNUP = os.environ.get("CHAT_SIGNUP", "open").strip().lower() or "open"
-if CHAT_SIGNUP not in {"open", "invite", "closed"}:
-    raise ImproperlyConfigured("CHAT_SIGNUP must be open, invite or closed.")
-# Password resets (chat.accounts): links asked for one e-mail address, and asked from one
+# an invitation link a member made, chat/people/invitations.py) or "closed" (admins create them).
+CHAT_SIGNUP = env.choice("CHAT_SIGNUP", "open", ("open", "invite", "closed"))
+# Password resets (chat.people.accounts): links asked for one e-mail address, and asked from one
 # client address, within an hour.
-CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = int(
-    os.environ.get("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", "3")
-)
-CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = int(
-    os.environ.get("CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", "10")
+CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.integer("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
+CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR = env.integer(
+    "CHAT_PASSWORD_RESETS_PER_ADDRESS_PER_HOUR", 10
 )
 
 # E-mail (password resets): printed to the server's output unless configured. EMAIL_URL
 # (dj-email-url: smtp://, smtp+tls://, smtp+ssl://, console://, ...) or the usual
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS variables.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-
-
-def _email_url(url: str) -> dict:
-    """The EMAIL_* settings an EMAIL_URL names. dj-email-url's schemes (smtp://,
-    submission://, console://, file://, ...; ?tls=1, ?ssl=1, ?timeout=, ?_default_from_email=),
-    plus the smtp+tls:// and smtp+ssl:// spellings other Django tools use."""
-    scheme, sep, rest = url.partition("://")
-    extra = {"smtp+tls": "tls=1", "smtp+ssl": "ssl=1"}.get(scheme.lower())
-    if extra:
-        url = f"smtp{sep}{rest}{'&' if '?' in rest else '?'}{extra}"
-    parsed = dj_email_url.parse(url)
-    if "EMAIL_BACKEND" not in parsed:
-        raise ImproperlyConfigured(
-            f"EMAIL_URL: unknown scheme {scheme!r} (smtp, smtp+tls, smtp+ssl, submission, "
-            "console, file, memory or dummy)."
-        )
-    return {key: value for key, value in parsed.items() if value not in (None, "")}
-
-
-if os.environ.get("EMAIL_URL"):
-    _EMAIL = _email_url(os.environ["EMAIL_URL"])
-    globals().update(_EMAIL)
-    # A mail server that never answers must not hold a request for ever.
-    EMAIL_TIMEOUT = _EMAIL.get("EMAIL_TIMEOUT", 10)
-elif os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = _env_flag("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = _env_flag("EMAIL_USE_SSL", False)
-    # A mail server that never answers must not hold a request for ever.
-    EMAIL_TIMEOUT = 10
-if os.environ.get("DEFAULT_FROM_EMAIL"):
-    DEFAULT_FROM_EMAIL = os.environ["DEFAULT_FROM_EMAIL"]
+# A configured server gets 10 s to answer (EMAIL_TIMEOUT), unless the URL says otherwise.
+_mail = env.email_url("EMAIL_URL") or env.email_server("EMAIL_HOST") or env.Mail()
+EMAIL_BACKEND = _mail.backend
+EMAIL_HOST = _mail.host
+EMAIL_PORT = _mail.port
+EMAIL_HOST_USER = _mail.host_user
+EMAIL_HOST_PASSWORD = _mail.host_password
+EMAIL_USE_TLS = _mail.use_tls
+EMAIL_USE_SSL = _mail.use_ssl
+EMAIL_TIMEOUT = _mail.timeout
+EMAIL_FILE_PATH = _mail.file_path
+SERVER_EMAIL = _mail.server_email
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL") or _mail.default_from_email
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lobby"
@@ -282,17 +239,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
-# Files people share (chat/attachments.py) go through Django's storage API: local files
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
+# Files people share (chat/messages/attachments.py) go through Django's storage API: local files
 # under CHAT_MEDIA_ROOT by default, any storage backend by CHAT_FILE_STORAGE (a dotted
 # path, e.g. "storages.backends.s3.S3Storage" with its own settings). They are never
 # served from MEDIA_URL: a view checks that the reader may read the room first.
-MEDIA_ROOT = Path(os.environ.get("CHAT_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_ROOT = env.path("CHAT_MEDIA_ROOT", BASE_DIR / "media")
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get(
-            "CHAT_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"
-        )
+        "BACKEND": env.string("CHAT_FILE_STORAGE", "django.core.files.storage.FileSystemStorage")
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -302,8 +257,9 @@ if DEBUG:
 else:
     # Production serves what `collectstatic` wrote: names carry a content hash (so
     # WhiteNoise can let browsers cache them for ever) and gzipped copies sit
-    # beside them. `manage.py serve` refuses to start before `collectstatic` ran.
-    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    # beside them; the chat's ES modules import each other by hashed name too
+    # (site/static_storage.py). `manage.py serve` refuses to start before `collectstatic` ran.
+    STORAGES["staticfiles"] = {"BACKEND": "site.static_storage.StaticFilesStorage"}
 if not STATIC_ROOT.exists():
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
@@ -345,21 +301,21 @@ if not DEBUG:
     # HTTPS only. A proxy or load balancer that terminates TLS must say so (see
     # DJANGO_TRUST_X_FORWARDED_PROTO), or every request looks like plain http and
     # is redirected for ever. Tests and local http servers turn the redirect off.
-    SECURE_SSL_REDIRECT = _env_flag("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_SSL_REDIRECT = env.flag("DJANGO_SECURE_SSL_REDIRECT", True)
     # Health checks come from inside the network, over plain http.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_SECONDS = env.integer("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Preloading is a promise made for a whole registrable domain on hstspreload.org,
     # and the header lets anyone submit it; it stays off unless asked for. Django's
     # deploy check warns about it (W021); that is this deliberate choice, not an oversight.
-    SECURE_HSTS_PRELOAD = _env_flag("DJANGO_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env.flag("DJANGO_HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS += ["security.W021"]
-    SESSION_COOKIE_SECURE = _env_flag("DJANGO_SECURE_COOKIES", True)
+    SESSION_COOKIE_SECURE = env.flag("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-if _env_flag("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+if env.flag("DJANGO_TRUST_X_FORWARDED_PROTO", False):
     # Only behind a proxy that sets X-Forwarded-Proto itself (and strips any the
     # client sent): with it, Django treats "X-Forwarded-Proto: https" as HTTPS.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -379,7 +335,7 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "filters": ["redact_bot_tokens", "without_traceback"],
         },
-        # daphne's access log, which chat.server sends through the "daphne.access" logger.
+        # daphne's access log, which chat.serving.server sends through the "daphne.access" logger.
         "access": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",

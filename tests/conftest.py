@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import functools
-import importlib
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from channels.db import database_sync_to_async
@@ -16,17 +14,24 @@ from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
 from django.test import Client
 
-from bench.accounts import PASSWORD
-from chat import messages, rooms
-from chat.models import Message, Room
-from tests.required import require_redis
+from chat.models import Room
+from chat.rooms import services as rooms
+from tests.support import hook_pool
+from tests.support.accounts import PASSWORD
+from tests.support.fake_socket import RoomPage, opening_rooms
+from tests.support.hook_server import HookServer, serve
+from tests.support.required import require_redis
+from tests.support.sockets import (
+    HOST,
+    ORIGIN,
+    EncodingCommunicator,
+    SocketFactory,
+    asgi_application,
+    session_cookie,
+)
 
 # The browser tests' fixtures (Chromium, a live server, people in their own contexts).
-pytest_plugins = ["tests.browsing"]
-
-HOST = b"localhost"
-ORIGIN = b"http://localhost"
-
+pytest_plugins = ["tests.support.browsing"]
 
 #: Fixtures through which a test uses the test process's own database.
 DATABASE_FIXTURES = {
@@ -49,11 +54,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def members_lists_only_when_asked(request, monkeypatch) -> None:
-    """A process sends members lists once a second (``chat.presence``): most tests are not
+    """A process sends members lists once a second (``chat.broadcast.presence``): most tests are not
     about them and must not have one arrive between the frames they expect. Tests that
     are ask for ``live_members_lists``."""
     if "live_members_lists" not in request.fixturenames:
-        monkeypatch.setattr("chat.presence.FLUSH_SECONDS", 3600)
+        monkeypatch.setattr("chat.broadcast.presence.FLUSH_SECONDS", 3600)
 
 
 @pytest.fixture
@@ -71,7 +76,7 @@ def fresh_cache() -> Iterator[None]:
 
 @pytest.fixture
 def media_root(settings, tmp_path):
-    """Files people share (``chat.attachments``) go to a folder of the test's own."""
+    """Files people share (``chat.messages.attachments``) go to a folder of the test's own."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
 
@@ -162,71 +167,6 @@ def secret(alice) -> Room:
     return rooms.create_room(alice, {"title": "Secret plans", "kind": Room.Kind.PRIVATE})
 
 
-def say(room: Room, author, *bodies: str) -> list[Message]:
-    """Post ``bodies`` as ``author`` through the service, as a form would, past the
-    posting limit (tests that build a history post more than a person may in 10 s)."""
-    posted = []
-    for body in bodies:
-        posted.append(messages.post_message(room, author, {"body": body}).message)
-        cache.clear()
-    return posted
-
-
-asay = database_sync_to_async(say)
-
-
-def post_many(room: Room, author, count: int) -> list[Message]:
-    """``count`` messages ("message 0", "message 1", …) by ``author`` in ``room``."""
-    return say(room, author, *[f"message {n}" for n in range(count)])
-
-
-#: What htmx adds to its requests (django-htmx reads it as ``request.htmx``).
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def article_ids(html: str) -> list[int]:
-    """The message ids of the articles in ``html``, in order."""
-    return [int(n) for n in re.findall(r'<article id="message-(\d+)"', html)]
-
-
-def asgi_application():
-    """The application ``site/asgi.py`` serves: origin check, auth, routing, consumers."""
-    return importlib.import_module("site.asgi").application
-
-
-def session_cookie(user, client: Client | None = None) -> bytes:
-    """A ``Cookie`` header value signing ``user`` in, as a browser would send it: a new
-    session, or ``client``'s own (already signed in)."""
-    if client is None:
-        client = Client()
-        client.force_login(user)
-    name = settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
-
-
-class EncodingCommunicator(WebsocketCommunicator):
-    """A test socket that, like a real server, must encode every frame it is sent.
-
-    The test communicator hands text over as Python strings; daphne encodes it as UTF-8
-    and dies on a lone surrogate. Every frame received here is encoded the same way.
-    """
-
-    async def receive_output(self, timeout: float = 1):
-        output = await super().receive_output(timeout)
-        if output.get("type") == "websocket.send" and output.get("text") is not None:
-            output["text"].encode("utf-8")
-        return output
-
-
-SocketFactory = Callable[..., Awaitable[WebsocketCommunicator]]
-
-
-async def refused_with(socket: WebsocketCommunicator, code: int) -> None:
-    """Assert the server accepted ``socket`` only to close it at once with ``code``."""
-    assert socket.accepted, "the socket was refused at the handshake"
-    assert await socket.receive_output(3) == {"type": "websocket.close", "code": code}
-
-
 @pytest.fixture
 async def open_socket() -> AsyncIterator[SocketFactory]:
     """Open sockets through the full ASGI stack; every one is disconnected at the end."""
@@ -257,3 +197,36 @@ async def open_socket() -> AsyncIterator[SocketFactory]:
         # disconnecting would raise at teardown and leave the database unflushed.
         if not communicator.future.done():
             await communicator.disconnect()
+
+
+@pytest.fixture
+def hooks_finish(monkeypatch) -> Iterator[None]:
+    """No hook call outlives its test (it would reach the next test's database). The bots'
+    tests use it throughout (their ``pytestmark``)."""
+    hook_pool.track(monkeypatch)
+    yield
+    assert hook_pool.wait_idle(10), "a hook call was still running"
+
+
+@pytest.fixture
+def hook_server(settings) -> Iterator[HookServer]:
+    """A local hook server (``tests.support.hook_server``), and private addresses allowed so
+    the chat may call it."""
+    settings.CHAT_BOTS_ALLOW_PRIVATE_URLS = True
+    with serve() as hook:
+        yield hook
+
+
+@pytest.fixture
+def open_room(browser) -> Iterator[Callable[[int], RoomPage]]:
+    """Open the room page against a fake socket (``tests.support.fake_socket``), complete up
+    to a given revision, on a paused clock; its socket is connecting (``RoomPage.open`` lets it
+    in)."""
+    with opening_rooms(browser) as make:
+        yield make
+
+
+@pytest.fixture
+def by_invitation(settings) -> None:
+    """Sign-up by invitation only (``CHAT_SIGNUP``), as the invitations' tests run."""
+    settings.CHAT_SIGNUP = "invite"

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bench import search_world
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support import REPO
 
 
 @pytest.mark.django_db

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bench.load import Plan, Tally
 from bench.wire import Delivery
+from tests.support import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SOCKETS, MESSAGES = 5, 20
 
 
@@ -55,7 +55,6 @@ def test_tiny_load_reaches_every_socket_once_on_both_sides(tmp_path: Path) -> No
 
 
 def test_tiny_load_in_two_rooms_reaches_each_room_only(tmp_path: Path) -> None:
-    # Ours on uvicorn here (daphne above): the harness's --server reaches `serve`.
     rooms, sockets, messages = 2, 4, 10
     results = run_bench(
         tmp_path,
@@ -63,10 +62,8 @@ def test_tiny_load_in_two_rooms_reaches_each_room_only(tmp_path: Path) -> None:
         "--sockets", str(sockets),
         "--users", "2",
         "--messages", str(messages),
-        "--server", "uvicorn",
     )  # fmt: skip
     assert results["plan"]["rooms"] == rooms
-    assert results["stack"]["server"] == "uvicorn"
     # Messages alternate between the rooms; each is for its room's sockets only.
     assert_every_delivery_once(results, messages * sockets // rooms)
 

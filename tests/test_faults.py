@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.chat_client import two_people_in_a_room
-from tests.live_server import LiveServer, running, two_processes
-from tests.redis_servers import RedisProcess, require_redis_server
+from tests.support.chat_client import two_people_in_a_room
+from tests.support.live_server import LiveServer, running, two_processes
+from tests.support.redis_servers import RedisProcess, require_redis_server
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(180)]
 

@@ -1,4 +1,5 @@
-"""The input rules (``chat.forms``): what a message, a room, a username and a sign-up may be."""
+"""The input rules (``chat.fields`` and each capability's ``forms``): what a message, a room, a
+username and a sign-up may be."""
 
 from __future__ import annotations
 
@@ -7,16 +8,11 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from chat.forms import (
-    AttachmentForm,
-    MessageForm,
-    RoomForm,
-    SignupForm,
-    UsernameForm,
-    printable,
-    shows_something,
-)
-from tests.conftest import PASSWORD
+from chat.fields import has_visible_text, printable
+from chat.messages.forms import AttachmentForm, MessageForm
+from chat.people.forms import SignupForm
+from chat.rooms.forms import RoomForm, UsernameForm
+from tests.support.accounts import PASSWORD
 
 REQUIRED_BODY = "Write something before sending."
 NOT_TEXT = "This message contains characters that are not valid text."
@@ -233,13 +229,13 @@ def test_printable_keeps_any_encodable_text():
     "text",
     ["", " \n", "\u200b\u200d\ufeff", "\u3164\u2800", "\u0301", "\U0001d159", "\ue000\u0378"],
 )
-def test_shows_something_is_false_for_text_that_looks_empty(text):
-    assert shows_something(text) is False
+def test_has_visible_text_is_false_for_text_that_looks_empty(text):
+    assert has_visible_text(text) is False
 
 
 @pytest.mark.parametrize("text", ["a", " . ", "\u200ba", "e\u0301", "❤️"])
-def test_shows_something_is_true_for_one_visible_character(text):
-    assert shows_something(text) is True
+def test_has_visible_text_is_true_for_one_visible_character(text):
+    assert has_visible_text(text) is True
 
 
 # --- RoomForm ----------------------------------------------------------------------------

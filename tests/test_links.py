@@ -1,12 +1,14 @@
-"""Where a room lives (``chat.links``): its page, its older messages and its socket."""
+"""Where a conversation lives (``chat.links``): each way of addressing one, and its links."""
 
 from __future__ import annotations
 
-from chat.links import RoomLinks, direct_links, group_room_links, route_links
+import pytest
+
+from chat.links import ADDRESSES, BY_PERSON, BY_SLUG, RoomLinks, addressed
 
 
-def test_group_room_links_are_addressed_by_slug():
-    links = group_room_links("lunch")
+def test_a_room_is_addressed_by_its_slug():
+    links = BY_SLUG.links("lunch")
 
     assert links == RoomLinks(
         page="/r/lunch/",
@@ -18,8 +20,8 @@ def test_group_room_links_are_addressed_by_slug():
     )
 
 
-def test_direct_links_are_addressed_by_the_other_persons_username():
-    links = direct_links("bob")
+def test_a_conversation_between_people_is_addressed_by_the_other_persons_username():
+    links = BY_PERSON.links("bob")
 
     assert links == RoomLinks(
         page="/p/bob/",
@@ -31,24 +33,24 @@ def test_direct_links_are_addressed_by_the_other_persons_username():
     )
 
 
-def test_direct_links_keep_the_punctuation_a_username_may_have():
-    links = direct_links("j.doe+chat@example")
+def test_a_username_keeps_the_punctuation_it_may_have():
+    links = BY_PERSON.links("j.doe+chat@example")
 
     assert links.page == "/p/j.doe+chat@example/"
     assert links.socket == "/ws/p/j.doe+chat@example/"
 
 
-def test_older_than_asks_for_the_messages_before_one():
-    assert group_room_links("lunch").older_than(5) == "/r/lunch/messages?before=5"
+def test_each_address_names_its_url_patterns_and_routes():
+    assert [a.pattern("messages") for a in ADDRESSES] == [
+        "r/<slug:slug>/messages",
+        "p/<str:username>/messages",
+    ]
+    assert [a.route_name("") for a in ADDRESSES] == ["room", "direct"]
+    assert [a.route_name("settings") for a in ADDRESSES] == ["room-settings", "direct-settings"]
 
 
-def test_older_than_in_a_direct_conversation():
-    assert direct_links("bob").older_than(12) == "/p/bob/messages?before=12"
-
-
-def test_route_links_of_a_slug_are_the_group_rooms():
-    assert route_links(slug="lunch") == group_room_links("lunch")
-
-
-def test_route_links_of_a_username_are_the_direct_conversations():
-    assert route_links(username="bob") == direct_links("bob")
+def test_a_routes_keyword_arguments_say_which_address_and_key():
+    assert addressed({"slug": "lunch"}) == (BY_SLUG, "lunch")
+    assert addressed({"username": "bob", "bot_id": 3}) == (BY_PERSON, "bob")
+    with pytest.raises(LookupError):
+        addressed({"message_id": 3})

@@ -12,7 +12,7 @@ from site.logs import LoggedLines, RedactBotTokens, redact
 
 import pytest
 
-from tests.live_server import LiveServer, running
+from tests.support.live_server import LiveServer, running
 
 TOKEN = "Zm9yLXRoZS1sb2ctdGVzdHMtb25seS1ub3QtYS1yZWFsLXRva2Vu"
 PATH = f"/bots/{TOKEN}/messages"
@@ -57,7 +57,7 @@ def test_the_filter_redacts_djangos_request_warning() -> None:
 
 
 def test_the_filter_keeps_the_arguments_a_formatter_reads_itself() -> None:
-    # uvicorn's access formatter unpacks the arguments rather than the message.
+    # A formatter may unpack the arguments rather than read the message.
     kept = record('%s - "%s %s HTTP/%s" %d', ("1.2.3.4:5", "POST", PATH, "1.1", 403))
 
     RedactBotTokens().filter(kept)
@@ -92,18 +92,14 @@ def test_every_handler_the_settings_configure_redacts() -> None:
 # --- a real server ----------------------------------------------------------------------------
 
 
-@pytest.fixture(
-    params=[("daphne", "1"), ("uvicorn", "1"), ("daphne", "0"), ("uvicorn", "0")],
-    ids=["daphne-debug", "uvicorn-debug", "daphne-production", "uvicorn-production"],
-)
+@pytest.fixture(params=["1", "0"], ids=["debug", "production"])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    """``manage.py serve`` with each server, as ``make run`` starts it (DEBUG on) and as
-    production does (DEBUG off)."""
-    name, debug = request.param
-    # Production is the suite's own environment (``tests.environment``: static files
+    """``manage.py serve`` as ``make run`` starts it (DEBUG on) and as production does
+    (DEBUG off)."""
+    # Production is the suite's own environment (``tests.support.environment``: static files
     # collected once for the run); development switches DEBUG on.
-    env = {"DJANGO_DEBUG": "1"} if debug == "1" else {}
-    live = LiveServer(tmp_path / "chat.sqlite3", env=env, serve_args=("--server", name))
+    env = {"DJANGO_DEBUG": "1"} if request.param == "1" else {}
+    live = LiveServer(tmp_path / "chat.sqlite3", env=env)
     with running(live):
         yield live
 

@@ -1,7 +1,7 @@
 """The chat deployed as the README says, seen from outside.
 
 ``manage.py serve --workers 2`` with production settings (DEBUG off, the suite's own
-environment: ``tests.environment``), on Redis and a PostgreSQL database of its own. One
+environment: ``tests.support.environment``), on Redis and a PostgreSQL database of its own. One
 server serves the whole module; each test signs up people of its own. Sockets are placed
 on a chosen worker by reading /proc, so "on the other worker" is what is shown, not luck.
 """
@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from bench.accounts import PASSWORD, create_public_room, csrf_token
-from tests.live_server import LiveServer, running
-from tests.postgres import connections_to, fresh_database
-from tests.processes import (
+from tests.support.accounts import PASSWORD, create_public_room, csrf_token
+from tests.support.live_server import LiveServer, running
+from tests.support.postgres import connections_to, fresh_database
+from tests.support.processes import (
     Visitor,
     close_code,
     needs_proc,
@@ -32,12 +32,12 @@ from tests.processes import (
     socket_on_worker,
     wait_for_exit,
 )
-from tests.required import require_redis
+from tests.support.required import require_redis
 
 pytestmark = [pytest.mark.redis, needs_proc]
 
 #: A socket whose session ended: signed out, or signed out by a new password
-#: (chat/consumers.py).
+#: (chat/sockets/consumers.py).
 SIGNED_OUT = 4401
 PASSWORD_CHANGED = 4402
 

@@ -4,12 +4,13 @@ with the local-memory cache and with Redis."""
 from __future__ import annotations
 
 import logging
+from site import redis_urls
 
 import pytest
 import redis
 from django.core.cache import cache
 
-from chat import ratelimit, redis_urls
+from chat import ratelimit
 from chat.errors import TooFast
 from chat.ratelimit import Rate, give_back, readable_wait, take
 
@@ -197,3 +198,24 @@ def test_give_back_logs_when_the_cache_fails(monkeypatch, caplog):
 def test_posting_limit_is_20_messages_in_10_seconds():
     assert ratelimit.POSTING.limit == 20
     assert ratelimit.POSTING.window == 10
+
+
+def test_a_limit_with_a_setting_reads_it_when_taken(settings):
+    settings.CHAT_ROOMS_PER_PERSON_PER_HOUR = 2
+    take(ratelimit.ROOM_CREATION, "alice", now=1.0)
+    take(ratelimit.ROOM_CREATION, "alice", now=2.0)
+
+    with pytest.raises(TooFast) as refused:
+        take(ratelimit.ROOM_CREATION, "alice", now=3.0)
+
+    assert refused.value.message == (
+        "You have created many rooms in a short time. Try again in 60 minutes."
+    )
+
+
+def test_a_refusal_may_say_the_limit(settings):
+    settings.CHAT_UPLOADS_PER_HOUR = 1200
+
+    assert ratelimit.UPLOADS.refusal(8.2) == (
+        "You can share 1,200 files an hour. Try again in 9 s."
+    )

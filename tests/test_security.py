@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from tests.conftest import PASSWORD
+from tests.support import REPO
+from tests.support.accounts import PASSWORD
 
-REPO = Path(__file__).resolve().parent.parent
 SECRET = "test-only-" + "s3cr3t-" * 8  # 50+ characters, not Django's insecure prefix
 
 
@@ -166,7 +166,7 @@ def test_production_redirects_to_https_and_sends_hsts() -> None:
     assert seen["plain"] == [301, "https://chat.example.org/no-such-page"]
     assert seen["hsts"] == "max-age=31536000; includeSubDomains"
     assert seen["cookies_secure"] == [True, True]
-    assert seen["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert seen["storage"] == "site.static_storage.StaticFilesStorage"
     # X-Forwarded-Proto is not trusted unless asked for.
     assert seen["forwarded"] == 301
 
@@ -208,7 +208,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 @pytest.fixture
 def production_server(tmp_path: Path):
-    from tests.live_server import LiveServer, running
+    from tests.support.live_server import LiveServer, running
 
     env = {
         "DJANGO_DEBUG": "0",
@@ -227,7 +227,7 @@ def production_server(tmp_path: Path):
 def test_the_chat_works_in_a_browser_under_the_policy(production_server) -> None:
     from playwright.sync_api import expect
 
-    from tests.chromium import launched_chromium
+    from tests.support.chromium import launched_chromium
 
     server = production_server
     console: list[str] = []

@@ -1,7 +1,7 @@
 """``REDIS_URL`` naming a Sentinel-watched Redis: the spelling, the channel layer and the
 cache it gives, and a live chat riding out its primary crashing (SIGKILL) and the
 replica taking over. The Redis servers and the Sentinel are the test's own
-(``tests/redis_servers.py``), on free ports."""
+(``tests/support/redis_servers.py``), on free ports."""
 
 from __future__ import annotations
 
@@ -11,18 +11,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from site import redis_urls
 
 import pytest
 import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from chat import fanout, redis_urls
-from chat.layers import ResilientRedisChannelLayer
-from tests.chat_client import RoomSocket, two_people_in_a_room
-from tests.live_server import LiveServer, two_processes
-from tests.redis_servers import SentinelGroup, require_redis_server
-from tests.test_settings import run_settings
+from chat.broadcast import fanout
+from chat.broadcast.layers import ResilientRedisChannelLayer
+from tests.support.chat_client import RoomSocket, two_people_in_a_room
+from tests.support.live_server import LiveServer, two_processes
+from tests.support.redis_servers import SentinelGroup, require_redis_server
+from tests.support.settings_probe import run_settings
 
 # --- the spelling -----------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ def test_the_cache_fails_quickly_while_no_primary_answers_then_uses_the_new_one(
     sentinel_group.kill_primary()
     started = time.monotonic()
     # The Sentinel still names the dead primary: the cache's users (chat.ratelimit,
-    # chat.presence) get an error at once and let the action through.
+    # chat.broadcast.presence) get an error at once and let the action through.
     with pytest.raises(redis.exceptions.ConnectionError):
         cache.incr("limit")
     assert time.monotonic() - started < 2

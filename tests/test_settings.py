@@ -1,4 +1,4 @@
-"""Configuration from environment variables, checked in fresh processes."""
+"""Configuration from environment variables (``site.env``), checked in fresh processes."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from site import env
 
-REPO = Path(__file__).resolve().parent.parent
+import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-PROBE = (
-    "import manage, django; django.setup(); "
-    "from django.conf import settings; from channels.layers import get_channel_layer; "
-    "print(settings.DATABASES['default']['ENGINE'], type(get_channel_layer()).__name__, "
-    "settings.DEBUG)"
-)
-
+from tests.support import REPO
+from tests.support.settings_probe import run_settings
 
 EMAIL_PROBE = (
     "import json, manage, django; django.setup(); from django.conf import settings; "
@@ -24,19 +21,6 @@ EMAIL_PROBE = (
     "'EMAIL_BACKEND', 'EMAIL_HOST', 'EMAIL_PORT', 'EMAIL_HOST_USER', 'EMAIL_HOST_PASSWORD', "
     "'EMAIL_USE_TLS', 'EMAIL_USE_SSL', 'EMAIL_TIMEOUT', 'DEFAULT_FROM_EMAIL', 'CHAT_SIGNUP')}))"
 )
-
-
-def run_settings(probe: str = PROBE, **env: str) -> subprocess.CompletedProcess:
-    ours = ("DJANGO_", "DATABASE_", "REDIS_", "EMAIL_", "DEFAULT_FROM_EMAIL", "CHAT_SIGNUP")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    return subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=REPO,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_defaults_are_sqlite_and_in_memory_layer():
@@ -175,3 +159,72 @@ def test_chat_signup_is_read_and_checked():
 
     assert result.returncode != 0
     assert "CHAT_SIGNUP must be open, invite or closed." in result.stderr
+
+
+# --- the readers, one by one ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("1", True), (" Yes ", True), ("ON", True), ("true", True), ("0", False), ("no", False)],
+)
+def test_a_flag_is_on_in_four_spellings_and_off_otherwise(monkeypatch, value, found):
+    monkeypatch.setenv("CHAT_TEST_FLAG", value)
+
+    assert env.flag("CHAT_TEST_FLAG", not found) is found
+
+
+def test_a_flag_unset_or_empty_is_its_default(monkeypatch):
+    monkeypatch.delenv("CHAT_TEST_FLAG", raising=False)
+    assert env.flag("CHAT_TEST_FLAG", True) is True
+
+    monkeypatch.setenv("CHAT_TEST_FLAG", "")
+    assert env.flag("CHAT_TEST_FLAG", True) is True
+
+
+def test_a_list_drops_empty_items_and_set_to_nothing_is_empty(monkeypatch):
+    monkeypatch.setenv("CHAT_TEST_LIST", " a.example, ,b.example,")
+    assert env.strings("CHAT_TEST_LIST", ["x"]) == ["a.example", "b.example"]
+
+    monkeypatch.setenv("CHAT_TEST_LIST", "")
+    assert env.strings("CHAT_TEST_LIST", ["x"]) == []
+
+    monkeypatch.delenv("CHAT_TEST_LIST")
+    assert env.strings("CHAT_TEST_LIST", ["x"]) == ["x"]
+
+
+def test_a_path_unset_or_empty_is_its_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("CHAT_TEST_PATH", "")
+    assert env.path("CHAT_TEST_PATH", tmp_path) == tmp_path
+
+    monkeypatch.setenv("CHAT_TEST_PATH", "/srv/media")
+    assert env.path("CHAT_TEST_PATH", tmp_path) == Path("/srv/media")
+
+
+def test_a_required_value_missing_is_refused_unless_a_default_may_stand_in(monkeypatch):
+    monkeypatch.setenv("CHAT_TEST_KEY", "")
+
+    assert env.required("CHAT_TEST_KEY", "Set it.", unless=True, default="dev") == "dev"
+    with pytest.raises(ImproperlyConfigured, match=r"^Set it\.$"):
+        env.required("CHAT_TEST_KEY", "Set it.", unless=False, default="dev")
+
+
+def test_sqlite_options_are_only_for_sqlite(monkeypatch):
+    sqlite = {"OPTIONS": {"timeout": 20}}
+    monkeypatch.setenv("CHAT_TEST_DATABASE", "postgres://u@127.0.0.1:5432/chat")
+
+    found = env.database("CHAT_TEST_DATABASE", "sqlite:///x", conn_max_age=5, sqlite=sqlite)
+
+    assert (found["ENGINE"], found["CONN_MAX_AGE"]) == ("django.db.backends.postgresql", 5)
+    assert "timeout" not in found.get("OPTIONS", {})
+    monkeypatch.delenv("CHAT_TEST_DATABASE")
+    found = env.database("CHAT_TEST_DATABASE", "sqlite:///x", conn_max_age=5, sqlite=sqlite)
+    assert found["OPTIONS"] == {"timeout": 20}
+
+
+def test_an_email_url_leaves_unsaid_settings_at_djangos_defaults(monkeypatch):
+    monkeypatch.setenv("CHAT_TEST_EMAIL_URL", "console://")
+
+    assert env.email_url("CHAT_TEST_EMAIL_URL") == env.Mail(timeout=10)
+    assert env.Mail().backend == "django.core.mail.backends.console.EmailBackend"
+    assert (env.Mail().host, env.Mail().port, env.Mail().timeout) == ("localhost", 25, None)

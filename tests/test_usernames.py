@@ -1,4 +1,5 @@
-"""What a username may be (``chat.usernames``): lookalike skeletons, and a letter or digit."""
+"""What a username may be (``chat.usernames``): lookalike skeletons, and a letter or
+digit."""
 
 from __future__ import annotations
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django import template
 from django.utils.safestring import SafeString
 
-from chat import mentions
-from chat.forms import readable_size
+from chat.fields import readable_size
+from chat.messages import mentions
 from chat.models import Message
 
 register = template.Library()

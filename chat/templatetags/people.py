@@ -1,5 +1,5 @@
 """People as pages show them: the name to show (``chat.models.name_of``: the display name,
-else the username). The avatar is the partial ``chat/room.html#avatar``."""
+else the username). The avatar is the partial ``chat/parts.html#avatar``."""
 
 from __future__ import annotations
 

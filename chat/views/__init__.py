@@ -1,5 +1,7 @@
-"""The chat's pages and htmx partials, one module per part of the site.
+"""The chat's pages and htmx partials, one thin module per page.
 
-Each view finds what it acts on through the reader's rights, calls a service and turns
-the service's answer, or its ``chat.errors.Refused``, into a page or a partial.
+Each view finds what it acts on through the reader's rights (a conversation through
+``scope.conversation_view``, a message through ``messages.message_view``), asks a service
+and renders its answer. A refusal it lets through is answered by ``refusals``'s
+middleware; a view catches only what its own form shows again (``refusals.form_holding``).
 """

@@ -23,10 +23,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from chat import accounts, ratelimit
-from chat.errors import Forbidden, Invalid, TooFast
-from chat.forms import SignupForm
-from chat.views.refusals import form_holding
+from chat import ratelimit
+from chat.errors import Forbidden, TooFast
+from chat.people import accounts
+from chat.people.forms import SignupForm
+from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +62,14 @@ def signup_page(
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account with a username and a validated password, then sign in; while
     sign-up is by invitation or closed, the page says how to get in instead."""
-    if not accounts.signup_open():
+    if not accounts.is_signup_open():
         return signup_page(request, None, status=403 if request.method == "POST" else 200)
     form, status = SignupForm(), 200
     if request.method == "POST":
         try:
             user = accounts.sign_up(request.POST, accounts.client_address(request))
-        except Invalid as refusal:
-            form, status = refusal.form, 400
-        except TooFast as refusal:
-            form, status = form_holding(SignupForm, request, refusal), 429
+        except KEPT_IN_FORM as refusal:
+            form, status = form_holding(SignupForm, request, refusal), refusal.status
         except Forbidden:  # sign-up closed since the check above
             return signup_page(request, None, status=403)
         else:
@@ -88,7 +87,7 @@ class ThrottledLoginView(LoginView):
             ratelimit.take(ratelimit.LOGIN_FAILURES, address)
         except TooFast as refusal:
             logger.warning("Sign-in refused: too many failed attempts from %s", address)
-            return self.refused(refusal.message, refusal.retry_after)
+            return self.refused(refusal)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated or getattr(request, "axes_locked_out", False):
             # Only failures that were really checked spend the address's budget.
@@ -100,20 +99,20 @@ class ThrottledLoginView(LoginView):
         was signed out when a page of theirs says so (``?why=``)."""
         context = super().get_context_data(**kwargs)
         context.update(
-            signup_open=accounts.signup_open(),
+            is_signup_open=accounts.is_signup_open(),
             how_to_join=accounts.how_to_join(),
             signed_out_because=accounts.signed_out_because(self.request.GET.get("why")),
         )
         return context
 
-    def refused(self, message: str, retry_after: int) -> HttpResponse:
-        """The login page, unbound (nothing is validated), with the refusal and 429."""
+    def refused(self, refusal: TooFast) -> HttpResponse:
+        """The login page, unbound (nothing is validated), with the refusal and 429 (its
+        ``Retry-After`` comes from ``chat.views.refusals``, which reads it here)."""
+        self.request.refusal = refusal
         username = self.request.POST.get("username", "")[:150]
         form = self.get_form_class()(self.request, initial={"username": username})
-        context = self.get_context_data(form=form, throttled=message)
-        response = self.render_to_response(context, status=429)
-        response["Retry-After"] = str(retry_after)
-        return response
+        context = self.get_context_data(form=form, throttled=refusal.message)
+        return self.render_to_response(context, status=refusal.status)
 
 
 def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -127,11 +126,11 @@ def locked_out(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     view.setup(request)
     message = ratelimit.LOGIN_FAILURES.message.format(wait=ratelimit.readable_wait(wait))
     # Called by axes' middleware after the view's own response was rendered: render this one.
-    return view.refused(message, int(wait) + 1).render()
+    return view.refused(TooFast(message, int(wait) + 1)).render()
 
 
 class ThrottledPasswordResetView(PasswordResetView):
-    """Django's password reset request, through ``chat.accounts.request_password_reset``:
+    """Django's password reset request, through ``chat.people.accounts.request_password_reset``:
     the same answer whether or not the address has an account, within the reset limits."""
 
     template_name = "registration/password_reset_form.html"
@@ -144,13 +143,9 @@ class ThrottledPasswordResetView(PasswordResetView):
             accounts.request_password_reset(
                 request.POST, accounts.client_address(request), **self._mail_options()
             )
-        except Invalid as refusal:
-            return self.render_to_response(self.get_context_data(form=refusal.form), status=400)
-        except TooFast as refusal:
+        except KEPT_IN_FORM as refusal:
             form = form_holding(PasswordResetForm, request, refusal)
-            response = self.render_to_response(self.get_context_data(form=form), status=429)
-            response["Retry-After"] = str(refusal.retry_after)
-            return response
+            return self.render_to_response(self.get_context_data(form=form), status=refusal.status)
         return redirect(self.success_url)
 
     def _mail_options(self) -> dict:

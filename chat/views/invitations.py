@@ -1,5 +1,5 @@
 """Invitations over HTTP: the page to make, list and revoke them, and signing up through
-one at ``/join/<token>/``. Every rule is ``chat.invitations``'s; these only ask."""
+one at ``/join/<token>/``. Every rule is ``chat.people.invitations``'s; these only ask."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chat import accounts, invitations
-from chat.errors import Invalid, Refused, TooFast
-from chat.forms import InvitationForm, SignupForm
+from chat.errors import Refused
+from chat.people import accounts, invitations
+from chat.people.forms import InvitationForm, SignupForm
 from chat.views.accounts import MODEL_BACKEND
-from chat.views.refusals import form_holding, refusal_response
+from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 
 def _page(request: HttpRequest, *, status: int = 200, **context: object) -> HttpResponse:
@@ -25,7 +25,9 @@ def _page(request: HttpRequest, *, status: int = 200, **context: object) -> Http
         shown = list(invitations.visible_to(request.user))
         for invitation in shown:
             invitation.state = invitations.state(invitation)
-        context.update(invitations=shown, sees_all=invitations.sees_every_invitation(request.user))
+        context.update(
+            invitations=shown, may_see_all=invitations.may_see_every_invitation(request.user)
+        )
     else:
         context["why_not"] = invitations.why_not_inviting()
     return render(request, "chat/invitations.html", context, status=status)
@@ -38,16 +40,12 @@ def invitations_page(request: HttpRequest) -> HttpResponse:
     on the answer, once."""
     if request.method == "GET":
         return _page(request)
+    request.back = reverse("invitations")
     try:
         invitation, token = invitations.create_invitation(request.user, request.POST)
-    except (Invalid, TooFast) as refusal:
+    except KEPT_IN_FORM as refusal:
         form = form_holding(InvitationForm, request, refusal)
-        response = _page(request, status=refusal.status, form=form)
-        if isinstance(refusal, TooFast):
-            response["Retry-After"] = str(refusal.retry_after)
-        return response
-    except Refused as refusal:
-        return refusal_response(request, refusal, back=reverse("invitations"))
+        return _page(request, status=refusal.status, form=form)
     link = request.build_absolute_uri(reverse("join", args=[token]))
     return _page(request, status=201, new_invitation=invitation, link=link)
 
@@ -56,10 +54,8 @@ def invitations_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """``POST /invitations/<id>/revoke``: its creator or staff revoke an invitation."""
-    try:
-        invitations.revoke_invitation(request.user, invitation_id)
-    except Refused as refusal:
-        return refusal_response(request, refusal, back=reverse("invitations"))
+    request.back = reverse("invitations")
+    invitations.revoke_invitation(request.user, invitation_id)
     return redirect("invitations")
 
 
@@ -74,9 +70,9 @@ def _join_page(
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """``/join/<token>/``: the sign-up form, naming who invited; signing up through it uses
     the invitation. A used-up, revoked or expired one says so and creates nothing."""
-    if not invitations.inviting():
+    if not invitations.is_signup_by_invitation():
         # Open: the plain sign-up page is the way in; closed: the page says who makes accounts.
-        if accounts.signup_open():
+        if accounts.is_signup_open():
             return redirect("signup")
         return _join_page(request, token, status=404)
     address = accounts.client_address(request)
@@ -88,14 +84,9 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         return _join_page(request, token, invitation=invitation, form=SignupForm())
     try:
         user = invitations.join(token, request.POST, address)
-    except (Invalid, TooFast) as refusal:
+    except KEPT_IN_FORM as refusal:
         form = form_holding(SignupForm, request, refusal)
-        response = _join_page(
-            request, token, status=refusal.status, invitation=invitation, form=form
-        )
-        if isinstance(refusal, TooFast):
-            response["Retry-After"] = str(refusal.retry_after)
-        return response
+        return _join_page(request, token, status=refusal.status, invitation=invitation, form=form)
     except Refused as refusal:  # used up or revoked a moment ago
         return _join_page(request, token, status=refusal.status, refused=refusal.message)
     login(request, user, backend=MODEL_BACKEND)

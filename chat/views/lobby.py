@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from chat import lobby, rooms
-from chat.errors import Invalid, TooFast
-from chat.forms import RoomForm, UsernameForm
-from chat.links import direct_links, group_room_links
+from chat.links import BY_PERSON, BY_SLUG
+from chat.rooms import lobby
+from chat.rooms import services as rooms
+from chat.rooms.forms import RoomForm, UsernameForm
+from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
@@ -26,20 +27,14 @@ def lobby_page(request: HttpRequest) -> HttpResponse:
         return _render_lobby(request)
     try:
         room = rooms.create_room(request.user, request.POST)
-    except Invalid as refusal:
-        if request.htmx:
-            context = {"room_form": refusal.form}
-            return render(request, "chat/lobby.html#room-form", context, status=400)
-        return _render_lobby(request, room_form=refusal.form, status=400)
-    except TooFast as refusal:
+    except KEPT_IN_FORM as refusal:
         # The form comes back as it was typed, with the refusal above its fields.
-        form = RoomForm(request.POST)
-        form.is_valid()
-        form.add_error(None, refusal.message)
+        form = form_holding(RoomForm, request, refusal)
         if request.htmx:
-            return render(request, "chat/lobby.html#room-form", {"room_form": form}, status=429)
-        return _render_lobby(request, room_form=form, status=429)
-    return _go(request, group_room_links(room.slug).page)
+            context = {"room_form": form}
+            return render(request, "chat/lobby.html#room-form", context, status=refusal.status)
+        return _render_lobby(request, room_form=form, status=refusal.status)
+    return _go(request, BY_SLUG.links(room.slug).page)
 
 
 def _render_lobby(request: HttpRequest, *, status: int = 200, **forms) -> HttpResponse:
@@ -61,7 +56,7 @@ def direct_start(request: HttpRequest) -> HttpResponse:
     """The lobby's "message someone" form: go to that person's direct room (nothing is made)."""
     form = UsernameForm(request.GET)
     if form.is_valid():
-        return _go(request, direct_links(form.cleaned_data["username"].get_username()).page)
+        return _go(request, BY_PERSON.links(form.cleaned_data["username"].get_username()).page)
     if request.htmx:
         return render(request, "chat/lobby.html#direct-form", {"direct_form": form}, status=400)
     return _render_lobby(request, direct_form=form, status=400)

@@ -3,50 +3,97 @@
 An article is rendered once for everyone, so it cannot hold a reader's CSRF token: its
 actions are links to these small GET pages, which hold the form (htmx loads them inline
 into the article's slot, and its requests carry the token in the header set once on the
-page). A GET only shows; the POST changes (``chat.changes``) and answers, to htmx, the
+page). A GET only shows; the POST changes (``chat.messages.edits``) and answers, to htmx, the
 changed article, swapped in by id; without JavaScript, a redirect back to the message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial, wraps
+
+from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget
 
-from chat import changes, rendering, rooms
-from chat.errors import Forbidden, Invalid, NotFound, Refused
-from chat.forms import MessageForm, ReactionForm
+from chat.broadcast import frames as rendering
+from chat.errors import Invalid
 from chat.limits import REACTION_PALETTE
+from chat.messages import edits as changes
+from chat.messages.forms import MessageForm, ReactionForm
 from chat.models import Message
-from chat.views.refusals import refusal_response
+from chat.rooms import conversations
+from chat.views.refusals import form_holding
 
 
-def _message(request: HttpRequest, message_id: int) -> Message:
-    try:
-        return changes.readable_message(request.user, message_id)
-    except NotFound as refusal:
-        raise Http404(refusal.message) from None
+@dataclass(frozen=True)
+class Action:
+    """One of a message's forms (``/m/<id>/<action>``): the partial holding it, who may ask
+    for it, the change its POST makes, and its form with its first values."""
+
+    partial: str
+    #: Raises ``Forbidden``, saying why, unless ``(user, message)`` may.
+    check: Callable[[AbstractBaseUser, Message], None]
+    #: ``(user, message id, what was sent)``: the change, or a refusal.
+    change: Callable[[AbstractBaseUser, int, Mapping], changes.Changed]
+    form_class: type[forms.Form] | None = None
+    initial: Callable[[HttpRequest, Message], dict] = lambda request, message: {}
+    context: Mapping[str, object] = field(default_factory=dict)
+
+    def fresh_form(self, request: HttpRequest, message: Message) -> forms.Form | None:
+        """The form as its GET shows it (None for a form of one button)."""
+        if self.form_class is None:
+            return None
+        return self.form_class(initial=self.initial(request, message))
+
+
+ACTIONS = {
+    "edit": Action(
+        "edit-form", changes.check_edit, changes.edit_message, MessageForm,
+        initial=lambda request, message: {"body": message.body},
+    ),
+    "delete": Action(
+        "delete-form", changes.check_delete,
+        lambda user, message_id, _sent: changes.delete_message(user, message_id),
+    ),
+    "react": Action(
+        "react-form", lambda _user, message: changes.check_reaction(message),
+        changes.toggle_reaction, ReactionForm,
+        # ``?emoji=`` picks one for the form.
+        initial=lambda request, message: {"emoji": request.GET.get("emoji", "")[:32]},
+        context={"palette": REACTION_PALETTE},
+    ),
+}  # fmt: skip
+
+
+def message_view(view: Callable) -> Callable:
+    """Make ``view(request, message, **rest)`` the view of ``/m/<message_id>/…``, GET and
+    POST, for signed-in people. The message is looked for first: one the reader may not
+    read is 404 to every verb. A refusal about it leads back to it."""
+
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    @wraps(view)
+    def found(request: HttpRequest, message_id: int, **rest: object) -> HttpResponse:
+        message = changes.readable_message(request.user, message_id)
+        request.back = lambda: _back(request, message)
+        return view(request, message, **rest)
+
+    return found
 
 
 def _back(request: HttpRequest, message: Message) -> str:
-    return f"{rooms.links_for(message.room, request.user).page}#message-{message.id}"
-
-
-def _answer(request: HttpRequest, changed: changes.Changed) -> HttpResponse:
-    if request.htmx:
-        return HttpResponse(changed.article)
-    return redirect(_back(request, changed.message))
+    page = conversations.conversation_of(message.room, request.user).links.page
+    return f"{page}#message-{message.id}"
 
 
 def _form_page(
-    request: HttpRequest,
-    message: Message,
-    partial: str,
-    *,
-    status: int = 200,
-    **context,
+    request: HttpRequest, message: Message, partial: str, *, status: int = 200, **context
 ) -> HttpResponse:
     """A message's form: inline for htmx (the partial), else a page of its own."""
     context = {"message": message, "back": _back(request, message), **context}
@@ -58,13 +105,10 @@ def _form_page(
     return response
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
+@message_view
+def message_detail(request: HttpRequest, message: Message) -> HttpResponse:
     """``/m/<id>/``: the article (htmx: put back in place, e.g. to cancel an edit), or the
-    message in its room. Only GET; but a message the person may not read is 404 to
-    every verb, so the message is looked for first."""
-    message = _message(request, message_id)
+    message in its room. Only GET (a message the person may not read is 404 first)."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if request.htmx:
@@ -73,57 +117,22 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
     return redirect(_back(request, message))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_edit(request: HttpRequest, message_id: int) -> HttpResponse:
-    """``/m/<id>/edit``: the author's form (GET), and the edit itself (POST)."""
-    message = _message(request, message_id)
+@message_view
+def message_form(request: HttpRequest, message: Message, action: str) -> HttpResponse:
+    """``/m/<id>/edit``, ``/delete``, ``/react`` (``ACTIONS``): the form, to whoever may
+    ask for it (GET); the change (POST), answered to htmx by the changed article, swapped
+    in by id, else by a redirect back to the message. A form that does not pass comes
+    back holding what was sent."""
+    chosen = ACTIONS[action]
+    form_page = partial(_form_page, request, message, chosen.partial, **chosen.context)
     if request.method == "GET":
-        refusal = changes.may_edit(request.user, message)
-        if refusal:
-            return refusal_response(request, Forbidden(refusal), back=_back(request, message))
-        form = MessageForm(initial={"body": message.body})
-        return _form_page(request, message, "edit-form", form=form)
+        chosen.check(request.user, message)
+        return form_page(form=chosen.fresh_form(request, message))
     try:
-        return _answer(request, changes.edit_message(request.user, message_id, request.POST))
+        changed = chosen.change(request.user, message.id, request.POST)
     except Invalid as refusal:
-        return _form_page(request, message, "edit-form", status=400, form=refusal.form)
-    except Refused as refusal:
-        return refusal_response(request, refusal, back=_back(request, message))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_delete(request: HttpRequest, message_id: int) -> HttpResponse:
-    """``/m/<id>/delete``: "delete this message?" (GET), and the deletion (POST)."""
-    message = _message(request, message_id)
-    if request.method == "GET":
-        refusal = changes.may_delete(request.user, message)
-        if refusal:
-            return refusal_response(request, Forbidden(refusal), back=_back(request, message))
-        return _form_page(request, message, "delete-form")
-    try:
-        return _answer(request, changes.delete_message(request.user, message_id))
-    except Refused as refusal:
-        return refusal_response(request, refusal, back=_back(request, message))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def message_react(request: HttpRequest, message_id: int) -> HttpResponse:
-    """``/m/<id>/react``: the palette and a field for any emoji (GET; ``?emoji=`` picks
-    one for the form), and the toggle (POST)."""
-    message = _message(request, message_id)
-    if request.method == "GET":
-        if message.deleted:
-            return refusal_response(request, Forbidden(changes.GONE), back=_back(request, message))
-        form = ReactionForm(initial={"emoji": request.GET.get("emoji", "")[:32]})
-        return _form_page(request, message, "react-form", form=form, palette=REACTION_PALETTE)
-    try:
-        return _answer(request, changes.toggle_reaction(request.user, message_id, request.POST))
-    except Invalid as refusal:
-        return _form_page(
-            request, message, "react-form", status=400, form=refusal.form, palette=REACTION_PALETTE
-        )
-    except Refused as refusal:
-        return refusal_response(request, refusal, back=_back(request, message))
+        form = form_holding(chosen.form_class, request, refusal)
+        return form_page(status=refusal.status, form=form)
+    if request.htmx:
+        return HttpResponse(changed.article)
+    return redirect(_back(request, changed.message))

@@ -1,7 +1,7 @@
 """Profiles: a person's page (``/u/<username>/``), editing my own (``/accounts/profile/``)
 and the pictures (``/avatars/<user id>/<name>``).
 
-``chat.profiles`` decides everything; these ask it and show the answer. The edit page is a
+``chat.people.profiles`` decides everything; these ask it and show the answer. The edit page is a
 plain multipart form (no JavaScript needed): saved, it leads to my profile page; refused,
 it comes back with the error and what was typed (a browser never sends a file again).
 """
@@ -9,15 +9,16 @@ it comes back with the error and what was typed (a browser never sends a file ag
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chat import profiles
-from chat.errors import Invalid, NotFound, Refused, TooFast
-from chat.forms import ProfileForm
-from chat.views.attachments import FILE_POLICY
+from chat.errors import NotFound
+from chat.people import profiles
+from chat.people.forms import ProfileForm
+from chat.views.files import stored_file
+from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 #: A picture's URL names its stored file, which a new picture replaces: it never changes.
 AVATAR_CACHE = "private, max-age=31536000, immutable"
@@ -41,29 +42,17 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     saves it and leads to my profile page."""
     profile = profiles.own_profile(request.user)
     initial = {"display_name": profile.display_name, "bio": profile.bio}
-    form, status, refusal = ProfileForm(initial=initial, user=request.user), 200, None
+    form, status = ProfileForm(initial=initial, user=request.user), 200
     if request.method == "POST":
         try:
             profiles.edit_profile(request.user, request.POST, request.FILES)
-        except Refused as refused:
-            form, status, refusal = _holding(request, refused), refused.status, refused
+        except KEPT_IN_FORM as refusal:
+            form = form_holding(ProfileForm, request, refusal, user=request.user)
+            status = refusal.status
         else:
             return redirect(reverse("profile", args=[request.user.get_username()]))
     context = {"form": form, "profile": profile}
-    response = render(request, "chat/profile_edit.html", context, status=status)
-    if isinstance(refusal, TooFast):
-        response["Retry-After"] = str(refusal.retry_after)
-    return response
-
-
-def _holding(request: HttpRequest, refusal: Refused) -> ProfileForm:
-    """The form as it was sent, holding ``refusal``: nothing typed is lost."""
-    if isinstance(refusal, Invalid):
-        return refusal.form
-    form = ProfileForm(request.POST, user=request.user)
-    form.is_valid()
-    form.add_error(None, refusal.message)
-    return form
+    return render(request, "chat/profile_edit.html", context, status=status)
 
 
 @login_required
@@ -71,15 +60,5 @@ def _holding(request: HttpRequest, refusal: Refused) -> ProfileForm:
 def avatar(request: HttpRequest, user_id: int, name: str) -> FileResponse:
     """``/avatars/<user id>/<name>``: a person's picture, for anyone signed in (as their
     profile is); 404 once it was replaced or removed."""
-    try:
-        field, content_type = profiles.avatar_file(user_id, name)
-        handle = field.storage.open(field.name, "rb")
-    except NotFound as refusal:
-        raise Http404(refusal.message) from None
-    except (OSError, ValueError):  # gone from storage
-        raise Http404(profiles.NO_SUCH_PICTURE) from None
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_POLICY
-    response["Cache-Control"] = AVATAR_CACHE
-    return response
+    field, content_type = profiles.avatar_file(user_id, name)
+    return stored_file(field, content_type, missing=profiles.NO_SUCH_PICTURE, cache=AVATAR_CACHE)

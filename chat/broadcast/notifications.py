@@ -1,0 +1,68 @@
+"""Who hears of a message while away: the other person of a direct conversation, and the
+members it mentions, unless they turned that room down (``Membership.notify``).
+
+Each of them gets one small frame on every socket of theirs (any room, the lobby), the
+same bytes for all of them: the page shows a browser notification if its tab is hidden
+and its person switched notifications on. The tag is the message's, so several open tabs
+make one notification, not several. It goes out as ``events.notify``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from chat.models import Membership, Mention, Message, Room, name_of
+
+PREVIEW_CHARS = 140
+
+
+def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
+    """The ids of the people ``message`` should reach while they are away."""
+    wanted = {mention.user_id for mention in mentions}
+    if message.room.kind == Room.Kind.DIRECT:
+        partner = (
+            Membership.objects.filter(room_id=message.room_id)
+            .exclude(user_id=message.author_id)
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if partner is not None:
+            wanted.add(partner)
+    wanted.discard(message.author_id)
+    if not wanted:
+        return []
+    mentioned = {mention.user_id for mention in mentions}
+    allowed = []
+    for user_id, notify in Membership.objects.filter(
+        room_id=message.room_id, user_id__in=wanted
+    ).values_list("user_id", "notify"):
+        if notify == Membership.Notify.EVERYTHING or (
+            notify == Membership.Notify.MENTIONS and user_id in mentioned
+        ):
+            allowed.append(user_id)
+    return sorted(allowed)
+
+
+def frame(message: Message, author: AbstractBaseUser) -> str:
+    """The notification of ``message``, as every recipient's page receives it."""
+    room = message.room
+    if room.kind == Room.Kind.DIRECT:
+        title = name_of(author)
+        page = reverse("direct", args=[author.get_username()])
+    else:
+        title = f"{name_of(author)} in {room.title}"
+        page = reverse("room", args=[room.slug])
+    body = (
+        message.body if len(message.body) <= PREVIEW_CHARS else message.body[:PREVIEW_CHARS] + "…"
+    )
+    context = {
+        "title": title,
+        "body": body or (f"📎 {message.attachment.name}" if message.has_attachment else ""),
+        "url": f"{page}#message-{message.id}",
+        "tag": f"message-{message.id}",
+    }
+    return render_to_string("base.html#notification", context)

@@ -1,0 +1,273 @@
+"""Who is here: a person is online while a socket of theirs is open anywhere (a room or the
+lobby, in any server process), and every room's members list shows it, live.
+
+**Heartbeats in the cache.** Each process writes ``presence:<user>:<process>`` for the
+people it holds a socket of, and ``presence:process:<process>``, both expiring after
+``CHAT_PRESENCE_SECONDS``, and writes them again every third of that. A process killed
+with -9 writes nothing more: its entries expire and its people go offline on every page
+within that time (plus a sweep), with nobody having to notice the crash. The processes
+are listed under ``presence:processes``; someone is online if any listed process has an
+entry for them. With ``REDIS_URL`` the cache is Redis, shared by every process.
+
+**A cap on sockets.** A person's entry holds how many sockets that process holds of
+theirs; their sum over the live processes is kept to ``CHAT_SOCKETS_PER_PERSON``, and a
+socket past it is refused (one person's script must not hold thousands). A crashed
+process's count expires with its entry.
+
+**Coalesced, rendered once.** When a person's first socket in this process opens, or
+their last one closes, the rooms they belong to are marked; every ``FLUSH_SECONDS`` the
+process renders each marked room's members list once and, if it differs from the last
+list any process sent for that room, sends it to the room's group. A storm of 500
+connects thus makes about one list per room per second, not 500. Every third of the
+expiry, each process also marks the rooms it holds sockets in, which is how the others'
+crashes show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+
+from chat.broadcast import events, fanout
+from chat.broadcast import frames as rendering
+from chat.models import Membership, Room
+
+logger = logging.getLogger(__name__)
+
+#: How often a process renders the members lists it marked.
+FLUSH_SECONDS = 1.0
+PREFIX = "presence"
+PROCESS = uuid.uuid4().hex[:12]
+
+
+def _expiry() -> int:
+    return int(settings.CHAT_PRESENCE_SECONDS)
+
+
+def _user_key(user_id: int, process: str) -> str:
+    return f"{PREFIX}:{user_id}:{process}"
+
+
+def _live_processes() -> list[str]:
+    seen = cache.get(f"{PREFIX}:processes") or {}
+    horizon = time.time() - _expiry()
+    return [process for process, at in seen.items() if at >= horizon]
+
+
+def online(user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` have a socket open anywhere right now (nobody, while the
+    cache cannot be reached)."""
+    if not user_ids:
+        return set()
+    try:
+        processes = _live_processes()
+        keys = {_user_key(uid, process): uid for uid in user_ids for process in processes}
+        found = cache.get_many(list(keys)) if keys else {}
+    except Exception as error:
+        logger.warning("presence unknown, the cache failed (%r)", error)
+        return set()
+    return {keys[key] for key in found}
+
+
+def _open_elsewhere(user_id: int) -> int:
+    """How many sockets of ``user_id`` the other live processes hold (their entries)."""
+    processes = [process for process in _live_processes() if process != PROCESS]
+    found = cache.get_many([_user_key(user_id, process) for process in processes])
+    return sum(int(count) for count in found.values())
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a room as its members list shows them."""
+
+    user: AbstractBaseUser
+    online: bool
+
+
+def members(room: Room) -> list[Member]:
+    """The room's members, by username, each online or not."""
+    # Profiles come along: the list shows names, avatars and bots, and must not ask for
+    # each member's.
+    memberships = room.memberships.select_related("user__profile").order_by("user__username")
+    people = [m.user for m in memberships]
+    here = online([person.pk for person in people])
+    return [Member(person, person.pk in here) for person in people]
+
+
+def members_frame(room_id: int) -> str:
+    """The members list of a room, rendered once for every reader."""
+    room = Room.objects.get(pk=room_id)
+    return rendering.members_frame(room, members(room))
+
+
+def send_members(room_id: int) -> None:
+    """Send the room's sockets its members list again, now (sync callers): who is in it
+    changed, or how one of them looks. Every process's ``Presence`` sees it go by as the
+    last one sent for the room."""
+    events.members_changed(room_id, members_frame(room_id))
+
+
+def _rooms_of(user_id: int) -> list[int]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("room_id", flat=True))
+
+
+def person_changed(user_id: int) -> None:
+    """Send the members list of every room of ``user_id`` again, now (sync callers): how
+    they look in it changed (their name or picture). Each list is rendered once.
+
+    After it, their byline (rendered once for all rooms) replaces every copy of their
+    name and picture on those pages, in old messages too; the list just sent holds one,
+    so the frame always finds a target."""
+    person = get_user_model().objects.select_related("profile").get(pk=user_id)
+    byline = rendering.byline_frame(person)
+    for room_id in _rooms_of(user_id):
+        try:
+            send_members(room_id)
+        except Room.DoesNotExist:
+            continue
+        events.byline_changed(room_id, byline)
+
+
+class Presence:
+    """This process's people and the members lists it keeps current."""
+
+    def __init__(self, hub: fanout.Fanout) -> None:
+        self.hub = hub
+        self.local: Counter[int] = Counter()
+        self.dirty: set[int] = set()
+        #: The last members list any process sent for a room (as seen by this one).
+        self.last_sent: dict[int, str] = {}
+        self._tasks: list[asyncio.Task] = []
+        hub.observe(events.MEMBERS, self._seen)
+
+    def _start(self) -> None:
+        if not self._tasks:
+            loop = asyncio.get_running_loop()
+            self._tasks = [
+                loop.create_task(self._beat_periodically()),
+                loop.create_task(self._flush_periodically()),
+            ]
+
+    async def arrive(self, user_id: int) -> bool:
+        """Called when a socket of ``user_id`` opens in this process: counted, and True;
+        or, when the person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open on all
+        processes together, False and nothing counted (the socket is to be refused)."""
+        self._start()
+        # Reserved here, on the event loop, so two sockets opening at once both count.
+        self.local[user_id] += 1
+        count = self.local[user_id]
+        if await database_sync_to_async(self._arrived)(user_id, count):
+            return True
+        self._forget(user_id)
+        return False
+
+    def _arrived(self, user_id: int, count: int) -> bool:
+        try:
+            if count + _open_elsewhere(user_id) > settings.CHAT_SOCKETS_PER_PERSON:
+                return False
+            # The count, not just a mark: other processes add it up against the cap.
+            cache.set(_user_key(user_id, PROCESS), count, _expiry())
+            if count == 1:
+                self._register()
+        except Exception as error:
+            # An unreachable cache must not lock everyone out: the socket is let in.
+            logger.warning("presence not recorded, the cache failed (%r)", error)
+        if count == 1:
+            self.dirty.update(_rooms_of(user_id))
+        return True
+
+    def _forget(self, user_id: int) -> int:
+        self.local[user_id] -= 1
+        left = self.local[user_id]
+        if left <= 0:
+            del self.local[user_id]
+        return left
+
+    async def leave(self, user_id: int) -> None:
+        """Called when a socket of ``user_id`` closes in this process."""
+        left = self._forget(user_id)
+        if left <= 0:
+            await database_sync_to_async(self._left)(user_id)
+        else:
+            await database_sync_to_async(self._recount)(user_id, left)
+
+    def _recount(self, user_id: int, count: int) -> None:
+        try:
+            cache.set(_user_key(user_id, PROCESS), count, _expiry())
+        except Exception as error:
+            logger.warning("presence not recorded, the cache failed (%r)", error)
+
+    def _left(self, user_id: int) -> None:
+        try:
+            cache.delete(_user_key(user_id, PROCESS))
+        except Exception as error:
+            logger.warning("presence not cleared, the cache failed (%r)", error)
+        self.dirty.update(_rooms_of(user_id))
+
+    def _register(self) -> None:
+        now = time.time()
+        processes = cache.get(f"{PREFIX}:processes") or {}
+        horizon = now - _expiry()
+        processes = {p: at for p, at in processes.items() if at >= horizon}
+        processes[PROCESS] = now
+        cache.set(f"{PREFIX}:processes", processes, None)
+
+    def _beat(self) -> None:
+        expiry = _expiry()
+        cache.set_many({_user_key(uid, PROCESS): n for uid, n in self.local.items()}, expiry)
+        self._register()
+
+    async def _beat_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(_expiry() / 3)
+            try:
+                await database_sync_to_async(self._beat)()
+            except Exception as error:
+                logger.warning("presence heartbeat failed (%r)", error)
+            # Others may have crashed: look at every room this process shows.
+            self.dirty.update(self.hub.local_rooms())
+
+    async def _seen(self, event: dict) -> None:
+        self.last_sent[event["room"]] = event["html"]
+
+    async def flush(self) -> None:
+        """Render each marked room's members list once; send the ones that changed."""
+        rooms, self.dirty = self.dirty, set()
+        for room_id in sorted(rooms):
+            try:
+                html = await database_sync_to_async(members_frame)(room_id)
+            except Room.DoesNotExist:
+                continue
+            if self.last_sent.get(room_id) == html:
+                continue
+            self.last_sent[room_id] = html
+            await events.amembers_changed(room_id, html)
+
+    async def _flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            if self.dirty:
+                try:
+                    await self.flush()
+                except Exception:
+                    logger.exception("could not send members lists")
+
+    def close(self) -> None:
+        """Stop beating and flushing (the event loop or the channel layer is replaced)."""
+        for task in self._tasks:
+            task.cancel()
+
+
+def presence() -> Presence:
+    """This process's presence (the running event loop's)."""
+    return fanout.fanout().part(Presence)

@@ -1,0 +1,188 @@
+"""Changes to a message after it was said: edit, delete, react.
+
+Each change takes the room's next revision in the transaction that makes it, so a page
+that was away gets the changed article when it resumes, deletions included. The article
+is rendered once and goes to every socket of the room (the changer's own tabs too)
+inside the same ``#messages`` frame as a new message: the page puts it in place of its
+copy, or drops it when that message is older than what the page has loaded. The HTTP
+answer to the one who asked is the same article, swapped in by id.
+
+Who may do what: only the author edits, within ``EDIT_WINDOW_SECONDS``; the author or
+the room's creator deletes; anyone who can read the room reacts. A message of a room
+the person may not read is ``NotFound`` whatever they try. Every change counts against
+the person's posting limit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from chat import ratelimit
+from chat.broadcast import events
+from chat.broadcast import frames as rendering
+from chat.errors import Forbidden, NotFound, Unavailable, validated
+from chat.limits import EDIT_WINDOW_SECONDS
+from chat.messages import attachments, mentions
+from chat.messages.forms import MessageForm, ReactionForm
+from chat.messages.posting import next_revision
+from chat.models import Message, Reaction, Room
+from chat.rooms import services as rooms
+
+logger = logging.getLogger(__name__)
+
+NO_SUCH_MESSAGE = "No such message."
+GONE = "This message was deleted."
+ONLY_AUTHOR_EDITS = "Only its author can edit a message."
+TOO_LATE_TO_EDIT = (
+    f"Messages can be edited for {EDIT_WINDOW_SECONDS // 60} minutes after they are sent."
+)
+ONLY_AUTHOR_OR_CREATOR_DELETES = "Only its author or the room's creator can delete a message."
+NOT_CHANGED = "That change could not be saved just now; try again."
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A message after a change, its article (rendered once), and whether the layer took it."""
+
+    message: Message
+    article: str
+    broadcast: bool = True
+
+
+def readable_message(user: AbstractBaseUser, message_id: int) -> Message:
+    """Message ``message_id`` if ``user`` may read its room; ``NotFound`` otherwise, exactly
+    as for a message that does not exist."""
+    message = (
+        Message.objects.filter(pk=message_id, room__in=Room.objects.visible_to(user))
+        .select_related("room", "author__profile")
+        .first()
+    )
+    if message is None:
+        raise NotFound(NO_SUCH_MESSAGE)
+    return message
+
+
+def why_not_edit(user: AbstractBaseUser, message: Message) -> str | None:
+    """Why ``user`` may not edit ``message`` now, or None when they may."""
+    if message.deleted:
+        return GONE
+    if message.author_id != user.pk:
+        return ONLY_AUTHOR_EDITS
+    if timezone.now() - message.created_at > timedelta(seconds=EDIT_WINDOW_SECONDS):
+        return TOO_LATE_TO_EDIT
+    return None
+
+
+def why_not_delete(user: AbstractBaseUser, message: Message) -> str | None:
+    """Why ``user`` may not delete ``message``, or None when they may."""
+    if message.deleted:
+        return GONE
+    if message.author_id != user.pk and not rooms.may_moderate(message.room, user):
+        return ONLY_AUTHOR_OR_CREATOR_DELETES
+    return None
+
+
+def check_edit(user: AbstractBaseUser, message: Message) -> None:
+    """``Forbidden``, saying why, unless ``user`` may edit ``message`` now (``why_not_edit``)."""
+    refusal = why_not_edit(user, message)
+    if refusal:
+        raise Forbidden(refusal)
+
+
+def check_delete(user: AbstractBaseUser, message: Message) -> None:
+    """``Forbidden``, saying why, unless ``user`` may delete ``message`` (``why_not_delete``)."""
+    refusal = why_not_delete(user, message)
+    if refusal:
+        raise Forbidden(refusal)
+
+
+def check_reaction(message: Message) -> None:
+    """``Forbidden`` for a reaction to a deleted message."""
+    if message.deleted:
+        raise Forbidden(GONE)
+
+
+def _announce(message: Message) -> Changed:
+    article = rendering.message_article(message, change=True)
+    sent = events.message_changed(message, rendering.changed_messages_frame(article))
+    return Changed(message, article, broadcast=sent)
+
+
+def _saved(user: AbstractBaseUser, change) -> None:
+    try:
+        with transaction.atomic():
+            change()
+    except DatabaseError as error:  # the two clicks of a double click race, or storage failed
+        logger.exception("could not save a change to a message")
+        ratelimit.give_back(ratelimit.CHANGING, user.pk)
+        raise Unavailable(NOT_CHANGED) from error
+
+
+def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:
+    """Replace the body of ``user``'s own recent message; it is marked edited.
+
+    Raises ``NotFound``, ``Forbidden`` (someone else's, deleted, too late), ``Invalid``
+    (the same rules as a new message), ``TooFast`` or ``Unavailable``.
+    """
+    message = readable_message(user, message_id)
+    check_edit(user, message)
+    form = validated(MessageForm, {"body": data.get("body")})
+    ratelimit.take(ratelimit.CHANGING, user.pk)
+
+    def change() -> None:
+        message.body = form.cleaned_data["body"]
+        message.edited_at = timezone.now()
+        message.revision = next_revision(message.room_id)
+        message.save(update_fields=["body", "edited_at", "revision"])
+        mentions.record(message)
+
+    _saved(user, change)
+    return _announce(message)
+
+
+def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
+    """Delete a message: its body, reactions, mentions and file are gone from the database
+    (the file from storage too); a tombstone stays in its place. Its author or the room's
+    creator may."""
+    message = readable_message(user, message_id)
+    check_delete(user, message)
+    ratelimit.take(ratelimit.CHANGING, user.pk)
+
+    def change() -> None:
+        message.body = ""
+        message.deleted = True
+        message.has_attachment = False
+        message.revision = next_revision(message.room_id)
+        message.save(update_fields=["body", "deleted", "has_attachment", "revision"])
+        message.reactions.all().delete()
+        message.mentions.all().delete()
+        attachments.detach(message)  # its files leave storage once this is committed
+
+    _saved(user, change)
+    return _announce(message)
+
+
+def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:
+    """Add ``user``'s reaction (an emoji) to a message, or take it back if it was there."""
+    message = readable_message(user, message_id)
+    check_reaction(message)
+    form = validated(ReactionForm, data)
+    ratelimit.take(ratelimit.CHANGING, user.pk)
+    emoji = form.cleaned_data["emoji"]
+
+    def change() -> None:
+        removed, _ = Reaction.objects.filter(message=message, user=user, emoji=emoji).delete()
+        if not removed:
+            Reaction.objects.create(message=message, user=user, emoji=emoji)
+        message.revision = next_revision(message.room_id)
+        message.save(update_fields=["revision"])
+
+    _saved(user, change)
+    return _announce(message)

@@ -1,0 +1,237 @@
+"""Messages: posting (from a socket or a plain form), and catching up after an absence.
+
+Posting validates with ``MessageForm``, counts the person's posting limit in the cache,
+stores the message with the room's next revision, renders it once and hands that HTML to
+the room's sockets through ``chat.broadcast.events``. The socket and the HTTP form call the same
+function, so a rule cannot hold on one path and not the other.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from uuid import UUID
+
+from channels.db import database_sync_to_async
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import F
+from django.dispatch import Signal
+
+from chat import ratelimit
+from chat.broadcast import events, notifications
+from chat.broadcast import frames as rendering
+from chat.conversations import Conversation
+from chat.errors import SignedOut, TooFast, Unavailable, validated
+from chat.limits import RESUME_MAX_MESSAGES
+from chat.messages import mentions
+from chat.messages.forms import MessageForm
+from chat.models import Attachment, Message, Room
+from chat.rooms import conversations
+from chat.rooms import services as rooms
+
+logger = logging.getLogger(__name__)
+
+NOT_STORED = "Your message could not be saved just now; it is still here, try again."
+DEACTIVATED = "This account has been deactivated: nothing more can be posted from it."
+
+#: Sent once a new message is stored and handed to its room's sockets, with ``message``
+#: (its mentions fetched along, with their people's profiles and bots). Features that
+#: follow new messages (bots' outgoing hooks) listen here, so this module knows none of
+#: them. Socket posts send it on the event loop: receivers must not touch the database
+#: or wait.
+message_posted = Signal()
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A stored message; its frame, if this call stored it; whether the layer took it; and
+    the page's id for the send (``ack``), to name in the answer."""
+
+    message: Message
+    frame: str | None
+    broadcast: bool = True
+    ack: str | None = None
+    #: Who hears of it while away (``chat.broadcast.notifications``), and what they receive.
+    notify: tuple[int, ...] = ()
+    notification: str = ""
+
+
+def next_revision(room_id: int) -> int:
+    """Take the room's next change number; call inside the transaction making the change.
+
+    The UPDATE locks the room's row until commit, so changes to one room commit in
+    revision order: a reader who sees revision N has every revision below it.
+    """
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
+        table = connection.ops.quote_name(Room._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s RETURNING revision",  # noqa: S608 - our own table name
+                [room_id],
+            )
+            return cursor.fetchone()[0]
+    Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
+    return Room.objects.values_list("revision", flat=True).get(pk=room_id)
+
+
+def earlier_message(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
+    """What ``author`` already stored for the send ``client_id`` (a resend), or None."""
+    if client_id is None:
+        return None
+    return Message.objects.filter(author=author, client_id=client_id).first()
+
+
+def insert(
+    room: Room,
+    author: AbstractBaseUser,
+    body: str,
+    client_id: UUID | None,
+    *,
+    attachment: Attachment | None = None,
+) -> tuple[Message, list]:
+    """Store a message that passed its form and its limits, with the room's next revision,
+    in one transaction (with its ``attachment``, unsaved until then, whose files are in
+    storage already); the message and its mentions. Raises ``IntegrityError`` for a resent
+    ``client_id``, ``DatabaseError`` when storing fails and ``SignedOut`` for an account no
+    longer active: nothing is stored then."""
+    with transaction.atomic():  # one transaction, one commit
+        # Every HTTP request checks this as it signs its person in; a socket signed in long
+        # ago, or a bot's token, must too. Read here, not trusted from a signal: a
+        # deactivation by QuerySet.update() sends none.
+        if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
+            raise SignedOut(DEACTIVATED)
+        message = Message.objects.create(
+            room=room,
+            author=author,
+            body=body,
+            client_id=client_id,
+            has_attachment=attachment is not None,
+            revision=next_revision(room.id),
+        )
+        if attachment is not None:
+            attachment.message = message  # and the message keeps it, for its article
+            attachment.save()
+        found = mentions.record(message)
+        rooms.mark_room_read(author, room, message.id)
+    # What the article shows, known already: rendering it asks the database nothing more.
+    message._prefetched_objects_cache = {"mentions": found, "reactions": []}
+    return message, found
+
+
+def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Validate, count against the posting limit, store and render once (no sending)."""
+    form = validated(MessageForm, data)
+    body, client_id = form.cleaned_data["body"], form.cleaned_data["client_id"]
+    try:
+        ratelimit.take(ratelimit.POSTING, author.pk)
+    except TooFast:
+        # A send resent after a reconnect was counted the first time: answer it.
+        earlier = earlier_message(author, client_id)
+        if earlier is None:
+            raise
+        return Posted(earlier, None, ack=form.ack)
+    try:
+        message, found = insert(room, author, body, client_id)
+    except IntegrityError:
+        # Resends are rare, so the unique (author, client_id) constraint finds them
+        # rather than a lookup before every insert; the whole transaction was undone.
+        earlier = earlier_message(author, client_id)
+        if earlier is None:
+            raise
+        ratelimit.give_back(ratelimit.POSTING, author.pk)
+        return Posted(earlier, None, ack=form.ack)
+    except DatabaseError as error:
+        logger.exception("could not store a message in room %s", room.id)
+        ratelimit.give_back(ratelimit.POSTING, author.pk)
+        raise Unavailable(NOT_STORED) from error
+    return rendered(message, found, ack=form.ack)
+
+
+def rendered(message: Message, found: list, *, ack: str | None = None) -> Posted:
+    """A message just stored (``insert``), rendered once, with who hears of it while away."""
+    notify = notifications.recipients(message, found)
+    return Posted(
+        message,
+        rendering.new_messages_frame([message]),
+        ack=ack,
+        notify=tuple(notify),
+        notification=notifications.frame(message, message.author) if notify else "",
+    )
+
+
+async def apost_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Post what a socket sent (the composer's fields) as ``author`` in ``room``.
+
+    Raises ``Invalid``, ``TooFast`` or ``Unavailable``; nothing is stored then.
+    """
+    posted = await database_sync_to_async(_store)(room, author, data)
+    if posted.frame is None:
+        return posted
+    sent = await events.amessage_posted(posted.message, posted.frame)
+    await events.anotify(list(posted.notify), posted.notification)
+    message_posted.send(sender=Message, message=posted.message)
+    return replace(posted, broadcast=sent)
+
+
+def post_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
+    """Post what a form sent as ``author`` in ``room`` (sync callers: views, scripts)."""
+    return broadcast(_store(room, author, data))
+
+
+def broadcast(posted: Posted) -> Posted:
+    """Hand a message just stored to its room's sockets, and its notification to whoever
+    hears of it while away (sync callers); an answered resend (no frame) goes nowhere."""
+    if posted.frame is None:
+        return posted
+    sent = events.message_posted(posted.message, posted.frame)
+    events.notify(list(posted.notify), posted.notification)
+    message_posted.send(sender=Message, message=posted.message)
+    return replace(posted, broadcast=sent)
+
+
+def begin(conversation: Conversation, data: Mapping) -> Room:
+    """The conversation's room to post ``data`` in (a message about to be posted), made by
+    it if nobody has written in the conversation yet; ``Invalid`` if that message would
+    not be stored (an empty first message must not open a conversation)."""
+    if conversation.room is None:
+        validated(MessageForm, data)
+    return conversations.begin(conversation)
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """What a reconnecting page missed, and the revision it is complete up to after."""
+
+    messages: list[Message]
+    revision: int
+    replaces_page: bool = False
+    has_older: bool = False
+
+    @property
+    def newest_id(self) -> int:
+        """Id of the newest message covered (0 when none)."""
+        return max((m.id for m in self.messages), default=0)
+
+
+def catch_up(room: Room, *, after_id: int, cursor: int | None) -> CatchUp:
+    """Everything a page must change to be current, oldest first.
+
+    With a ``cursor`` (the room revision the page is complete up to): every message
+    created, edited or deleted since. Without one: the messages newer than
+    ``after_id``. A gap longer than RESUME_MAX_MESSAGES answers with the latest page
+    instead (``replaces_page``): the page swaps its list, "load older" reaches the rest.
+    """
+    messages = Message.objects.for_room(room)
+    revision = Room.objects.values_list("revision", flat=True).get(pk=room.pk)
+    if cursor is None:
+        missed = messages.after(after_id)
+    else:
+        missed = messages.changed_since(cursor).filter(revision__lte=revision)
+    missed = list(missed[: RESUME_MAX_MESSAGES + 1])
+    if len(missed) > RESUME_MAX_MESSAGES:
+        latest, has_older = messages.page_before()
+        return CatchUp(latest, revision, replaces_page=True, has_older=has_older)
+    return CatchUp(missed, revision)

@@ -1,0 +1,76 @@
+"""Finding a conversation for a reader, under the read rule, once per request or socket.
+
+A URL names a conversation by one of ``chat.links.ADDRESSES`` (``slug=`` or
+``username=``); ``conversation`` picks the finder of that address from a table, so a new
+kind of conversation is one more row. Anyone who may not read it is refused with
+``NotFound``, exactly as for one that does not exist. The ``Conversation`` itself is
+``chat.conversations``'s; the rules it takes are ``chat.rooms.services``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from chat.conversations import Conversation, address_of
+from chat.errors import NotFound
+from chat.links import BY_PERSON, BY_SLUG, Address, addressed
+from chat.models import Room
+from chat.rooms import services as rooms
+
+
+def _by_slug(reader: AbstractBaseUser, slug: str, *, enter: bool) -> Conversation:
+    room = rooms.enter_room(reader, slug) if enter else rooms.readable_room(reader, slug)
+    return Conversation(reader, BY_SLUG, room)
+
+
+def _by_person(reader: AbstractBaseUser, username: str, *, enter: bool) -> Conversation:
+    # Anyone may read their conversation with anyone (not a bot); looking opens nothing.
+    other = rooms.person(username)
+    others = () if other.pk == reader.pk else (other,)
+    return Conversation(reader, BY_PERSON, rooms.find_direct_room(reader, other), others)
+
+
+#: How each address finds its conversation: ``(reader, key, enter=)``.
+_FINDERS: dict[Address, Callable[..., Conversation]] = {BY_SLUG: _by_slug, BY_PERSON: _by_person}
+
+
+def conversation(
+    reader: AbstractBaseUser,
+    route: Mapping[str, object],
+    *,
+    enter: bool = False,
+    begun: bool = True,
+) -> Conversation:
+    """The conversation a URL route's keyword arguments name, if ``reader`` may read it;
+    ``NotFound`` otherwise.
+
+    ``enter``: the reader is opening its page, and visiting a public room joins it.
+    ``begun``: only a conversation someone has written in will do (its older messages,
+    its settings); otherwise one between people nobody has written in yet comes without
+    a room, and its first message makes it (``begin``).
+    """
+    address, key = addressed(route)
+    found = _FINDERS[address](reader, key, enter=enter)
+    if begun and found.room is None:
+        raise NotFound(rooms.NO_SUCH_ROOM)
+    return found
+
+
+def conversation_of(room: Room, reader: AbstractBaseUser) -> Conversation:
+    """``room`` as ``reader`` addresses it, for a member (or any reader of a public room):
+    a direct room by the other person's name (one query), a room by its slug."""
+    address = address_of(room)
+    if not address.by_people:
+        return Conversation(reader, address, room)
+    others = room.memberships.exclude(user=reader).select_related("user__profile")
+    return Conversation(reader, address, room, tuple(m.user for m in others))
+
+
+def begin(conversation: Conversation) -> Room:
+    """The conversation's room, made now if nobody has written in it yet (called by its
+    first message, once that message passed its checks; never by looking)."""
+    if conversation.room is not None:
+        return conversation.room
+    return rooms.open_direct_room(conversation.reader, conversation.partner)

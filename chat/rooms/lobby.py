@@ -1,0 +1,147 @@
+"""The lobby's listings: public rooms, and a person's rooms and conversations with unread counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+
+from chat.conversations import name_and_links
+from chat.limits import LOBBY_PAGE_SIZE
+from chat.links import BY_SLUG, RoomLinks
+from chat.models import Membership, Mention, Message, Room, name_of_sql
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    """One of my rooms as the lobby lists it."""
+
+    room: Room
+    links: RoomLinks
+    #: What I call it (``chat.conversations.name_for``).
+    name: str
+    unread: int
+    last_body: str | None
+    last_author: str | None
+    #: The name of the latest message's file, shown when it has no words.
+    last_file: str | None = None
+    #: Unread messages that mention me.
+    mentioned: int = 0
+    #: What of the room I want to hear of (``Membership.Notify``).
+    notify: str = Membership.Notify.EVERYTHING
+
+    @property
+    def counted(self) -> int:
+        """The unread messages this room adds to my total: all, my mentions, or none."""
+        if self.notify == Membership.Notify.EVERYTHING:
+            return self.unread
+        return self.mentioned if self.notify == Membership.Notify.MENTIONS else 0
+
+
+def _latest(field: str, room_ref: str) -> Subquery:
+    return Subquery(
+        Message.objects.filter(room=OuterRef(room_ref)).order_by("-id").values(field)[:1]
+    )
+
+
+def _latest_author_name(room_ref: str) -> Subquery:
+    latest = Message.objects.filter(room=OuterRef(room_ref)).order_by("-id")
+    return Subquery(latest.annotate(name=name_of_sql("author__")).values("name")[:1])
+
+
+def public_rooms(page_number: object = 1) -> Page:
+    """A page of public rooms with ``member_count``, ``last_at`` and ``links``, most
+    recently active first."""
+    rooms = (
+        Room.objects.filter(kind=Room.Kind.PUBLIC)
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            last_at=_latest("created_at", "pk"),
+        )
+        .order_by(Coalesce("last_at", "created_at").desc(), "pk")
+    )
+    page = Paginator(rooms, LOBBY_PAGE_SIZE).get_page(page_number)
+    for room in page:
+        room.links = BY_SLUG.links(room.slug)
+    return page
+
+
+def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
+    """The group rooms and the direct conversations ``user`` belongs to, newest activity first."""
+    unread = Subquery(
+        Message.objects.filter(room=OuterRef("room"), id__gt=OuterRef("last_read"))
+        .exclude(author=user)
+        .values("room")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    others = Membership.objects.filter(room=OuterRef("room")).exclude(user=user)
+    partner = Subquery(others.values("user__username")[:1])
+    partner_name = Subquery(others.annotate(name=name_of_sql("user__")).values("name")[:1])
+    mentioned = Subquery(
+        Mention.objects.filter(
+            user=user, message__room=OuterRef("room"), message_id__gt=OuterRef("last_read")
+        )
+        .values("user")
+        .annotate(n=Count("id"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("room")
+        .annotate(
+            unread=Coalesce(unread, 0),
+            mentioned=Coalesce(mentioned, 0),
+            last_id=_latest("id", "room"),
+            last_body=_latest("body", "room"),
+            last_author=_latest_author_name("room"),
+            last_file=_latest("attachment__name", "room"),
+            partner=partner,
+            partner_name=partner_name,
+        )
+        .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
+    )
+    groups: list[RoomEntry] = []
+    directs: list[RoomEntry] = []
+    for m in memberships:
+        # A direct room with no other member is the user's own notes.
+        others = [(m.partner, m.partner_name or m.partner)] if m.partner else []
+        name, links = name_and_links(m.room, user.get_username(), others)
+        entry = RoomEntry(
+            m.room, links, name, m.unread, m.last_body, m.last_author,
+            m.last_file, m.mentioned, m.notify,
+        )  # fmt: skip
+        (directs if m.room.is_direct else groups).append(entry)
+    return groups, directs
+
+
+def unread_total(entries: list[RoomEntry]) -> int:
+    """Unread messages in all of ``entries`` that I want to hear of (the title's number)."""
+    return sum(entry.counted for entry in entries)
+
+
+def public_rooms_frame() -> str:
+    """The first page of public rooms, the same for every lobby (after a room is created)."""
+    return render_to_string(
+        "chat/lobby.html#public-rooms", {"public_rooms": public_rooms(1), "oob": True}
+    )
+
+
+def my_rooms_frame(user: AbstractBaseUser) -> str:
+    """``user``'s rooms and conversations with their unread counts (and the page title
+    they make): rendered for one person, as the counts are theirs."""
+    groups, directs = my_rooms(user)
+    context = {
+        "my_rooms": groups,
+        "my_directs": directs,
+        "unread_total": unread_total(groups + directs),
+        "user": user,
+        "oob": True,
+    }
+    return render_to_string("chat/lobby.html#mine", context)

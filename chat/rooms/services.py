@@ -1,0 +1,325 @@
+"""Rooms and who belongs to them: finding, creating, joining, adding and removing members.
+
+Every rule about who may see or change a room is here (``chat.rooms.conversations`` finds
+a conversation with them). Views and consumers call these and turn ``chat.errors`` into
+answers; they decide nothing themselves.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.dispatch import Signal
+from django.utils.text import slugify
+
+from chat import ratelimit
+from chat.broadcast import events, presence
+from chat.errors import Forbidden, Invalid, Missing, NotFound, validated
+from chat.models import Membership, Room
+from chat.rooms import lobby
+from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
+
+NO_SUCH_ROOM = "No such room."
+NO_SUCH_PERSON = "There is nobody by that name."
+BOT_HAS_NO_DIRECTS = "{name} is a bot: it answers in its own room, not in direct messages."
+BOTS_STAY_HOME = "{name} is a bot of another room: bots belong to the room they were made for."
+ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = "Only private rooms have members to add or remove."
+ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
+
+
+# --- finding rooms -------------------------------------------------------------
+
+
+
+#: Sent inside the transaction that takes ``person`` out of ``room`` (with ``room`` and
+#: ``person``): what builds on rooms (a leaver's bots) goes with them, and this module need
+#: not know of it.
+member_left = Signal()
+
+def readable_room(user: AbstractBaseUser, slug: str) -> Room:
+    """The group room ``slug`` if ``user`` may read it.
+
+    Raises ``NotFound`` for a private room the user is not in exactly as for a missing
+    one: a private room's existence must not be confirmable by guessing URLs.
+    """
+    if not user.is_authenticated:
+        raise NotFound(NO_SUCH_ROOM)
+    room = Room.objects.readable(user, slug)
+    if room is None or room.kind == Room.Kind.DIRECT:
+        raise NotFound(NO_SUCH_ROOM)
+    return room
+
+
+def enter_room(user: AbstractBaseUser, slug: str) -> Room:
+    """Called when a person opens a room page: visiting a public room joins it."""
+    room = readable_room(user, slug)
+    if room.kind == Room.Kind.PUBLIC:
+        _membership, joined = Membership.objects.get_or_create(room=room, user=user)
+        if joined:
+            members_changed(room, user)
+    return room
+
+
+def person(username: str) -> AbstractBaseUser:
+    """The person called ``username`` (exactly) to talk with directly, or ``NotFound``
+    (nobody, or a bot: it only posts into its own room, and reads nothing)."""
+    other = get_user_model().objects.filter(username=username).select_related("profile").first()
+    if other is None:
+        raise NotFound(NO_SUCH_PERSON)
+    if _is_bot(other):
+        raise NotFound(BOT_HAS_NO_DIRECTS.format(name=other.get_username()))
+    return other
+
+
+def _is_bot(user: AbstractBaseUser) -> bool:
+    profile = getattr(user, "profile", None)
+    return bool(profile and profile.is_bot)
+
+
+def _direct_slug(first: AbstractBaseUser, second: AbstractBaseUser) -> str:
+    low, high = sorted([first.pk, second.pk])
+    # A dot never appears in a slug made from a title, so direct slugs cannot clash.
+    return f"dm.{low}.{high}"
+
+
+def find_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room | None:
+    """The direct room between ``user`` and ``other`` if either has written in it yet."""
+    return Room.objects.filter(slug=_direct_slug(user, other)).first()
+
+
+def open_direct_room(user: AbstractBaseUser, other: AbstractBaseUser) -> Room:
+    """Find or create the one direct room for the pair; ``other == user`` is one's notes.
+
+    Called by the first message, never by looking at the page (a GET changes nothing).
+    The unique slug makes two concurrent first messages end in one room: the loser of
+    the race gets an IntegrityError and reads the winner's.
+    """
+    slug = _direct_slug(user, other)
+    room = Room.objects.filter(slug=slug).first()
+    if room is not None:
+        return room
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(
+                slug=slug,
+                title="Notes" if other == user else f"{user} & {other}",
+                kind=Room.Kind.DIRECT,
+                created_by=user,
+            )
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=member) for member in {user, other}]
+            )
+    except IntegrityError:
+        return Room.objects.get(slug=slug)
+    for member in {user, other}:
+        events.room_joined(member.pk, room.id)
+    return room
+
+
+# --- creating rooms ----------------------------------------------------------------
+
+
+def _base_slug(title: str) -> str:
+    return slugify(title)[:50].strip("-") or "room"
+
+
+def _private_slug(title: str) -> str:
+    # Private rooms never take a plain slug: if they did, someone creating a public room
+    # of the same name would get "-2" and so learn that a room they cannot see exists.
+    return f"{_base_slug(title)}-{secrets.token_hex(5)}"
+
+
+def _refuse_clash(user: AbstractBaseUser, form: RoomForm, title: str, kind: str) -> None:
+    base = _base_slug(title)
+    clash = Room.objects.filter(slug=base).first()
+    if clash is None and kind == Room.Kind.PRIVATE:
+        clash = Membership.objects.filter(
+            user=user, room__kind=Room.Kind.PRIVATE, room__title__iexact=title
+        ).first()
+        clash = clash.room if clash else None
+    if clash is None:
+        return
+    if Room.objects.visible_to(user).filter(pk=clash.pk).exists():
+        form.add_error("title", f"“{clash.title}” already exists: pick another name or join it.")
+    else:  # only reachable by guessing a private room's random slug
+        form.add_error("title", "That name is taken: pick another.")
+    raise Invalid(form)
+
+
+def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
+    """Create a public or private room from the lobby form, with ``user`` as first member.
+
+    Raises ``Invalid`` (the form, with its errors) for a bad title or one that clashes
+    with a room the user can see, and ``TooFast`` past ``ROOMS_PER_HOUR``.
+    """
+    form = validated(RoomForm, data)
+    title, kind = form.cleaned_data["title"], form.cleaned_data["kind"]
+    _refuse_clash(user, form, title, kind)
+    ratelimit.take(ratelimit.ROOM_CREATION, user.pk)
+    slug = _private_slug(title) if kind == Room.Kind.PRIVATE else _base_slug(title)
+    try:
+        with transaction.atomic():
+            room = Room.objects.create(slug=slug, title=title, kind=kind, created_by=user)
+            Membership.objects.create(room=room, user=user)
+    except IntegrityError:
+        # Someone created the same public room between the check and the insert.
+        ratelimit.give_back(ratelimit.ROOM_CREATION, user.pk)
+        _refuse_clash(user, form, title, kind)
+        raise
+    events.room_joined(user.pk, room.id)
+    if kind == Room.Kind.PUBLIC:
+        events.public_rooms_changed(lobby.public_rooms_frame())
+    return room
+
+
+# --- members -------------------------------------------------------------------------
+
+
+def _private_room(room: Room) -> Room:
+    # Public rooms are joined by visiting, direct rooms have their two people for ever.
+    if room.kind != Room.Kind.PRIVATE:
+        raise Missing(ONLY_PRIVATE_ROOMS_HAVE_MEMBERS)
+    return room
+
+
+def _named_person(data: Mapping) -> AbstractBaseUser:
+    return validated(UsernameForm, data).cleaned_data["username"]
+
+
+def add_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """A member of a private room adds someone by username; returns who was added.
+
+    ``actor`` is already a reader of ``room`` (found through ``readable_room``), and in a
+    private room every reader is a member, so any member may add.
+    """
+    _private_room(room)
+    form = validated(UsernameForm, data)
+    newcomer = form.cleaned_data["username"]
+    if _is_bot(newcomer):
+        form.add_error("username", BOTS_STAY_HOME.format(name=newcomer.get_username()))
+        raise Invalid(form)
+    _membership, created = Membership.objects.get_or_create(room=room, user=newcomer)
+    if created:
+        members_changed(room, newcomer)
+    return newcomer
+
+
+def may_remove_others(room: Room, actor: AbstractBaseUser) -> bool:
+    """Whether ``actor`` may remove other people from ``room`` (its creator, in a private room)."""
+    return room.kind == Room.Kind.PRIVATE and room.created_by_id == actor.pk
+
+
+def may_moderate(room: Room, actor: AbstractBaseUser) -> bool:
+    """Whether ``actor`` looks after ``room`` (deletes anyone's messages): its creator, in a
+    group room. A direct conversation has two equals, whoever wrote first."""
+    return room.kind != Room.Kind.DIRECT and room.created_by_id == actor.pk
+
+
+def members_changed(room: Room, *people: AbstractBaseUser) -> None:
+    """Tell the room's sockets its members list changed, and ``people``'s lobbies."""
+    presence.send_members(room.id)
+    for person in people:
+        events.room_joined(person.pk, room.id)
+
+
+def removable_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """The member ``data`` names, if ``actor`` may take them out of ``room``: themselves,
+    or anyone when ``actor`` created this private room."""
+    _private_room(room)
+    leaving = _named_person(data)
+    if leaving != actor and not may_remove_others(room, actor):
+        raise Forbidden(ONLY_CREATOR_REMOVES)
+    if not Membership.objects.filter(room=room, user=leaving).exists():
+        raise Missing(f"{leaving.get_username()} is not a member of this room.")
+    return leaving
+
+
+def heir(room: Room, leaving: AbstractBaseUser) -> AbstractBaseUser | None:
+    """Who looks after ``room`` once ``leaving`` has left it: when its creator leaves a
+    private room, the person (not a bot) who has been a member longest; else None.
+
+    A private room is never left without someone who may add and remove its members
+    and delete its messages, while anyone is still in it.
+    """
+    if room.kind != Room.Kind.PRIVATE or room.created_by_id != leaving.pk:
+        return None
+    successor = (
+        Membership.objects.filter(room=room)
+        .exclude(user=leaving)
+        .exclude(user__profile__is_bot=True)
+        .select_related("user")
+        .order_by("joined_at", "pk")
+        .first()
+    )
+    return successor.user if successor else None
+
+
+def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
+    """Leave a private room, or (its creator only) remove someone; returns who left.
+
+    A creator who leaves hands the room to its longest-standing member (``heir``). Their
+    sockets in the room are closed at once, on every process, and the bots they made for
+    it are revoked (``member_left``, heard by ``chat.bots.services``).
+    """
+    leaving = removable_member(room, actor, data)
+    successor = heir(room, leaving)
+    with transaction.atomic():
+        Membership.objects.filter(room=room, user=leaving).delete()
+        if successor is not None:
+            Room.objects.filter(pk=room.pk).update(created_by=successor)
+            room.created_by = successor
+        member_left.send(Room, room=room, person=leaving)  # its lists are sent below
+    events.membership_ended(leaving.pk, room.id)
+    members_changed(room)
+    return leaving
+
+
+def room_ids_of(user: AbstractBaseUser) -> list[int]:
+    """The ids of the rooms ``user`` belongs to."""
+    return list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+
+
+def members_named(room: Room, prefix: str, limit: int = 8) -> list:
+    """Up to ``limit`` members of ``room`` whose username or display name starts with
+    ``prefix``, by username (with their profiles: the choices show both names)."""
+    prefix = prefix.strip()[:150]
+    memberships = room.memberships.filter(
+        Q(user__username__istartswith=prefix) | Q(user__profile__display_name__istartswith=prefix)
+    )
+    chosen = memberships.select_related("user__profile").order_by("user__username")[:limit]
+    return [m.user for m in chosen]
+
+
+def membership(room: Room, user: AbstractBaseUser) -> Membership:
+    """``user``'s membership of ``room``; ``NotFound`` when they are not in it (a public room
+    they only looked at)."""
+    found = Membership.objects.filter(room=room, user=user).first()
+    if found is None:
+        raise Missing("You are not a member of this room: open it once to join.")
+    return found
+
+
+def set_notify(room: Room, user: AbstractBaseUser, data: Mapping) -> Membership:
+    """Choose what of ``room`` reaches ``user`` (counts in the lobby, notifications)."""
+    joined = membership(room, user)
+    form = validated(NotifyForm, data)
+    joined.notify = form.cleaned_data["notify"]
+    joined.save(update_fields=["notify"])
+    events.room_read(user.pk, room.id)
+    return joined
+
+
+def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
+    """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
+    Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)
+
+
+def open_room(user: AbstractBaseUser, room: Room, upto: int) -> None:
+    """Called when a person opens a room's page: read up to ``upto``, on every tab of theirs."""
+    mark_room_read(user, room, upto)
+    events.room_read(user.pk, room.id)

@@ -1,0 +1,265 @@
+"""Everything the server needs of daphne, Twisted and autobahn beyond their public API.
+
+daphne's public API is its command line and the ASGI application it runs;
+``chat.serving.server`` runs daphne through it and reaches past it only through this
+module. Each touch, and why the chat needs it:
+
+daphne
+
+- ``CommandLineInterface.server_class``, called by ``run`` with every option as a
+  keyword: replaced (:func:`run_command_line`) so that the server is ours.
+- ``Server.run`` builds its factories as ``self.http_factory`` and ``self.ws_factory``,
+  with no option to choose their classes: :class:`HookedServer` catches both assignments,
+  so every request is a :class:`LimitedRequest` and every socket a
+  :class:`ChatWebSocketProtocol`.
+- ``Server.listen_success(port)`` is where a listening port arrives: kept, so that a
+  stopping server stops accepting on it.
+- ``Server.connections`` maps each protocol to ``{"disconnected": time,
+  "application_instance": future}``: read to find the open sockets to close when
+  stopping, and whether a consumer or a request is still running.
+- ``daphne.server.serverFromString`` (the name ``run`` calls): replaced by
+  :func:`adopt_fd_endpoints`, since daphne's ``fd:`` endpoints pass ``domain=`` to
+  Twisted as text, which only works for AF_INET; an IPv6 socket needs the constant.
+- ``WebSocketProtocol.serverSend`` and ``serverClose``, where a consumer's ``send`` and
+  ``close`` end: overridden for the close codes and the write path below.
+- ``WebRequest.handle_reply`` (how daphne writes an ASGI message to Twisted) and
+  ``client_addr`` (what its access log prints): used to answer an over-large body
+  with 413 before the application sees it.
+
+autobahn
+
+- ``sendCloseFrame(code=, isReply=False)``: daphne closes through ``sendClose``, which
+  only accepts 1000 and 3000-4999, so 1012 ("service restart") on stopping, and the
+  consumer's 1003 (binary frame) and 1009 (frame too big) raised and reached the
+  browser as 1011. Every code a server may send (RFC 6455 7.4) goes through as it is.
+- ``factory.prepareMessage(payload).payloadHybi``: a message framed once for all the
+  sockets of a room, where autobahn would encode and frame it again for each.
+- ``_perMessageCompress``, ``send_queue``, ``sendData`` and
+  ``trafficStats.outgoingOctetsWireLevel``: a prepared frame is written directly only
+  when the socket compresses nothing and autobahn queues nothing before it, and its
+  bytes are counted as autobahn counts its own.
+- ``STATE_OPEN``, ``STATE_CLOSING``, ``STATE_CLOSED`` and ``state``: what a socket is
+  doing; a message fanned out to one that is closing is dropped, where autobahn raises.
+
+Twisted
+
+- ``tcp.Connection``'s write buffer (``_tempDataBuffer``, ``dataBuffer``, ``offset``,
+  ``_writeDisconnected``) and ``writeSomeData``: :func:`write_now` writes to the socket
+  at once when nothing waits before it, instead of on the loop's next turn.
+
+``tests/serving/test_daphne_internals.py`` checks each of these names and shapes on the installed
+versions, so an upgrade that renames or removes one fails there, not in production.
+"""
+
+from __future__ import annotations
+
+import socket
+
+# daphne.server installs Twisted's asyncio reactor when imported: these daphne imports
+# (sorted before twisted's) make sure that happens before anything else.
+import daphne.server as daphne_server
+from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
+from daphne.ws_protocol import WebSocketProtocol
+from twisted.internet import tcp
+from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
+
+from chat.serving.body_limit import cut_off_bytes, most_body_bytes, refusal
+
+#: Close codes a server may send (RFC 6455 7.4.1 and the IANA registry, 1004-1006 and
+#: 1015 being reserved), and the ranges for libraries and applications.
+SENDABLE_CLOSE_CODES = frozenset([1000, 1001, 1002, 1003, *range(1007, 1015)])
+
+
+class ChatWebSocketProtocol(WebSocketProtocol):
+    """daphne's WebSocket protocol, able to send every valid close code, writing a
+    prepared frame at once, and dropping sends to a socket that is already closing."""
+
+    def serverSend(self, content, binary: bool = False) -> None:
+        # daphne drops what is sent to a socket once it has closed, but between the
+        # peer's close frame and the connection's end autobahn raises instead; a
+        # message fanned out in that moment (chat.broadcast.fanout) is not an error.
+        if self.state in (self.STATE_CLOSING, self.STATE_CLOSED):
+            return
+        if binary or self.state != self.STATE_OPEN or self._perMessageCompress is not None:
+            super().serverSend(content, binary)
+            return
+        frame = prepared_text(self.factory, content).payloadHybi
+        if self.send_queue:  # autobahn's own queue, for chopped sends: keep the order
+            self.sendData(frame)
+            return
+        write_now(self.transport, frame)
+        self.trafficStats.outgoingOctetsWireLevel += len(frame)
+
+    def serverClose(self, code: int | None = None) -> None:
+        code = 1000 if code is None else code
+        if code in SENDABLE_CLOSE_CODES or 3000 <= code <= 4999:
+            self.sendCloseFrame(code=code, isReply=False)
+        else:
+            super().serverClose(code=code)  # autobahn refuses it, as before
+
+
+#: The text last framed by ``prepared_text`` and its frame.
+_last_prepared: tuple[object, object] = (None, None)
+
+
+def prepared_text(factory, text: str):
+    """``text`` framed as a WebSocket message once, however many sockets it goes to.
+
+    The fan-out (``chat.broadcast.fanout``) hands one string object to every socket of a room in
+    turn, so remembering the last one framed is enough: each socket after the first
+    writes the same bytes, where autobahn would encode and frame the text for each.
+    Holding the string keeps its identity from being reused by another.
+    """
+    global _last_prepared
+    last_text, last_frame = _last_prepared
+    if text is last_text:
+        return last_frame
+    frame = factory.prepareMessage(text.encode("utf8"))
+    _last_prepared = (text, frame)
+    return frame
+
+
+def write_now(transport, data: bytes) -> None:
+    """Write ``data`` to a TCP connection at once if nothing is waiting before it.
+
+    Twisted's ``write`` only buffers and asks the reactor to watch the socket; the bytes
+    leave on the loop's next turn, after an ``epoll_ctl`` to watch and another to stop.
+    A message to a room of N sockets paid that N times and reached the first socket only
+    after the last was queued. Here the socket is written to directly when its buffers
+    are empty (the usual case: a page reads as fast as the chat writes); whatever the
+    kernel does not take (a slow reader), or an error, goes through Twisted's ``write``
+    as before, which then keeps the order, pauses producers and handles the loss.
+    """
+    if (
+        isinstance(transport, tcp.Connection)
+        and transport.connected
+        and not transport._writeDisconnected
+        and not transport._tempDataBuffer
+        and len(transport.dataBuffer) == transport.offset
+    ):
+        sent = transport.writeSomeData(data)
+        if isinstance(sent, int) and sent > 0:
+            if sent == len(data):
+                return
+            data = data[sent:]
+    transport.write(data)
+
+
+class LimitedRequest(WebRequest):
+    """daphne's HTTP request, keeping no body larger than ``most_body_bytes``
+    (``chat.serving.body_limit``): its bytes are read and dropped, the request is
+    answered 413, and a body that goes on past ``cut_off_bytes`` has its connection cut."""
+
+    too_large = False
+    received = 0
+
+    def gotLength(self, length: int | None) -> None:
+        self.too_large = length is not None and length > most_body_bytes()
+        # Twisted makes a temporary file for a long body: none for one that is dropped.
+        super().gotLength(0 if self.too_large else length)
+
+    def handleContentChunk(self, data: bytes) -> None:
+        self.received += len(data)
+        most = most_body_bytes()
+        if self.received > most:  # a chunked body, or one longer than it said
+            self.too_large = True
+        if not self.too_large:
+            super().handleContentChunk(data)
+        elif self.received > cut_off_bytes():
+            self.transport.abortConnection()
+
+    def process(self):
+        if not self.too_large:
+            return super().process()
+        if hasattr(self.client, "host"):  # for daphne's access log, as its process() does
+            self.client_addr = [str(self.client.host), self.client.port]
+        return self._refuse_body()
+
+    def _refuse_body(self) -> None:
+        length = self.getHeader(b"content-length")
+        size = int(length) if length and length.isdigit() else self.received
+        headers, body = refusal(size, htmx=self.getHeader(b"hx-request") == b"true")
+        self.handle_reply({"type": "http.response.start", "status": 413, "headers": headers})
+        self.handle_reply({"type": "http.response.body", "body": body})
+
+
+class LimitedHTTPFactory(HTTPFactory):
+    """daphne's HTTP factory, whose requests are ``LimitedRequest``."""
+
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        if protocol is not None:
+            protocol.requestFactory = LimitedRequest
+        return protocol
+
+
+class HookedServer(daphne_server.Server):
+    """daphne's server, building our requests and sockets, and saying what it holds."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ports: list = []
+
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory) -> None:
+        # daphne's run() makes the factory: ours, so that request bodies are limited.
+        self._http_factory = LimitedHTTPFactory(factory.server)
+
+    @property
+    def ws_factory(self):
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory) -> None:
+        # daphne's run() makes the factory; every socket it builds is one of ours.
+        factory.protocol = ChatWebSocketProtocol
+        self._ws_factory = factory
+
+    def listen_success(self, port) -> None:
+        self.ports.append(port)
+        super().listen_success(port)
+
+    def open_websockets(self) -> list[WebSocketProtocol]:
+        """The sockets past their handshake and not yet closing."""
+        return [
+            protocol
+            for protocol in list(self.connections)
+            if isinstance(protocol, WebSocketProtocol) and protocol.state == protocol.STATE_OPEN
+        ]
+
+    def busy(self) -> bool:
+        """Whether a socket is still closing (or in its handshake), or a consumer or an
+        HTTP request is still running."""
+        for protocol, details in list(self.connections.items()):
+            if isinstance(protocol, WebSocketProtocol) and "disconnected" not in details:
+                return True
+            application = details.get("application_instance")
+            if application is not None and not application.done():
+                return True
+        return False
+
+
+def _server_from_string(reactor, description: str):
+    """``serverFromString``, except for ``fd:`` endpoints, adopted with their real family."""
+    if description.startswith("fd:"):
+        fields = dict(item.split("=", 1) for item in description[3:].split(":"))
+        family = socket.AddressFamily[f"AF_{fields.get('domain', 'INET')}"]
+        return AdoptedStreamServerEndpoint(reactor, int(fields["fileno"]), family)
+    return serverFromString(reactor, description)
+
+
+def adopt_fd_endpoints() -> None:
+    """Make daphne adopt an ``fd:`` endpoint's socket with its own family (IPv6 too)."""
+    daphne_server.serverFromString = _server_from_string
+
+
+def run_command_line(argv: list[str], server_factory) -> None:
+    """Run daphne's command line with ``argv``; its server is ``server_factory(**options)``."""
+    cli = CommandLineInterface()
+    cli.server_class = server_factory
+    cli.run(argv)

@@ -1,0 +1,240 @@
+"""The made-up world the styleguide's states are drawn from: people, rooms, messages, forms.
+
+Everything is built in memory and never saved: nothing is read from or written to the
+database for it. Made-up people and rooms have fixed ids above 900,000; messages, reactions
+and attachments take the next id as they are made, so the page draws the same ids each time
+(the states are drawn in the table's order, each making its samples as it is drawn).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cached_property
+from types import SimpleNamespace
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.html import format_html
+
+from chat import ratelimit
+from chat.conversations import name_for
+from chat.links import BY_PERSON, BY_SLUG
+from chat.messages.forms import MessageForm
+from chat.messages.search import SearchResult
+from chat.models import Attachment, Bot, Mention, Message, Profile, Reaction, Room
+from chat.people.forms import SignupForm
+from chat.rooms.lobby import RoomEntry
+
+#: The made-up image every image message here shows (a real file, so nothing 404s).
+SAMPLE_IMAGE = "chat/styleguide-sample.svg"
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A partial drawn first and passed to another's context already rendered (as a frame
+    is given its article)."""
+
+    name: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def person(pk: int, username: str, *, is_bot: bool = False):
+    """A made-up user with a profile."""
+    user = get_user_model()(pk=pk, username=username)
+    user.profile = Profile(user=user, is_bot=is_bot)
+    return user
+
+
+def image() -> Attachment:
+    return Attachment(
+        kind=Attachment.Kind.IMAGE, name="harbour.svg", content_type="image/svg+xml",
+        size=48_213, width=640, height=400, thumb_width=320, thumb_height=200,
+    )  # fmt: skip
+
+
+def file() -> Attachment:
+    return Attachment(
+        kind=Attachment.Kind.FILE, name="minutes-2024-05.pdf",
+        content_type="application/pdf", size=1_234_567,
+    )  # fmt: skip
+
+
+def bound(form_class, data: dict, *args, **kwargs):
+    """A form as a request leaves it: bound and validated, holding its errors if any."""
+    form = form_class(data, *args, **kwargs)
+    form.is_valid()
+    return form
+
+
+def too_fast() -> str:
+    """The notice of a send past the posting limit."""
+    return ratelimit.POSTING.message.format(wait=ratelimit.readable_wait(8))
+
+
+def entry(room: Room, **fields) -> RoomEntry:
+    """A group room as my lobby lists it; ``fields`` change what it says."""
+    defaults = {"unread": 0, "last_body": "See you there", "last_author": "bob"}
+    name = name_for(BY_SLUG, room.title, [])
+    return RoomEntry(room, BY_SLUG.links(room.slug), name, **{**defaults, **fields})
+
+
+class Samples:
+    """The made-up world, drawn for ``me``, the person looking."""
+
+    def __init__(self, me) -> None:
+        self.me = me
+        taken = {me.pk}
+        ids = (n for n in range(900_001, 901_000) if n not in taken)
+        self.bob = person(next(ids), "bob")
+        self.carol = person(next(ids), "carol")
+        self.bot = person(next(ids), "weatherbot", is_bot=True)
+        self.now = timezone.now().replace(second=0, microsecond=0)
+        self.room = Room(id=900_001, slug="lunch", title="Lunch", kind=Room.Kind.PUBLIC)
+        self.private = Room(
+            id=900_002, slug="plans-0a1b2c3d4e", title="Plans", kind=Room.Kind.PRIVATE,
+            created_by=me,
+        )  # fmt: skip
+        self.links = BY_SLUG.links(self.room.slug)
+        self.next_id = iter(range(900_001, 990_000))
+
+    def message(
+        self,
+        author,
+        body: str,
+        *,
+        minutes_ago: int = 3,
+        edited: bool = False,
+        deleted: bool = False,
+        reactions: tuple[tuple[str, tuple], ...] = (),
+        mentions: tuple = (),
+        attachment: Attachment | None = None,
+    ) -> Message:
+        """A message in the public room, with what the room page prefetches already known."""
+        when = self.now - timedelta(minutes=minutes_ago)
+        message = Message(
+            id=next(self.next_id),
+            room=self.room,
+            author=author,
+            body="" if deleted else body,
+            created_at=when,
+            edited_at=when + timedelta(minutes=1) if edited else None,
+            deleted=deleted,
+            has_attachment=attachment is not None,
+            revision=1,
+        )
+        given = [
+            Reaction(id=next(self.next_id), message=message, user=person, emoji=emoji,
+                     created_at=when)
+            for emoji, people in reactions for person in people
+        ]  # fmt: skip
+        found = [Mention(message=message, user=person) for person in mentions]
+        # What MessageQuerySet.for_room prefetches, known already (as chat.messages.posting does).
+        message._prefetched_objects_cache = {"mentions": found, "reactions": given}
+        if attachment is not None:
+            attachment.id = next(self.next_id)
+            message.attachment = attachment
+            # The partial reads these; here they lead to a file that exists.
+            attachment.url = attachment.thumbnail_url = static(SAMPLE_IMAGE)
+        return message
+
+    # -- samples several states share, made when the first of them is drawn
+
+    @cached_property
+    def composer(self) -> MessageForm:
+        """The composer's form, empty: one, so that it sends one client id wherever shown."""
+        return MessageForm()
+
+    @cached_property
+    def draft(self) -> Message:
+        """The message being edited, deleted or reacted to."""
+        return self.message(self.me, "Moving lunch to Thursday.")
+
+    @cached_property
+    def page(self) -> list[Message]:
+        """A page of the conversation."""
+        return [self.message(self.bob, "Good morning"), self.message(self.me, "Morning!")]
+
+    @cached_property
+    def arrived(self) -> Message:
+        """A message just sent by someone else."""
+        return self.message(self.bob, "Anyone there?")
+
+    @cached_property
+    def ada(self):
+        """Someone with a display name."""
+        ada = person(900_777, "ada_l")
+        ada.profile.display_name = "Ada Lovelace"
+        return ada
+
+    @cached_property
+    def pictured(self) -> SimpleNamespace:
+        """Someone whose profile has a picture: all the avatar partial reads of them."""
+        picture = static(SAMPLE_IMAGE)
+        return SimpleNamespace(
+            profile=SimpleNamespace(avatar=True, avatar_url=picture, avatar_small_url=picture)
+        )
+
+    @cached_property
+    def direct(self) -> RoomEntry:
+        """A direct conversation with bob as my lobby lists it."""
+        room = Room(id=900_003, slug="dm.1.2", kind=Room.Kind.DIRECT)
+        name = name_for(BY_PERSON, "", ["bob"])
+        return RoomEntry(room, BY_PERSON.links("bob"), name, 1, "Thanks!", "bob")
+
+    @cached_property
+    def public_rooms(self) -> list[SimpleNamespace]:
+        """The lobby's public rooms: one lately active, one never spoken in."""
+        return [
+            SimpleNamespace(
+                title="Lunch",
+                links=BY_SLUG.links("lunch"),
+                member_count=3,
+                last_at=self.now - timedelta(minutes=5),
+            ),
+            SimpleNamespace(
+                title="Book club", links=BY_SLUG.links("book-club"), member_count=1, last_at=None
+            ),
+        ]
+
+    @cached_property
+    def results(self) -> list[SearchResult]:
+        """Two messages found by searching for "lunch", the word marked."""
+        found = [
+            self.message(self.bob, "Lunch at noon"),
+            self.message(self.carol, "No lunch today", attachment=file()),
+        ]
+        return [
+            SearchResult(
+                message,
+                self.room,
+                "Lunch",
+                self.links.page,
+                format_html("{}<mark>{}</mark>{}", *message.body.partition("unch")),
+            )
+            for message in found
+        ]
+
+    @cached_property
+    def signup(self) -> SignupForm:
+        """The sign-up form refused: nothing for a name, two passwords that differ."""
+        form = bound(SignupForm, {"username": "", "password1": "abc", "password2": "abd"})
+        for field_ in form.fields.values():
+            # A sample must not take the focus: the page would open at it, far down.
+            field_.widget.attrs.pop("autofocus", None)
+        return form
+
+    @cached_property
+    def bots(self) -> list[Bot]:
+        """A private room's bots: one at work, one revoked."""
+        working = Bot(
+            pk=900_001, room=self.private, user=self.bot, avatar_letter="W", created_by=self.me,
+            outgoing_url="https://example.org/hook",
+        )  # fmt: skip
+        revoked = Bot(
+            pk=900_002, room=self.private, user=person(900_999, "oldbot", is_bot=True),
+            avatar_letter="O", created_by=None, revoked_at=self.now,
+        )  # fmt: skip
+        return [working, revoked]

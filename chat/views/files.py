@@ -1,0 +1,82 @@
+"""Files served to their readers: a message's file and its thumbnail (``/files/…``), and
+through ``stored_file`` a person's picture (``chat.views.profiles``).
+
+A message's file is 404 unless the reader may read its room now, exactly as for a file
+that never existed. A verified image is shown inline with its own content type; anything
+else is only ever a download (``application/octet-stream``, ``attachment``), so an HTML or
+SVG file cannot run as a page of this site. Every file answer also carries ``nosniff`` and
+a sandboxing Content-Security-Policy, in case a browser renders it anyway.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib.auth.decorators import login_required
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, HttpRequest
+from django.views.decorators.http import require_GET
+
+from chat.errors import NotFound
+from chat.messages import attachments
+from chat.models import Attachment
+
+#: What a file answer may do if a browser renders it after all: nothing.
+FILE_POLICY = "default-src 'none'; sandbox"
+#: A message's file is the reader's own: no shared cache may keep a private room's file,
+#: and the browser keeps no copy on disk either (a shared computer, or a member who has
+#: since left).
+PRIVATE = "private, no-store"
+
+
+def stored_file(
+    field: FieldFile, content_type: str, *, missing: str, cache: str, disposition: str = ""
+) -> FileResponse:
+    """``field``'s file streamed from storage as ``content_type``; ``NotFound`` saying
+    ``missing`` when it is gone from storage (or was never stored)."""
+    try:
+        handle = field.storage.open(field.name, "rb")
+    except (OSError, ValueError):
+        raise NotFound(missing) from None
+    response = FileResponse(handle, content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["Cache-Control"] = cache
+    return response
+
+
+def _served(attachment: Attachment, field: FieldFile) -> FileResponse:
+    """``field`` of ``attachment``, under the name its sender gave it."""
+    image = attachment.kind == Attachment.Kind.IMAGE
+    content_type = attachment.content_type if image else "application/octet-stream"
+    # Percent-encoded, so no quote, semicolon or line break of a name can reach the header.
+    name = quote(attachment.name, safe="")
+    disposition = f"{'inline' if image else 'attachment'}; filename*=UTF-8''{name}"
+    return stored_file(
+        field,
+        content_type,
+        missing=attachments.NO_SUCH_FILE,
+        cache=PRIVATE,
+        disposition=disposition,
+    )
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, attachment_id: int, name: str) -> FileResponse:
+    """``GET /files/<id>/<name>``: the file itself (``name`` is for the reader's eyes and
+    their browser's "save as"; the id alone finds it)."""
+    attachment = attachments.readable_attachment(request.user, attachment_id)
+    return _served(attachment, attachment.file)
+
+
+@login_required
+@require_GET
+def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """``GET /files/<id>/thumbnail``: an image's thumbnail. A file without one is served
+    itself: this is also the URL of a file its sender called "thumbnail"."""
+    attachment = attachments.readable_attachment(request.user, attachment_id)
+    field = attachment.thumbnail if attachment.thumbnail else attachment.file
+    return _served(attachment, field)

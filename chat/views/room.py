@@ -1,0 +1,96 @@
+"""A conversation's page (``/r/<slug>/``, ``/p/<username>/``): its messages, its members
+and the composer, whose plain POST is the no-JavaScript way to send; and the names the
+composer's ``@`` offers."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from chat.broadcast import presence
+from chat.conversations import Conversation
+from chat.messages import posting as messages
+from chat.messages.forms import AttachmentForm, MessageForm
+from chat.models import Message
+from chat.rooms import services as rooms
+from chat.rooms.forms import UsernameForm
+from chat.views.params import message_id
+from chat.views.refusals import KEPT_IN_FORM, form_holding
+from chat.views.scope import conversation_view
+
+
+def page(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    around: int | None = None,
+    form: MessageForm | None = None,
+    upload_form: AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page. A conversation nobody has written in yet has no room: its socket waits
+    for the first message, which makes the room. With ``around``, the messages around
+    that one (from search), if it is in this room; else the latest."""
+    room, links = conversation.room, conversation.links
+    has_newer = False
+    if room is not None:
+        window = Message.objects.for_room(room).page_around(around) if around else None
+        if window is None:
+            shown, has_older = Message.objects.for_room(room).page_before()
+        else:
+            shown, has_older, has_newer = window
+        if shown:
+            rooms.open_room(request.user, room, shown[-1].id)
+        members = presence.members(room)
+    else:
+        shown, has_older = [], False
+        members = [presence.Member(person, False) for person in conversation.people]
+    context = {
+        "room": room,
+        "room_name": conversation.name,
+        "kind": conversation.kind,
+        "messages": shown,
+        "has_older": has_older,
+        # Not at the latest messages yet: "Load newer messages" from the newest shown.
+        "has_newer": has_newer,
+        "newest_id": shown[-1].id if shown else 0,
+        # Read with the room, before its messages: a resume from here misses nothing.
+        "revision": room.revision if room else 0,
+        "form": form or MessageForm(),
+        # The file button's form (chat.views.attachments), holding a refused file's error.
+        "upload_form": upload_form or AttachmentForm(),
+        "links": links,
+        "post_url": links.page,
+        "older_url": links.older,
+        # A conversation not begun yet listens too: its first message, from either
+        # person, makes the room, and the socket joins it (chat.sockets.consumers).
+        "socket_url": links.socket,
+        "members": members,
+        "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
+        "may_delete_any": room is not None and rooms.may_moderate(room, request.user),
+        "member_form": UsernameForm(),
+    }
+    return render(request, "chat/room.html", context, status=status)
+
+
+@conversation_view(["GET", "POST"], enter=True, begun=False)
+def room_page(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    """The page (visiting a public room joins it; looking at a conversation changes
+    nothing). A POST sends a message without JavaScript; the first one opens a
+    conversation."""
+    if request.method == "GET":
+        return page(request, conversation, around=message_id(request.GET.get("around")))
+    try:
+        room = messages.begin(conversation, request.POST)
+        posted = messages.post_message(room, request.user, request.POST)
+    except KEPT_IN_FORM as refusal:
+        form = form_holding(MessageForm, request, refusal)
+        return page(request, conversation, form=form, status=refusal.status)
+    return redirect(f"{conversation.links.page}#message-{posted.message.id}")
+
+
+@conversation_view()
+def mention_choices(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    """``…/mentions?q=``: the members whose name starts so, the choices ``@`` offers."""
+    people = rooms.members_named(conversation.room, request.GET.get("q", ""))
+    return render(request, "chat/room.html#mention-suggestions", {"people": people})

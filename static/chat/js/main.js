@@ -1,0 +1,21 @@
+// What htmx cannot do for the chat, one module per concern; each keeps its own state and
+// listens for htmx's events and the named ones the others announce ("chat:send",
+// "chat:answer", "chat:new-message", ...), never reaching into another's variables.
+// Loaded by templates/base.html as <script type="module">, after htmx and its ws
+// extension (deferred scripts and module scripts run in document order, once the page
+// is parsed), under the Content-Security-Policy's script-src 'self': no build step.
+// The pages' ids they read are in templates/chat/room.html.
+
+import "./room-sync.js";      // the socket protocol: cursor, resume, sends held and sent again
+import "./message-list.js";   // each message once, in order, in place
+import "./pending.js";        // "sending…" copies of sends not stored yet
+import "./scroll.js";         // the newest message in view
+import "./composer.js";       // Enter sends, typing, the character count
+import "./mentions.js";       // "@" completion
+import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels
+import "./uploads.js";        // paste, drop, progress
+import "./focus.js";          // the focus kept by stable ids across swaps
+import "./times.js";          // local times
+import "./connection.js";     // the connection badge and the server's close codes
+import "./notices.js";        // failed requests, waits that are over
+import "./attention.js";      // title, favicon and notifications while the tab is hidden

@@ -1,0 +1,65 @@
+"""The server process (``chat.serving.server``): the options it runs daphne with.
+
+What it needs of daphne beyond them is tested in tests/serving/test_daphne_internals.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterator
+
+import daphne.server
+import pytest
+from daphne.cli import CommandLineInterface
+
+from chat.serving.server import serve_on_fd
+
+
+@pytest.fixture
+def listening_fd() -> Iterator[int]:
+    """The descriptor of a real listening socket, closed at the end."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    fd = listener.detach()
+    yield fd
+    os.close(fd)
+
+
+@pytest.fixture
+def daphne_argv(monkeypatch) -> list[list[str]]:
+    """The command lines ``serve_on_fd`` hands daphne, which is not run."""
+    runs: list[list[str]] = []
+    monkeypatch.setattr(CommandLineInterface, "run", lambda cli, argv: runs.append(argv))
+    # serve_on_fd sets these for the process it runs in; this one carries on.
+    monkeypatch.setattr(logging, "basicConfig", lambda **_: None)
+    monkeypatch.setattr(daphne.server, "serverFromString", daphne.server.serverFromString)
+    for name in ("chat", "django"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
+    return runs
+
+
+def test_serve_on_fd_gives_sockets_no_time_limit(listening_fd, daphne_argv):
+    serve_on_fd(listening_fd, proxy_headers=False, grace=1.0)
+
+    [argv] = daphne_argv
+    assert argv[argv.index("--websocket_timeout") + 1] == "-1"
+
+
+def test_serve_on_fd_serves_the_socket_it_was_handed(listening_fd, daphne_argv):
+    serve_on_fd(listening_fd, proxy_headers=False, grace=1.0)
+
+    [argv] = daphne_argv
+    assert argv[argv.index("--endpoint") + 1] == f"fd:fileno={listening_fd}:domain=INET"
+    assert argv[-1] == "site.asgi:application"
+
+
+def test_serve_on_fd_trusts_proxy_headers_only_when_asked(listening_fd, daphne_argv):
+    serve_on_fd(listening_fd, proxy_headers=False, grace=1.0)
+    serve_on_fd(listening_fd, proxy_headers=True, grace=1.0)
+
+    without, with_proxy = daphne_argv
+    assert "--proxy-headers" not in without
+    assert "--proxy-headers" in with_proxy
