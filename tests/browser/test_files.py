@@ -4,7 +4,6 @@ a file chosen with the button waits for its words and "Send file"."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.support.browsing import MESSAGES, meet_in_lunch, screenshot
 from tests.support.files import stored_files
-from tests.support.live_server import LiveServer, running
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -54,13 +53,6 @@ DROP_A_PDF = """() => {
   return over.defaultPrevented && drop.defaultPrevented;
 }"""
 
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The chat on a fresh SQLite file, storing files in a folder of this test's own."""
-    media = {"CHAT_MEDIA_ROOT": str(tmp_path / "media")}
-    with running(LiveServer(tmp_path / "chat.sqlite3", env=media)) as live:
-        yield live
 
 
 @pytest.mark.screenshots

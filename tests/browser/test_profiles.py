@@ -5,7 +5,6 @@ her profile from her name and writes to her (each page's console must stay clean
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,10 @@ from playwright.sync_api import expect
 
 from tests.support.browsing import meet_in_lunch, screenshot, send
 from tests.support.files import encoded
-from tests.support.live_server import LiveServer, running
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The chat on a fresh SQLite file, storing pictures in a folder of this test's own."""
-    media = {"CHAT_MEDIA_ROOT": str(tmp_path / "media")}
-    with running(LiveServer(tmp_path / "chat.sqlite3", env=media)) as live:
-        yield live
 
 
 @pytest.mark.screenshots

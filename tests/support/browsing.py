@@ -48,8 +48,10 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The chat on a fresh SQLite file; its log is printed when a test fails."""
-    with running(LiveServer(tmp_path / "chat.sqlite3")) as live:
+    """The chat on a fresh SQLite file, storing files in a folder of this test's own; its
+    log is printed when a test fails."""
+    media = {"CHAT_MEDIA_ROOT": str(tmp_path / "media")}
+    with running(LiveServer(tmp_path / "chat.sqlite3", env=media)) as live:
         yield live
 
 
