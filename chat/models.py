@@ -314,6 +314,16 @@ class Message(models.Model):
     revision = models.PositiveBigIntegerField(default=0)
     #: Chosen by the sender's page for each send, so a resent frame is stored once.
     client_id = models.UUIDField(null=True, blank=True, editable=False)
+    #: The body as every reader sees it: the safe Markdown subset rendered once, when the
+    #: message is stored or edited (``chat.messages.formatting``); "" until then.
+    html = models.TextField(blank=True, default="")
+    #: The message this one answers (``chat.messages.replies``).
+    reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies"
+    )
+    #: Said by the same author within minutes of the message before it in the room: shown
+    #: grouped under that one's byline. Decided once, when it is stored.
+    follows_on = models.BooleanField(default=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -391,6 +401,8 @@ class Attachment(models.Model):
 
     class Kind(models.TextChoices):
         IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+        AUDIO = "audio", "Audio"
         FILE = "file", "File"
 
     message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="attachment")
@@ -421,6 +433,27 @@ class Attachment(models.Model):
     def thumbnail_url(self) -> str:
         """Where the room's readers load an image's thumbnail."""
         return reverse("attachment-thumbnail", args=[self.id])
+
+
+class LinkPreview(models.Model):
+    """What the first link of a message leads to (its OpenGraph title, description, site
+    and picture), fetched after the message is stored (``chat.messages.previews``). The
+    picture was re-encoded and is served from our own origin."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="preview")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=300, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    site_name = models.CharField(max_length=100, blank=True)
+    image = models.FileField(upload_to="previews/%Y/%m/", max_length=255, blank=True)
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
+    #: The author took it off their message: it stays off, edits included.
+    removed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"preview of {self.url}"
 
 
 class Bot(models.Model):
