@@ -253,10 +253,11 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def for_room(self, room: Room) -> MessageQuerySet:
         """Messages of one room, oldest first, with what their articles show fetched along:
-        authors, files, mentions and reactions (and who made them)."""
+        authors, files, mentions and reactions (and who made them), and the message each
+        reply quotes, with its author."""
         return (
             self.filter(room=room)
-            .select_related("author__profile", "attachment")
+            .select_related("author__profile", "attachment", "reply_to__author__profile")
             .prefetch_related("mentions__user", "reactions__user")
             .order_by("id")
         )

@@ -55,6 +55,7 @@ urlpatterns = [
     path("u/<str:username>/", profiles.profile_page, name="profile"),
     path("avatars/<int:user_id>/<str:name>", profiles.avatar, name="avatar"),
     path("m/<int:message_id>/", messages.message_detail, name="message-detail"),
+    path("m/<int:message_id>/reply", messages.message_reply, name="message-reply"),
     *[message_path(action) for action in messages.ACTIONS],
     path("search", search.search_page, name="search"),
     # The thumbnail first: "thumbnail" is also a name a file could have (see the view).

@@ -59,9 +59,11 @@ class Changed:
 def readable_message(user: AbstractBaseUser, message_id: int) -> Message:
     """Message ``message_id`` if ``user`` may read its room; ``NotFound`` otherwise, exactly
     as for a message that does not exist."""
+    if not 0 < message_id < 2**63:  # beyond what the database's ids can hold
+        raise NotFound(NO_SUCH_MESSAGE)
     message = (
         Message.objects.filter(pk=message_id, room__in=Room.objects.visible_to(user))
-        .select_related("room", "author__profile")
+        .select_related("room", "author__profile", "reply_to__author__profile")
         .first()
     )
     if message is None:

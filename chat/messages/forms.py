@@ -27,6 +27,9 @@ REFUSED_IN_BODY = (
     "This message holds characters that are not text or that change the direction of what "
     "follows ({found}): remove them."
 )
+NOT_A_MESSAGE = "The message you are replying to is not in this conversation."
+
+
 class MessageForm(forms.Form):
     """What a person types into a room; the author always comes from the session."""
 
@@ -51,13 +54,26 @@ class MessageForm(forms.Form):
         error_messages={"invalid": "This page is out of date: reload it to send messages."},
     )
 
+    # The message this one answers (``chat.messages.replies``, which checks it is one of the
+    # room's): the composer's hidden field, filled by "Reply".
+    reply_to = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={
+            "invalid": NOT_A_MESSAGE,
+            "min_value": NOT_A_MESSAGE,
+            "max_value": NOT_A_MESSAGE,
+        },
+    )
+
     def __init__(self, data=None, *args, **kwargs) -> None:
         #: The fields whose text held characters that cannot be encoded (now U+FFFD).
         self.unprintable: set[str] = set()
         if data is not None:
             # What is echoed back (the composer keeps the text) must be encodable.
             clean = {}
-            for key in ("body", "client_id"):
+            for key in ("body", "client_id", "reply_to"):
                 value = data.get(key)
                 if isinstance(value, str):
                     clean[key] = printable(value)

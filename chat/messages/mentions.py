@@ -4,6 +4,7 @@ A mention is stored (``Mention``) when the message is stored or edited, for the 
 its room only: the link, the highlight of "me" and the lobby's count all read those rows,
 so nobody's name is looked up again at every render. The body is shown with each
 mention of a stored member as a link to their conversation, everything else escaped.
+A reply counts as a mention of the original's author (``chat.messages.replies``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from chat.messages import replies
 from chat.models import Membership, Mention, Message
 
 #: ``@`` then a username as Django allows it, not inside a word or an e-mail address;
@@ -33,15 +35,19 @@ def named(body: str) -> set[str]:
 
 def record(message: Message) -> list[Mention]:
     """Store who ``message`` mentions among its room's members (replacing an earlier
-    record, after an edit); the mentions, each with its ``user``."""
+    record, after an edit), the author of the message it replies to among them; the
+    mentions, each with its ``user``."""
     names = named(message.body)
+    replied = replies.replied_author(message)
     if message.pk is not None and message.edited_at is not None:
         Mention.objects.filter(message=message).delete()
-    if not names:
+    if not names and replied is None:
         return []
     wanted = Q()
     for name in sorted(names)[:MOST_MENTIONS]:
         wanted |= Q(user__username__iexact=name)
+    if replied is not None:
+        wanted |= Q(user_id=replied)
     # Profiles and bots come along: a bot's outgoing hook is found from these rows
     # without asking the database again (``chat.bots.services``, on the event loop for sockets).
     members = Membership.objects.filter(wanted, room_id=message.room_id).select_related(

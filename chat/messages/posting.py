@@ -26,7 +26,7 @@ from chat.broadcast import frames as rendering
 from chat.conversations import Conversation
 from chat.errors import SignedOut, TooFast, Unavailable, validated
 from chat.limits import RESUME_MAX_MESSAGES
-from chat.messages import mentions
+from chat.messages import mentions, replies
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
 from chat.rooms import conversations
@@ -91,10 +91,12 @@ def insert(
     client_id: UUID | None,
     *,
     attachment: Attachment | None = None,
+    reply_to: Message | None = None,
 ) -> tuple[Message, list]:
     """Store a message that passed its form and its limits, with the room's next revision,
     in one transaction (with its ``attachment``, unsaved until then, whose files are in
-    storage already); the message and its mentions. Raises ``IntegrityError`` for a resent
+    storage already; answering ``reply_to``, its author fetched along); the message and
+    its mentions. Raises ``IntegrityError`` for a resent
     ``client_id``, ``DatabaseError`` when storing fails and ``SignedOut`` for an account no
     longer active: nothing is stored then."""
     with transaction.atomic():  # one transaction, one commit
@@ -109,6 +111,7 @@ def insert(
             body=body,
             client_id=client_id,
             has_attachment=attachment is not None,
+            reply_to=reply_to,
             revision=next_revision(room.id),
         )
         if attachment is not None:
@@ -125,6 +128,7 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
     """Validate, count against the posting limit, store and render once (no sending)."""
     form = validated(MessageForm, data)
     body, client_id = form.cleaned_data["body"], form.cleaned_data["client_id"]
+    original = replies.original(room, form)  # Invalid for another room's, or a deleted one
     try:
         ratelimit.take(ratelimit.POSTING, author.pk)
     except TooFast:
@@ -134,7 +138,7 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
             raise
         return Posted(earlier, None, ack=form.ack)
     try:
-        message, found = insert(room, author, body, client_id)
+        message, found = insert(room, author, body, client_id, reply_to=original)
     except IntegrityError:
         # Resends are rare, so the unique (author, client_id) constraint finds them
         # rather than a lookup before every insert; the whole transaction was undone.

@@ -10,7 +10,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from chat.fields import readable_size
-from chat.messages import mentions
+from chat.messages import mentions, replies
 from chat.models import Message
 
 register = template.Library()
@@ -20,6 +20,12 @@ register = template.Library()
 def body_html(message: Message) -> SafeString:
     """The body, escaped, with each mention of a member a link to them."""
     return mentions.linked_body(message.body, [m.user for m in message.mentions.all()])
+
+
+@register.filter
+def reply_excerpt(message: Message | None) -> str:
+    """The words of a message a reply quotes: plain text, cut short (escaped when shown)."""
+    return replies.excerpt(message)
 
 
 @dataclass(frozen=True)

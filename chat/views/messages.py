@@ -1,4 +1,4 @@
-"""A message's own pages: edit, delete and react, and the article alone.
+"""A message's own pages: edit, delete, react and reply, and its link.
 
 An article is rendered once for everyone, so it cannot hold a reader's CSRF token: its
 actions are links to these small GET pages, which hold the form (htmx loads them inline
@@ -18,13 +18,13 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, retarget
 
 from chat.broadcast import frames as rendering
 from chat.errors import Invalid
 from chat.limits import REACTION_PALETTE
 from chat.messages import edits as changes
+from chat.messages import replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.models import Message
 from chat.rooms import conversations
@@ -71,25 +71,39 @@ ACTIONS = {
 }  # fmt: skip
 
 
+#: The verbs a message's pages answer (the view may refuse POST itself).
+VERBS = ("GET", "POST")
+
+
 def message_view(view: Callable) -> Callable:
     """Make ``view(request, message, **rest)`` the view of ``/m/<message_id>/…``, GET and
     POST, for signed-in people. The message is looked for first: one the reader may not
-    read is 404 to every verb. A refusal about it leads back to it."""
+    read is 404 to every verb (any other verb is 405 for one they may). A refusal about
+    it leads back to it."""
 
     @login_required
-    @require_http_methods(["GET", "POST"])
     @wraps(view)
     def found(request: HttpRequest, message_id: int, **rest: object) -> HttpResponse:
         message = changes.readable_message(request.user, message_id)
+        if request.method not in VERBS:
+            return HttpResponseNotAllowed(VERBS)
         request.back = lambda: _back(request, message)
         return view(request, message, **rest)
 
     return found
 
 
+def _page(request: HttpRequest, message: Message) -> str:
+    return conversations.conversation_of(message.room, request.user).links.page
+
+
 def _back(request: HttpRequest, message: Message) -> str:
-    page = conversations.conversation_of(message.room, request.user).links.page
-    return f"{page}#message-{message.id}"
+    return f"{_page(request, message)}#message-{message.id}"
+
+
+def _around(request: HttpRequest, message: Message) -> str:
+    """The message's conversation opened around it, however old (``chat.views.room``)."""
+    return f"{_page(request, message)}?around={message.id}#message-{message.id}"
 
 
 def _form_page(
@@ -107,14 +121,32 @@ def _form_page(
 
 @message_view
 def message_detail(request: HttpRequest, message: Message) -> HttpResponse:
-    """``/m/<id>/``: the article (htmx: put back in place, e.g. to cancel an edit), or the
-    message in its room. Only GET (a message the person may not read is 404 first)."""
+    """``/m/<id>/``, a message's link: the article (htmx: put back in place, e.g. to cancel
+    an edit), or a redirect to its conversation opened around it, however many pages back
+    (a deleted one too: its tombstone keeps its place). Only GET (a message the person may
+    not read is 404 first)."""
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     if request.htmx:
         message = Message.objects.for_room(message.room).get(pk=message.pk)
         return HttpResponse(rendering.message_article(message, change=True))
-    return redirect(_back(request, message))
+    return redirect(_around(request, message))
+
+
+@message_view
+def message_reply(request: HttpRequest, message: Message) -> HttpResponse:
+    """``/m/<id>/reply`` (GET only): what "Reply" loads. For htmx, the composer's reply bar
+    quoting the message (``chat/room.html#reply-bar``: the composer's hidden ``reply_to``);
+    without JavaScript, a page with a composer of its own posting to the conversation, as
+    its composer does. The send itself is checked by ``chat.messages.replies``."""
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    replies.check_reply(message)
+    post_url = _page(request, message)
+    context = {"replying_to": message, "post_url": post_url}
+    if request.htmx:
+        return render(request, "chat/room.html#reply-bar", context)
+    return _form_page(request, message, "reply-form", form=MessageForm(), **context)
 
 
 @message_view

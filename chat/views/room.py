@@ -9,7 +9,9 @@ from django.shortcuts import redirect, render
 
 from chat.broadcast import presence
 from chat.conversations import Conversation
+from chat.limits import EDIT_WINDOW_SECONDS
 from chat.messages import posting as messages
+from chat.messages import replies
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
 from chat.rooms import services as rooms
@@ -26,6 +28,7 @@ def page(
     around: int | None = None,
     form: MessageForm | None = None,
     upload_form: AttachmentForm | None = None,
+    replying_to: Message | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The page. A conversation nobody has written in yet has no room: its socket waits
@@ -57,6 +60,10 @@ def page(
         # Read with the room, before its messages: a resume from here misses nothing.
         "revision": room.revision if room else 0,
         "form": form or MessageForm(),
+        # A refused reply comes back answering the same message (chat.messages.replies).
+        "replying_to": replying_to,
+        # How long one's messages may be edited: ↑ in an empty composer edits the last one.
+        "edit_seconds": EDIT_WINDOW_SECONDS,
         # The file button's form (chat.views.attachments), holding a refused file's error.
         "upload_form": upload_form or AttachmentForm(),
         "links": links,
@@ -85,7 +92,11 @@ def room_page(request: HttpRequest, conversation: Conversation) -> HttpResponse:
         posted = messages.post_message(room, request.user, request.POST)
     except KEPT_IN_FORM as refusal:
         form = form_holding(MessageForm, request, refusal)
-        return page(request, conversation, form=form, status=refusal.status)
+        wanted = getattr(form, "cleaned_data", {}).get("reply_to")
+        replying_to = replies.quotable(conversation.room, wanted)
+        return page(
+            request, conversation, form=form, replying_to=replying_to, status=refusal.status
+        )
     return redirect(f"{conversation.links.page}#message-{posted.message.id}")
 
 

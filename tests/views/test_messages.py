@@ -178,7 +178,7 @@ def test_the_article_without_javascript_is_the_message_in_its_room(login, alice,
     response = login(alice).get(f"/m/{message.id}/")
 
     assert response.status_code == 302
-    assert response["Location"] == f"/r/lunch/#message-{message.id}"
+    assert response["Location"] == f"/r/lunch/?around={message.id}#message-{message.id}"
 
 
 # --- deleting ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_room_page_wires_socket_and_composer(login, alice, lunch):
     assert '<section class="room" hx-ext="ws" ws-connect="/ws/r/lunch/">' in html
     assert (
         '<form id="composer-form" class="composer-form" method="post" action="/r/lunch/" ws-send '
-        'data-mentions="/r/lunch/mentions">'
+        'data-mentions="/r/lunch/mentions" data-edit-seconds="'
     ) in html
     assert 'name="csrfmiddlewaretoken"' in html
 
@@ -126,7 +126,7 @@ def test_looking_at_a_direct_page_creates_nothing(login, alice, bob):
     assert 'ws-connect="/ws/p/bob/"' in html
     assert (
         '<form id="composer-form" class="composer-form" method="post" action="/p/bob/" '
-        'ws-send data-mentions="/p/bob/mentions">'
+        'ws-send data-mentions="/p/bob/mentions" data-edit-seconds="'
     ) in html
 
 
@@ -145,7 +145,7 @@ def test_direct_page_wires_its_socket_once_something_was_said(login, alice, bob)
     html = login(alice).get("/p/bob/").content.decode()
 
     assert 'ws-connect="/ws/p/bob/"' in html
-    assert 'action="/p/bob/" ws-send data-mentions="/p/bob/mentions">' in html
+    assert 'action="/p/bob/" ws-send data-mentions="/p/bob/mentions" data-edit-seconds="' in html
 
 
 def test_direct_page_unknown_user_is_404(login, alice):

@@ -12,7 +12,9 @@ import "./pending.js";        // "sending…" copies of sends not stored yet
 import "./scroll.js";         // the newest message in view
 import "./composer.js";       // Enter sends, typing, the character count
 import "./mentions.js";       // "@" completion
-import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels
+import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels; ↑ edits
+import "./replies.js";        // the composer's reply bar
+import "./permalinks.js";     // "Copy link"
 import "./uploads.js";        // paste, drop, progress
 import "./focus.js";          // the focus kept by stable ids across swaps
 import "./times.js";          // local times
