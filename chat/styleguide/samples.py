@@ -111,6 +111,7 @@ class Samples:
         reactions: tuple[tuple[str, tuple], ...] = (),
         mentions: tuple = (),
         attachment: Attachment | None = None,
+        reply_to: Message | None = None,
     ) -> Message:
         """A message in the public room, with what the room page prefetches already known."""
         when = self.now - timedelta(minutes=minutes_ago)
@@ -123,6 +124,7 @@ class Samples:
             edited_at=when + timedelta(minutes=1) if edited else None,
             deleted=deleted,
             has_attachment=attachment is not None,
+            reply_to=reply_to,
             revision=1,
         )
         given = [

@@ -26,6 +26,7 @@ from chat.broadcast.presence import Member
 from chat.broadcast.typists import Typist
 from chat.limits import MESSAGE_MAX_CHARS, REACTION_PALETTE
 from chat.messages import posting as messages
+from chat.messages import replies
 from chat.messages.forms import AttachmentForm, MessageForm, ReactionForm
 from chat.messages.search import SearchPage
 from chat.models import Membership
@@ -35,6 +36,13 @@ from chat.sockets import consumers
 from chat.styleguide.samples import Partial, Samples, bound, entry, file, image, too_fast
 
 Context = dict[str, Any]
+
+
+def replied_to_nothing() -> MessageForm:
+    """A send answering a message deleted meanwhile, as the composer gets it back."""
+    form = bound(MessageForm, {"body": "Me too!", "reply_to": "900999"})
+    form.add_error("reply_to", replies.GONE)
+    return form
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,23 @@ MESSAGES = Section("messages", "Messages", (
     State("message-bot", "A bot's message",
           "A bot posted through its token: a badge beside its name.", "chat/room.html#message",
           lambda s: {"message": s.message(s.bot, "Sunny, 24 °C at noon.")}, wrap="messages"),
+    State("message-reply", "A reply to me", "Someone answered my message: the quote links it "
+          "(/m/<id>/), and a reply to me is marked for me, as a mention is.",
+          "chat/room.html#message", lambda s: {"message": s.message(
+              s.bob, "Yes, and I will bring the cheese.", reply_to=s.draft)}, wrap="messages"),
+    State("message-reply-other", "A reply to someone else",
+          "The quote of another person's message, cut short; the link leads to it.",
+          "chat/room.html#message", lambda s: {"message": s.message(s.me, "Count me in.",
+              reply_to=s.message(s.carol, "Who is coming on Friday? " * 12))},
+          wrap="messages"),
+    State("message-reply-deleted", "A reply to a deleted message",
+          "The message it answered was deleted since: the quote says so.",
+          "chat/room.html#message", lambda s: {"message": s.message(s.carol, "Why not?",
+              reply_to=s.message(s.bob, "", deleted=True))}, wrap="messages"),
+    State("message-reply-form", "Replying, without JavaScript",
+          "After Reply, without JavaScript: a composer of its own, sent to the conversation.",
+          "chat/message.html#reply-form", lambda s: {"message": s.draft, "back": "#",
+              "post_url": s.links.page, "form": s.composer}, wrap="messages"),
     State("message-edit-form", "Editing", "After Edit: the form in the message "
           "(chat/message.html; without JavaScript, a page of its own).",
           "chat/message.html#edit-form", lambda s: {"message": s.draft, "back": "#",
@@ -192,6 +217,15 @@ CONVERSATION = Section("conversation", "The conversation", (
 COMPOSER = Section("composer", "The composer", (
     State("composer-empty", "Empty", "Ready for a message; Enter sends, Shift+Enter is a new line.",
           "chat/room.html#composer", lambda s: {"form": s.composer}, wrap="composer-form"),
+    State("reply-bar", "Replying", "After Reply: who and what the next send answers, above the "
+          "box (its cross cancels). Empty and hidden until then.",
+          ("chat/room.html#reply-bar", "chat/room.html#composer"),
+          lambda s: [{"replying_to": s.arrived, "post_url": s.links.page},
+                     {"form": s.composer}], wrap="composer-form"),
+    State("reply-refused", "A reply refused",
+          "The message answered was deleted meanwhile: the text is kept, the reply dropped.",
+          "chat/room.html#composer", lambda s: {"form": replied_to_nothing()},
+          wrap="composer-form"),
     State("composer-error", "With an error",
           "A send the server refused (here, nothing in it); the text is kept.",
           "chat/room.html#composer", lambda s: {"form": bound(MessageForm, {"body": " "})},

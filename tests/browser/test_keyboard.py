@@ -104,6 +104,46 @@ def test_the_edit_box_saves_on_enter_and_cancels_on_escape(people, server: LiveS
     expect(mine.locator(".action.edit")).to_be_focused()
 
 
+def test_up_in_an_empty_composer_edits_my_last_message(people, server: LiveServer) -> None:
+    alice, bob = lunch_for_two(people, server)
+    page = alice.page
+    send(alice, "Soup at one")
+    send(alice, "Salad at two")
+    send(bob, "Fine by me")
+    mine = message_with(alice, "Salad at two")
+    box = mine.locator(".edit-form textarea")
+
+    # Not while the composer holds text: ↑ moves the caret there.
+    alice.composer.fill("draft")
+    alice.composer.press("ArrowUp")
+    expect(page.locator(".edit-form")).to_have_count(0)
+    alice.composer.fill("")
+
+    # ↑: the newest of mine (not Bob's, not my older one); Escape puts it back.
+    alice.composer.press("ArrowUp")
+    expect(box).to_be_focused()
+    expect(page.locator(".edit-form")).to_have_count(1)
+    page.keyboard.press("End")
+    page.keyboard.type(" or never")
+    page.keyboard.press("Escape")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    expect(mine.locator(".body")).to_have_text("Salad at two")
+    expect(alice.composer).to_be_focused()
+
+    # ↑ again, then Enter saves, for everyone, and the composer has the focus back.
+    alice.composer.press("ArrowUp")
+    expect(box).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" or three")
+    page.keyboard.press("Enter")
+    expect(mine.locator(".edit-form")).to_have_count(0)
+    for person in (alice, bob):
+        expect(message_with(person, "or three").locator(".body")).to_have_text(
+            "Salad at two or three"
+        )
+    expect(alice.composer).to_be_focused()
+
+
 def test_older_messages_load_by_keyboard(people, server: LiveServer) -> None:
     alice, _bob = lunch_for_two(people, server)
     seed(server, "lunch", [("bob", f"message {n}") for n in range(55)])

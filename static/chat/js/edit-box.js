@@ -56,13 +56,20 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// Saved or cancelled (the article back without its box): the composer again. This runs
-// before focus.js, which then leaves the focus where it is.
-document.addEventListener("htmx:afterRequest", (event) => {
-  if (!fromComposer) return;
-  const elt = event.detail.elt;
-  const article = elt.closest && elt.closest("article.message");
-  if (!article || article.id !== fromComposer) return;
+// Saved or cancelled (the article back without its box): the composer again. The request
+// is noted as it starts (by its end its element may be gone, replaced with the article);
+// this runs before focus.js, which then leaves the focus where it is.
+let closing = false;  // a Save or Cancel of that box is on its way
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const form = fromComposer && event.detail.elt.closest && event.detail.elt.closest(".edit-form");
+  const article = form && form.closest("article.message");
+  if (article && article.id === fromComposer) closing = true;
+});
+
+document.addEventListener("htmx:afterRequest", () => {
+  if (!closing) return;
+  closing = false;
   const now = document.getElementById(fromComposer);
   if (now && now.querySelector(".edit-form")) return;  // a refused change: the box stays
   fromComposer = null;

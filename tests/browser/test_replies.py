@@ -1,0 +1,64 @@
+"""Replies and message links with two people in Chromium: Alice replies to Bob's message with
+its Reply action, Bob sees the quote and follows it to the original; Copy link puts the
+message's /m/<id>/ address on the clipboard; that address opens a message many pages back."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browsing import lunch_for_two, message_with, seed, send
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.browser
+
+CLIPBOARD = {"permissions": ["clipboard-read", "clipboard-write"]}
+
+
+def test_a_reply_quotes_and_links_the_original(people, server: LiveServer) -> None:
+    alice, bob = lunch_for_two(people, server, **CLIPBOARD)
+    send(bob, "Soup or salad?")
+    theirs = message_with(alice, "Soup or salad?")
+    original_id = theirs.get_attribute("id")
+
+    theirs.hover()
+    theirs.locator(".action.reply").click()
+    bar = alice.page.locator("#reply-bar")
+    expect(bar).to_contain_text("Replying to bob: Soup or salad?")
+    expect(alice.composer).to_be_focused()
+    send(alice, "Soup, always")
+    expect(bar).to_be_hidden()
+
+    # Bob sees the reply quoting his message, marked as a reply to him.
+    reply = message_with(bob, "Soup, always")
+    quote = reply.locator("blockquote.reply")
+    expect(quote).to_contain_text("bob")
+    expect(quote).to_contain_text("Soup or salad?")
+    bob_id = bob.page.evaluate("document.body.dataset.viewer")
+    expect(quote).to_have_attribute("data-author", bob_id)
+    expect(reply).to_have_css("box-shadow", re.compile(r"inset"))
+
+    # The quote leads to the original, in view.
+    quote.locator("a").click()
+    number = original_id.removeprefix("message-")
+    expect(bob.page).to_have_url(f"{server.url}/r/lunch/?around={number}#{original_id}")
+    expect(bob.page.locator(f"#{original_id}")).to_be_in_viewport()
+
+    # Copy link: the message's address on the clipboard, and a word that it is.
+    mine = message_with(alice, "Soup, always")
+    reply_id = mine.get_attribute("id").removeprefix("message-")
+    mine.hover()
+    mine.locator(".action.copy-link").click()
+    expect(alice.page.locator("#notice")).to_have_text("Link copied")
+    copied = alice.page.evaluate("navigator.clipboard.readText()")
+    assert copied == f"{server.url}/m/{reply_id}/"
+    expect(alice.page).to_have_url(f"{server.url}/r/lunch/")  # the page stayed
+
+    # A message many pages back opens from its link, in view.
+    seed(server, "lunch", [("alice", f"later {n}") for n in range(130)])
+    bob.page.goto(f"/m/{number}/")
+    expect(bob.page.locator(f"#{original_id}")).to_be_in_viewport()
+    expect(bob.page.locator(f"#{original_id} .body")).to_have_text("Soup or salad?")
+    expect(bob.page.locator("#newer")).to_be_attached()  # newer pages follow it
