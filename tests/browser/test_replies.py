@@ -5,11 +5,20 @@ message's /m/<id>/ address on the clipboard; that address opens a message many p
 from __future__ import annotations
 
 import re
+from pprint import pformat
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import lunch_for_two, message_with, seed, send
+from tests.support.browsing import (
+    axe_violations,
+    create_public_room,
+    lunch_for_two,
+    message_with,
+    seed,
+    send,
+    sign_up,
+)
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -62,3 +71,63 @@ def test_a_reply_quotes_and_links_the_original(people, server: LiveServer) -> No
     expect(bob.page.locator(f"#{original_id}")).to_be_in_viewport()
     expect(bob.page.locator(f"#{original_id} .body")).to_have_text("Soup or salad?")
     expect(bob.page.locator("#newer")).to_be_attached()  # newer pages follow it
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_replies_pass_axe(people, server: LiveServer, scheme) -> None:
+    """A reply to me, the reply bar open, the page Reply is without JavaScript and the
+    styleguide's reply states: no violation, light and dark."""
+    alice, bob = lunch_for_two(people, server, color_scheme=scheme)
+    send(bob, "Soup or salad?")
+    theirs = message_with(alice, "Soup or salad?")
+    theirs.hover()
+    theirs.locator(".action.reply").click()
+    send(alice, "Soup, always")
+    mine = message_with(alice, "Soup, always")
+    mine.hover()
+    mine.locator(".action.reply").click()
+    expect(alice.page.locator("#reply-bar")).to_be_visible()
+    found = {"room, replying": axe_violations(alice.page)}
+    reply = message_with(bob, "Soup, always")
+    expect(reply.locator("blockquote.reply")).to_be_visible()
+    found["room, a reply to me"] = axe_violations(bob.page)
+    bob.page.goto(reply.locator(".action.reply").get_attribute("href"))
+    expect(bob.page.locator("form.reply-form")).to_be_visible()
+    found["reply page"] = axe_violations(bob.page)
+    server.make_staff("bob")
+    bob.page.goto("/styleguide/")
+    expect(bob.page.locator("#sg-reply-bar")).to_be_attached()
+    found["styleguide"] = axe_violations(bob.page, skip_rules=("duplicate-id-aria",))
+
+    bad = {page: v for page, v in found.items() if v}
+    assert bad == {}, pformat(bad)
+
+
+def test_reply_and_links_without_javascript(people, server: LiveServer) -> None:
+    no_js = {"java_script_enabled": False}
+    alice, bob = people("alice", **no_js), people("bob", **no_js)
+    sign_up(alice, server)
+    sign_up(bob, server)
+    create_public_room(alice, server, "Lunch", "lunch")
+    bob.page.goto("/r/lunch/")  # joins
+    seed(server, "lunch", [("bob", "Soup or salad?")])
+    page = alice.page
+    page.goto("/r/lunch/")
+    theirs = message_with(alice, "Soup or salad?")
+    original_id = theirs.get_attribute("id")
+
+    # Reply: a page with the quote and a composer of its own, sent to the room.
+    theirs.get_by_role("link", name="Reply").click()
+    expect(page.locator("h1")).to_have_text("Reply to a message")
+    expect(page.locator("blockquote.quoted")).to_contain_text("Soup or salad?")
+    page.locator("form.reply-form textarea").fill("Soup, always")
+    page.locator("form.reply-form").get_by_role("button", name="Send").click()
+    reply = message_with(alice, "Soup, always")
+    expect(reply.locator("blockquote.reply")).to_contain_text("Soup or salad?")
+
+    # The quote and Copy link are plain links to the message's address.
+    reply.locator("blockquote.reply a").click()
+    expect(page).to_have_url(re.compile(rf"/r/lunch/\?around=\d+#{original_id}$"))
+    reply = message_with(alice, "Soup, always")
+    reply.get_by_role("link", name="Copy link").click()
+    expect(page).to_have_url(re.compile(r"/r/lunch/\?around=\d+#message-\d+$"))

@@ -6,7 +6,8 @@
 //  - a send takes the bar away with it; if the server refuses that send (its composer
 //    comes back holding the text), the bar comes back too, unless the reply itself was
 //    refused (#composer[data-reply-refused]: the message was deleted meanwhile).
-// Without JavaScript, "Reply" is a page of its own (chat/message.html#reply-form).
+// Without JavaScript, or on a page without a composer, "Reply" is a page of its own
+// (chat/message.html#reply-form).
 
 import { composerBox } from "./page.js";
 
@@ -27,6 +28,13 @@ function focusBox() {
   const box = composerBox();
   if (box) box.focus();
 }
+
+// A page without a composer (older messages without JavaScript, the styleguide): "Reply"
+// is its plain link, the page of its own, rather than an htmx request with nowhere to go.
+document.addEventListener("click", (event) => {
+  const action = event.target.closest && event.target.closest("a.action.reply");
+  if (action && !bar()) event.stopImmediatePropagation();
+}, true);
 
 htmx.onLoad((element) => {
   if (element.id === "reply-bar" && !element.hidden) focusBox();
