@@ -10,7 +10,8 @@ answer to the one who asked is the same article, swapped in by id.
 Who may do what: only the author edits, within ``EDIT_WINDOW_SECONDS``; the author or
 the room's creator deletes; anyone who can read the room reacts. A message of a room
 the person may not read is ``NotFound`` whatever they try. Every change counts against
-the person's posting limit.
+the person's posting limit. An edit or a deletion re-renders the replies quoting the
+message too, so no quote keeps words that were changed or deleted.
 """
 
 from __future__ import annotations
@@ -117,6 +118,27 @@ def _announce(message: Message) -> Changed:
     return Changed(message, article, broadcast=sent)
 
 
+#: The newest replies re-rendered when the message they quote changes; older ones show the
+#: change when their page is loaded again.
+MOST_REQUOTED = 50
+
+
+def _requote(message: Message) -> list[Message]:
+    """The replies quoting ``message`` (the newest ``MOST_REQUOTED``), each taking the room's
+    next revision: call inside the change's transaction, once ``message`` is saved. Their
+    quotes then say what it says now ("a deleted message", after a deletion), on every
+    page, and on pages that resume from before."""
+    quoting = list(
+        Message.objects.for_room(message.room)
+        .filter(reply_to=message, deleted=False)
+        .order_by("-id")[:MOST_REQUOTED]
+    )
+    for reply in reversed(quoting):
+        reply.revision = next_revision(message.room_id)
+        reply.save(update_fields=["revision"])
+    return quoting[::-1]
+
+
 def _saved(user: AbstractBaseUser, change) -> None:
     try:
         with transaction.atomic():
@@ -137,6 +159,7 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
     check_edit(user, message)
     form = validated(MessageForm, {"body": data.get("body")})
     ratelimit.take(ratelimit.CHANGING, user.pk)
+    requoted: list[Message] = []  # the replies quoting it, re-rendered after
 
     def change() -> None:
         message.body = form.cleaned_data["body"]
@@ -144,9 +167,13 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
         message.revision = next_revision(message.room_id)
         message.save(update_fields=["body", "edited_at", "revision"])
         mentions.record(message)
+        requoted[:] = _requote(message)
 
     _saved(user, change)
-    return _announce(message)
+    changed = _announce(message)
+    for reply in requoted:
+        _announce(reply)
+    return changed
 
 
 def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
@@ -156,6 +183,7 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     message = readable_message(user, message_id)
     check_delete(user, message)
     ratelimit.take(ratelimit.CHANGING, user.pk)
+    requoted: list[Message] = []  # the replies quoting it, re-rendered after
 
     def change() -> None:
         message.body = ""
@@ -166,9 +194,13 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
         message.reactions.all().delete()
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed
+        requoted[:] = _requote(message)
 
     _saved(user, change)
-    return _announce(message)
+    changed = _announce(message)
+    for reply in requoted:
+        _announce(reply)
+    return changed
 
 
 def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:

@@ -18,6 +18,7 @@ from chat.messages import replies
 from chat.models import Membership, Mention, Message
 from chat.rooms import lobby
 from chat.rooms import services as rooms
+from tests.support.events import record_events
 from tests.support.messages import HTMX, said
 from tests.support.sockets import TIMEOUT, frame, message_frames, receive_frames
 
@@ -330,3 +331,38 @@ async def test_a_socket_reply_to_another_rooms_message_comes_back_refused(
     assert "what plan?" in answer
     assert "the plan" not in answer.replace("what plan?", "")
     assert not await database_sync_to_async(Message.objects.filter(body="what plan?").exists)()
+
+
+# --- the original changes ---------------------------------------------------------------------
+
+
+def test_deleting_the_original_requotes_its_replies_for_every_page(alice, bob, lunch, monkeypatch):
+    rooms.enter_room(bob, "lunch")
+    original = said(lunch, alice, "Lunch at noon?")
+    posted = reply(lunch, bob, original)
+    cursor = posted.message.revision
+    sent = record_events(monkeypatch)
+
+    changes.delete_message(alice, original.id)
+
+    frames = [event["html"] for event in sent]
+    assert len(frames) == 2  # the tombstone, then the reply quoting it
+    assert f'<article id="message-{posted.message.id}"' in frames[1]
+    assert '<span class="reply-excerpt">a deleted message</span>' in frames[1]
+    assert "Lunch at noon?" not in "".join(frames)
+    # A page that was away gets it too when it resumes.
+    missed = messages.catch_up(lunch, after_id=posted.message.id, cursor=cursor)
+    assert [m.id for m in missed.messages] == [original.id, posted.message.id]
+
+
+def test_editing_the_original_requotes_its_replies(alice, bob, lunch, monkeypatch):
+    rooms.enter_room(bob, "lunch")
+    original = said(lunch, alice, "Lunch at noon?")
+    posted = reply(lunch, bob, original)
+    sent = record_events(monkeypatch)
+
+    changes.edit_message(alice, original.id, {"body": "Lunch at one?"})
+
+    assert len(sent) == 2
+    assert '<span class="reply-excerpt">Lunch at one?</span>' in sent[1]["html"]
+    assert f'<article id="message-{posted.message.id}"' in sent[1]["html"]
