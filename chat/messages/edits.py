@@ -29,7 +29,7 @@ from chat.broadcast import events
 from chat.broadcast import frames as rendering
 from chat.errors import Forbidden, NotFound, Unavailable, validated
 from chat.limits import EDIT_WINDOW_SECONDS
-from chat.messages import attachments, mentions
+from chat.messages import attachments, formatting, mentions
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
 from chat.models import Message, Reaction, Room
@@ -138,10 +138,12 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
 
     def change() -> None:
         message.body = form.cleaned_data["body"]
+        named = mentions.members_named(message.room_id, message.body)
+        message.html = formatting.render(message.body, named)
         message.edited_at = timezone.now()
         message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "edited_at", "revision"])
-        mentions.record(message)
+        message.save(update_fields=["body", "html", "edited_at", "revision"])
+        mentions.record(message, named)
 
     _saved(user, change)
     return _announce(message)
@@ -156,11 +158,11 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     ratelimit.take(ratelimit.CHANGING, user.pk)
 
     def change() -> None:
-        message.body = ""
+        message.body = message.html = ""
         message.deleted = True
         message.has_attachment = False
         message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "deleted", "has_attachment", "revision"])
+        message.save(update_fields=["body", "html", "deleted", "has_attachment", "revision"])
         message.reactions.all().delete()
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed

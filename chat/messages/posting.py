@@ -1,7 +1,8 @@
 """Messages: posting (from a socket or a plain form), and catching up after an absence.
 
 Posting validates with ``MessageForm``, counts the person's posting limit in the cache,
-stores the message with the room's next revision, renders it once and hands that HTML to
+stores the message with the room's next revision and its body rendered
+(``chat.messages.formatting``), renders its article once and hands that HTML to
 the room's sockets through ``chat.broadcast.events``. The socket and the HTTP form call the same
 function, so a rule cannot hold on one path and not the other.
 """
@@ -26,7 +27,7 @@ from chat.broadcast import frames as rendering
 from chat.conversations import Conversation
 from chat.errors import SignedOut, TooFast, Unavailable, validated
 from chat.limits import RESUME_MAX_MESSAGES
-from chat.messages import mentions
+from chat.messages import formatting, mentions
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
 from chat.rooms import conversations
@@ -103,10 +104,12 @@ def insert(
         # deactivation by QuerySet.update() sends none.
         if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
             raise SignedOut(DEACTIVATED)
+        named = mentions.members_named(room.id, body)
         message = Message.objects.create(
             room=room,
             author=author,
             body=body,
+            html=formatting.render(body, named),
             client_id=client_id,
             has_attachment=attachment is not None,
             revision=next_revision(room.id),
@@ -114,7 +117,7 @@ def insert(
         if attachment is not None:
             attachment.message = message  # and the message keeps it, for its article
             attachment.save()
-        found = mentions.record(message)
+        found = mentions.record(message, named)
         rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}
