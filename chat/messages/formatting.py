@@ -47,7 +47,6 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from chat.characters import is_blank
 from chat.messages import highlighting, mentions
 
 #: How deep blocks and inline markup may nest (a quote in a list in a quote…): markdown-it
@@ -206,7 +205,14 @@ def render(body: str, people: Iterable[AbstractBaseUser] = ()) -> str:
         if _too_deep(tokens)
         else md.renderer.render(tokens, md.options, env)
     )
-    return _cleaner().clean(shown).strip()
+    return sanitised(shown).strip()
+
+
+def sanitised(markup: str) -> str:
+    """``markup`` with only what a rendered body may hold (the second wall): the subset's
+    tags, Pygments' spans, links to http, https and mailto (with ``rel``) and to a person's
+    conversation (mentions)."""
+    return _cleaner().clean(markup)
 
 
 def is_emoji_only(body: str) -> bool:
@@ -220,7 +226,8 @@ def is_emoji_only(body: str) -> bool:
     text = "".join(char for char in text if not char.isspace())
     if not text or not emoji.purely_emoji(text):
         return False
-    return emoji.emoji_count(text) <= EMOJI_ONLY_MAX and not all(map(is_blank, text))
+    # © and ® alone are emoji to the tables, but letters to a reader: not shown large.
+    return emoji.emoji_count(text) <= EMOJI_ONLY_MAX and any(ord(char) > 0xFF for char in text)
 
 
 def body_class(body: str) -> str:
