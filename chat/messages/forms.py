@@ -27,8 +27,6 @@ REFUSED_IN_BODY = (
     "This message holds characters that are not text or that change the direction of what "
     "follows ({found}): remove them."
 )
-
-
 class MessageForm(forms.Form):
     """What a person types into a room; the author always comes from the session."""
 
@@ -148,3 +146,5 @@ class AttachmentForm(MessageForm):
         if upload.size > settings.CHAT_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(too_big(upload.size, settings.CHAT_UPLOAD_MAX_BYTES))
         return upload
+
+
