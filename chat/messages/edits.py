@@ -30,7 +30,7 @@ from chat.broadcast import events
 from chat.broadcast import frames as rendering
 from chat.errors import Forbidden, NotFound, Unavailable, validated
 from chat.limits import EDIT_WINDOW_SECONDS
-from chat.messages import attachments, mentions
+from chat.messages import attachments, formatting, mentions, replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
 from chat.models import Message, Reaction, Room
@@ -163,10 +163,14 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
 
     def change() -> None:
         message.body = form.cleaned_data["body"]
+        named = mentions.members_named(
+            message.room_id, message.body, replies.replied_author(message)
+        )
+        message.html = formatting.render(message.body, named)
         message.edited_at = timezone.now()
         message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "edited_at", "revision"])
-        mentions.record(message)
+        message.save(update_fields=["body", "html", "edited_at", "revision"])
+        mentions.record(message, named)
         requoted[:] = _requote(message)
 
     _saved(user, change)
@@ -186,11 +190,11 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     requoted: list[Message] = []  # the replies quoting it, re-rendered after
 
     def change() -> None:
-        message.body = ""
+        message.body = message.html = ""
         message.deleted = True
         message.has_attachment = False
         message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "deleted", "has_attachment", "revision"])
+        message.save(update_fields=["body", "html", "deleted", "has_attachment", "revision"])
         message.reactions.all().delete()
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed

@@ -1,10 +1,11 @@
-"""Mentions: ``@username`` of a member, found when a message is saved, linked when shown.
+"""Mentions: ``@username`` of a member, found when a message is saved, linked in its body.
 
 A mention is stored (``Mention``) when the message is stored or edited, for the members of
 its room only: the link, the highlight of "me" and the lobby's count all read those rows,
-so nobody's name is looked up again at every render. The body is shown with each
-mention of a stored member as a link to their conversation, everything else escaped.
-A reply counts as a mention of the original's author (``chat.messages.replies``).
+so nobody's name is looked up again at every render. The rendered body
+(``chat.messages.formatting``) shows each mention of a stored member as a link to their
+conversation; ``linked_body`` does the same for a body shown as typed. A reply counts as a
+mention of the original's author (``chat.messages.replies``).
 """
 
 from __future__ import annotations
@@ -33,14 +34,10 @@ def named(body: str) -> set[str]:
     return {match.casefold() for match in MENTION.findall(body)}
 
 
-def record(message: Message) -> list[Mention]:
-    """Store who ``message`` mentions among its room's members (replacing an earlier
-    record, after an edit), the author of the message it replies to among them; the
-    mentions, each with its ``user``."""
-    names = named(message.body)
-    replied = replies.replied_author(message)
-    if message.pk is not None and message.edited_at is not None:
-        Mention.objects.filter(message=message).delete()
+def members_named(room_id: int, body: str, replied: int | None = None) -> list[AbstractBaseUser]:
+    """The members of room ``room_id`` that ``body`` mentions (at most MOST_MENTIONS names
+    looked up), and the author ``replied`` to if a member, with their profiles and bots."""
+    names = named(body)
     if not names and replied is None:
         return []
     wanted = Q()
@@ -50,10 +47,23 @@ def record(message: Message) -> list[Mention]:
         wanted |= Q(user_id=replied)
     # Profiles and bots come along: a bot's outgoing hook is found from these rows
     # without asking the database again (``chat.bots.services``, on the event loop for sockets).
-    members = Membership.objects.filter(wanted, room_id=message.room_id).select_related(
+    members = Membership.objects.filter(wanted, room_id=room_id).select_related(
         "user__profile", "user__bot"
     )
-    return Mention.objects.bulk_create([Mention(message=message, user=m.user) for m in members])
+    return [member.user for member in members]
+
+
+def record(message: Message, members: list[AbstractBaseUser] | None = None) -> list[Mention]:
+    """Store who ``message`` mentions among its room's members (replacing an earlier
+    record, after an edit); the mentions, each with its ``user``. ``members`` are those
+    members when the caller found them already (``members_named``), to render the body."""
+    if message.pk is not None and message.edited_at is not None:
+        Mention.objects.filter(message=message).delete()
+    if members is None:
+        members = members_named(message.room_id, message.body, replies.replied_author(message))
+    if not members:
+        return []
+    return Mention.objects.bulk_create([Mention(message=message, user=user) for user in members])
 
 
 def linked_body(body: str, people: Iterable[AbstractBaseUser]) -> SafeString:

@@ -1,7 +1,8 @@
 """Messages: posting (from a socket or a plain form), and catching up after an absence.
 
 Posting validates with ``MessageForm``, counts the person's posting limit in the cache,
-stores the message with the room's next revision, renders it once and hands that HTML to
+stores the message with the room's next revision and its body rendered
+(``chat.messages.formatting``), renders its article once and hands that HTML to
 the room's sockets through ``chat.broadcast.events``. The socket and the HTTP form call the same
 function, so a rule cannot hold on one path and not the other.
 """
@@ -26,7 +27,7 @@ from chat.broadcast import frames as rendering
 from chat.conversations import Conversation
 from chat.errors import SignedOut, TooFast, Unavailable, validated
 from chat.limits import RESUME_MAX_MESSAGES
-from chat.messages import mentions, replies
+from chat.messages import formatting, mentions, replies
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
 from chat.rooms import conversations
@@ -105,10 +106,15 @@ def insert(
         # deactivation by QuerySet.update() sends none.
         if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
             raise SignedOut(DEACTIVATED)
+        replied = (
+            None if reply_to is None or reply_to.author_id == author.pk else reply_to.author_id
+        )
+        named = mentions.members_named(room.id, body, replied)
         message = Message.objects.create(
             room=room,
             author=author,
             body=body,
+            html=formatting.render(body, named),
             client_id=client_id,
             has_attachment=attachment is not None,
             reply_to=reply_to,
@@ -117,7 +123,7 @@ def insert(
         if attachment is not None:
             attachment.message = message  # and the message keeps it, for its article
             attachment.save()
-        found = mentions.record(message)
+        found = mentions.record(message, named)
         rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}

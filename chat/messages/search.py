@@ -16,6 +16,17 @@ no query can fail. Which rooms may be read is ``Room.objects.visible_to``, asked
 The highlighter of the database marks matched words with two control characters; the body
 is escaped and only then are those turned into ``<mark>`` tags, so its output is never
 trusted as HTML.
+
+Formatted messages (``chat.messages.formatting``): the index is over the source as typed,
+never over the rendered ``html``, so "strong" or "href" find only messages that say them,
+not every message rendered with ``<strong>`` or a link. Markdown's syntax is punctuation
+(``**``, ``~~``, backticks, ``>``, ``[…](…)``), which both engines already treat as a
+space, so ``**deploy**`` is found by "deploy" with nothing more. Indexing a plain-text
+rendering instead would need a column of its own (and triggers, and a rebuild), would index
+the emoji a shortcode becomes rather than the word typed, and would lose the one-to-one
+map from the highlighter's copy back onto the body, which is what lets a result mark its
+words in escaped text without trusting the engine's output. So a result shows the source,
+escaped, its words marked: what was typed, the Markdown's punctuation included.
 """
 
 from __future__ import annotations

@@ -32,6 +32,21 @@ from chat.rooms.lobby import RoomEntry
 SAMPLE_IMAGE = "chat/styleguide-sample.svg"
 
 
+def formatted(username: str) -> str:
+    """A message using every part of the Markdown subset, mentioning ``username``."""
+    return (
+        f"**Bold**, *italic*, ~~struck~~ and `inline code`, for @{username}.\n"
+        "> A quote, with a link: https://example.org/menu\n\n"
+        "- soup\n- bread :bread:\n\n"
+        "1. order\n2. eat\n\n"
+        "```python\n"
+        "def lunch(people: int) -> str:\n"
+        '    """Book a table."""  # a comment\n'
+        '    return f"table for {people + 1}" if people > 0 else None\n'
+        "```"
+    )
+
+
 @dataclass(frozen=True)
 class Partial:
     """A partial drawn first and passed to another's context already rendered (as a frame

@@ -33,7 +33,16 @@ from chat.models import Membership
 from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.sockets import consumers
-from chat.styleguide.samples import Partial, Samples, bound, entry, file, image, too_fast
+from chat.styleguide.samples import (
+    Partial,
+    Samples,
+    bound,
+    entry,
+    file,
+    formatted,
+    image,
+    too_fast,
+)
 
 Context = dict[str, Any]
 
@@ -110,6 +119,15 @@ MESSAGES = Section("messages", "Messages", (
           "chat/room.html#message", lambda s: {"message": s.message(
               s.carol, f"@{s.me.username} can you book a table?", mentions=(s.me,))},
           wrap="messages"),
+    State("message-formatted", "Formatted",
+          "Markdown: bold, italic, strike, code, a highlighted code block (scrolls sideways, "
+          "takes the focus), a quote, lists, a link and a mention.",
+          "chat/room.html#message", lambda s: {"message": s.message(
+              s.bob, formatted(s.carol.username), mentions=(s.carol,))},
+          wrap="messages"),
+    State("message-emoji-only", "Emoji only", "A few emoji and nothing else: shown large.",
+          "chat/room.html#message", lambda s: {"message": s.message(s.carol, "🎉 :bread: 👍🏽")},
+          wrap="messages"),
     State("message-image", "With an image", "An image was sent: its thumbnail, which opens it.",
           "chat/room.html#message", lambda s: {"message": s.message(
               s.carol, "The view from the terrace", attachment=image())},
@@ -125,7 +143,7 @@ MESSAGES = Section("messages", "Messages", (
           "A URL or word wider than the screen breaks instead of widening the page.",
           "chat/room.html#message", lambda s: {"message": s.message(
               s.carol, "https://example.org/" + "a-very-long-path" * 16)}, wrap="messages"),
-    State("message-html", "Containing HTML", "What looks like markup is shown as typed, escaped.",
+    State("message-html", "Containing HTML", "Raw HTML is shown as typed, escaped.",
           "chat/room.html#message", lambda s: {"message": s.message(
               s.bob, "<script>alert('hi')</script> & <b>bold</b>?")}, wrap="messages"),
     State("message-bot", "A bot's message",

@@ -1,25 +1,46 @@
-"""The parts of a message's article that are more than one field: its body with mentions
-linked, and its reactions grouped by emoji. Both read what the message's queryset
-prefetched (``MessageQuerySet.for_room``), so a page of messages costs no query each."""
+"""The parts of a message's article that are more than one field: its body as rendered
+(``chat.messages.formatting``), and its reactions grouped by emoji. Both read what the
+message's queryset prefetched (``MessageQuerySet.for_room``), so a page of messages costs
+no query each."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django import template
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from chat.fields import readable_size
-from chat.messages import mentions, replies
+from chat.messages import formatting, replies
 from chat.models import Message
 
 register = template.Library()
 
 
+def _rendered(message: Message) -> str:
+    """The body's HTML: as stored when the message was, or rendered now for a message stored
+    before formatting existed (``html`` ""), from its stored mentions."""
+    if message.html or not message.body:
+        return message.html
+    return formatting.render(message.body, [m.user for m in message.mentions.all()])
+
+
 @register.filter
 def body_html(message: Message) -> SafeString:
-    """The body, escaped, with each mention of a member a link to them."""
-    return mentions.linked_body(message.body, [m.user for m in message.mentions.all()])
+    """The body, formatted and sanitised, each mention of a member a link to them."""
+    return mark_safe(_rendered(message))  # noqa: S308 - formatting.render's output, sanitised
+
+
+@register.filter
+def body_class(message: Message) -> str:
+    """The classes of the body's element: ``body``, and ``emoji-only`` for a few emoji."""
+    return formatting.body_class(message.body)
+
+
+@register.filter
+def body_text(message: Message) -> str:
+    """What the body says, without its markup: for words read out, not shown."""
+    return formatting.plain_text(_rendered(message))
 
 
 @register.filter

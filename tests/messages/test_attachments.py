@@ -97,7 +97,8 @@ def test_an_image_is_rendered_once_as_a_thumbnail_linking_to_the_image(alice, lu
 
     file_id = posted.message.attachment.id
     assert (
-        f'<p class="body">sales</p>\n  <figure class="attachment image"><a href="/files/{file_id}/'
+        '<div class="body" dir="auto"><p>sales</p></div>\n'
+        f'  <figure class="attachment image"><a href="/files/{file_id}/'
         f'chart.png"><img src="/files/{file_id}/thumbnail" width="480" height="360" '
         'alt="chart.png" loading="lazy"></a></figure>'
     ) in posted.frame

@@ -50,7 +50,7 @@ def test_edit_returns_the_article_to_swap_in_by_id_marked_edited(alice, lunch):
         f'<article id="message-{message.id}" class="message" hx-swap-oob="outerHTML"'
     )
     assert f'data-revision="{changed.message.revision}" data-edited>' in changed.article
-    assert '<p class="body">lunch at one</p>' in changed.article
+    assert '<div class="body" dir="auto"><p>lunch at one</p></div>' in changed.article
     assert "(edited)" in changed.article
 
 
@@ -70,8 +70,8 @@ def test_edit_returns_an_article_linking_the_member_the_edit_mentions(alice, bob
     changed = changes.edit_message(alice, message.id, {"body": "lunch at noon, @bob?"})
 
     assert (
-        f'<p class="body">lunch at noon, '
-        f'<a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>?</p>'
+        f'<div class="body" dir="auto"><p>lunch at noon, '
+        f'<a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>?</p></div>'
     ) in changed.article
 
 

@@ -84,6 +84,31 @@ def test_a_word_inside_an_address_is_found(alice, lunch):
     )
 
 
+def test_formatted_words_are_found_by_the_words(alice, lunch):
+    [bold] = say(lunch, alice, "**deploy** at ~~one~~ `two`")
+
+    for word in ("deploy", "one", "two"):
+        assert found_ids(search.search(alice, word)) == [bold.id], word
+
+
+def test_the_markup_a_body_renders_to_is_not_searched(alice, lunch):
+    say(lunch, alice, "**deploy** now, see example.com", "> quoted\n- listed")
+
+    for tag in ("strong", "href", "nofollow", "blockquote", "li", "rel"):
+        assert search.search(alice, tag).results == [], tag
+
+
+def test_marks_in_formatted_text_are_put_in_the_escaped_source(alice, lunch):
+    say(lunch, alice, '**soup** <img src=x onerror="alert(1)"> [soup](javascript:soup)')
+
+    (result,) = search.search(alice, "soup").results
+
+    assert result.highlighted == (
+        "**<mark>soup</mark>** &lt;img src=x onerror=&quot;alert(1)&quot;&gt; "
+        "[<mark>soup</mark>](javascript:<mark>soup</mark>)"
+    )
+
+
 def test_results_come_newest_first(alice, lunch):
     said = say(lunch, alice, "soup one", "soup two", "soup three")
 

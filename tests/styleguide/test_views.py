@@ -60,7 +60,7 @@ ASKED_FOR = [
     "sg-lobby-entry-unread", "sg-lobby-entry-mentioned", "sg-lobby-entry-muted",
     "sg-connection-connecting", "sg-connection-live", "sg-connection-reconnecting",
     "sg-connection-offline", "sg-results", "sg-mine-empty", "sg-public-rooms-empty",
-    "sg-results-none", "sg-older-page-empty",
+    "sg-results-none", "sg-older-page-empty", "sg-message-formatted", "sg-message-emoji-only",
 ]  # fmt: skip
 
 
@@ -72,11 +72,13 @@ def test_the_states_the_designers_asked_for_are_there(login, admin) -> None:
 
 def test_states_show_what_they_say(login, admin) -> None:
     html = login(admin).get("/styleguide/").content.decode()
-    assert "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt;" in html  # escaped, once drawn
+    assert "&lt;script&gt;alert('hi')&lt;/script&gt;" in html  # escaped, once drawn
     assert "<script>alert" not in html
     assert "This message was deleted." in html
     assert 'class="message deleted"' in html
     assert "data-edited" in html
+    assert "<strong>Bold</strong>" in html and '<pre class="highlight" tabindex="0">' in html
+    assert '<div class="body emoji-only" dir="auto">' in html
     assert 'class="mention"' in html and f'data-user-id="{admin.pk}"' in html
     assert "You are sending messages too fast" in html
     assert '<div id="composer" class="composer" data-sending>' in html

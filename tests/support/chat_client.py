@@ -23,7 +23,7 @@ from tests.support.accounts import Browser
 HEAL_AFTER_SECONDS = 1.0
 ARTICLE = re.compile(
     r'<article id="message-(\d+)" class="message[^"]*"[^>]*? data-revision="(\d+)"[^>]*>'
-    r'.*?<p class="body[^"]*">(.*?)</p>',
+    r'.*?<(?:p|div) class="body[^"]*"[^>]*>(.*?)</(?:p|div)>',
     re.S,
 )
 TAG = re.compile(r"<[^>]+>")
@@ -46,7 +46,7 @@ class PageModel:
         """Take in one server frame; returns the client ids it acknowledges."""
         for message_id, revision, body in ARTICLE.findall(frame):
             self.copies_received += 1
-            self.messages[int(message_id)] = html.unescape(TAG.sub("", body))
+            self.messages[int(message_id)] = html.unescape(TAG.sub("", body)).strip()
             self._note(int(revision))
         for revision in CURSOR.findall(frame):
             self._move_to(int(revision))

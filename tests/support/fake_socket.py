@@ -102,7 +102,8 @@ def message(message_id: int, revision: int, body: str, author: int = 2) -> str:
     return (
         f'<div id="messages" hx-swap-oob="beforeend"><article id="message-{message_id}" '
         f'class="message" data-author="{author}" data-revision="{revision}"><header>'
-        f'<a class="author" href="/u/bob/">bob</a></header><p class="body">{body}</p>'
+        f'<a class="author" href="/u/bob/">bob</a></header>'
+        f'<div class="body" dir="auto"><p>{body}</p></div>'
         "</article></div>"
     )
 
@@ -114,7 +115,8 @@ def changed(message_id: int, revision: int, body: str) -> str:
         f'<div id="messages" hx-swap-oob="beforeend"><article id="message-{message_id}" '
         f'class="message" hx-swap-oob="outerHTML" data-author="2" data-revision="{revision}" '
         f'data-edited><header><a class="author" href="/u/bob/">bob</a></header>'
-        f'<p class="body">{body}</p><div class="actions"><a id="message-{message_id}-react" '
+        f'<div class="body" dir="auto"><p>{body}</p></div>'
+        f'<div class="actions"><a id="message-{message_id}-react" '
         f'class="action react" href="/m/{message_id}/react" hx-get="/m/{message_id}/react" '
         f'hx-target="#message-{message_id} .slot">React</a></div>'
         f'<div id="message-{message_id}-slot" class="slot"></div></article></div>'

@@ -1,5 +1,6 @@
 """The ``message_parts`` template filters: a message's reactions grouped by emoji, and its
-body with mentions linked, both from what the room's queryset prefetched."""
+body as rendered when stored (or, for a message stored before formatting, rendered now with
+its mentions linked), both from what the room's queryset prefetched."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from django.utils import timezone
 
 from chat.models import Message, Reaction
 from chat.rooms import services as rooms
-from chat.templatetags.message_parts import ReactionGroup, body_html, reactions
+from chat.templatetags.message_parts import (
+    ReactionGroup,
+    body_class,
+    body_html,
+    body_text,
+    reactions,
+)
 from tests.support.messages import say
 
 pytestmark = pytest.mark.django_db
@@ -70,8 +77,8 @@ def test_body_html_links_the_recorded_mentions(alice, bob, lunch):
     [shown] = fetched(lunch)
 
     assert body_html(shown) == (
-        f'&lt;i&gt;<a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>'
-        "&lt;/i&gt;, lunch?"
+        f'<p>&lt;i&gt;<a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>'
+        "&lt;/i&gt;, lunch?</p>"
     )
 
 
@@ -92,7 +99,45 @@ def test_filters_on_fetched_messages_ask_the_database_nothing(
 
     link = f'<a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>'
     assert html == (
-        f"{link} lunch?[👍 bob]|"
-        f'{link} and <a class="mention" href="/p/alice/" data-user-id="{alice.pk}">@alice</a>'
-        ": noon[👍 bob]|"
+        f"<p>{link} lunch?</p>[👍 bob]|"
+        f'<p>{link} and <a class="mention" href="/p/alice/" data-user-id="{alice.pk}">@alice</a>'
+        ": noon</p>[👍 bob]|"
     )
+
+
+def test_body_html_is_the_html_rendered_when_the_message_was_stored(alice, lunch):
+    [message] = say(lunch, alice, "**soup** at one")
+    Message.objects.filter(pk=message.pk).update(html="<p>as stored</p>")
+
+    [shown] = fetched(lunch)
+
+    assert body_html(shown) == "<p>as stored</p>"
+
+
+def test_a_message_stored_before_formatting_is_rendered_when_shown_asking_nothing(
+    alice, bob, lunch, django_assert_num_queries
+):
+    rooms.enter_room(bob, "lunch")
+    [message] = say(lunch, alice, "**@bob** lunch?")
+    Message.objects.filter(pk=message.pk).update(html="")  # as the rows before migration 0011
+    [shown] = fetched(lunch)
+
+    with django_assert_num_queries(0):
+        html = body_html(shown)
+
+    assert html == (
+        f'<p><strong><a class="mention" href="/p/bob/" data-user-id="{bob.pk}">@bob</a>'
+        "</strong> lunch?</p>"
+    )
+
+
+def test_body_class_marks_a_message_of_a_few_emoji_only(alice, lunch):
+    said = say(lunch, alice, "🎉 :thumbsup:", "🎉 party")
+
+    assert [body_class(message) for message in said] == ["body emoji-only", "body"]
+
+
+def test_body_text_is_the_words_without_the_markup(alice, lunch):
+    [message] = say(lunch, alice, "**deploy** `now` & <b>then</b>")
+
+    assert body_text(message) == "deploy now & <b>then</b>"

@@ -80,7 +80,7 @@ def test_edit_with_htmx_answers_the_article_to_swap_in(login, alice, lunch):
     assert html.startswith(
         f'<article id="message-{message.id}" class="message" hx-swap-oob="outerHTML"'
     )
-    assert '<p class="body">lunch at one</p>' in html
+    assert '<div class="body" dir="auto"><p>lunch at one</p></div>' in html
     message.refresh_from_db()
     assert message.body == "lunch at one"
 
@@ -169,7 +169,7 @@ def test_the_article_for_htmx_is_the_message_to_put_back(login, alice, lunch):
     assert html.startswith(
         f'<article id="message-{message.id}" class="message" hx-swap-oob="outerHTML"'
     )
-    assert '<p class="body">lunch at noon</p>' in html
+    assert '<div class="body" dir="auto"><p>lunch at noon</p></div>' in html
 
 
 def test_the_article_without_javascript_is_the_message_in_its_room(login, alice, lunch):

@@ -162,7 +162,7 @@ def test_a_hostile_edit_is_answered_escaped(login, alice, lunch):
 
     html = response.content.decode()
     assert "<script>x</script>" not in html
-    assert '<p class="body">&lt;script&gt;x&lt;/script&gt;</p>' in html
+    assert '<div class="body" dir="auto"><p>&lt;script&gt;x&lt;/script&gt;</p></div>' in html
 
 
 def test_a_post_to_a_readable_messages_article_url_is_not_allowed(login, alice, lunch):

@@ -100,7 +100,7 @@ def test_message_body_is_escaped_on_the_page(login, alice, lunch):
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert "<script>alert(1)</script>" not in html
-    assert '<p class="body">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in html
+    assert '<div class="body" dir="auto"><p>&lt;script&gt;alert(1)&lt;/script&gt;</p></div>' in html
 
 
 def test_room_title_is_escaped(login, alice):

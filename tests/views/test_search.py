@@ -55,7 +55,7 @@ def test_a_result_shows_its_author_room_and_marked_body(login, alice, lunch):
         '<a class="author" href="/u/alice/" title="@alice">alice</a> in '
         '<a class="room" href="/r/lunch/">Lunch</a>'
     ) in html
-    assert '<p class="body"><mark>soup</mark> is ready</p>' in html
+    assert '<div class="body as-typed" dir="auto"><mark>soup</mark> is ready</div>' in html
 
 
 def test_a_result_links_into_the_conversation_around_it(login, alice, lunch):
@@ -116,8 +116,8 @@ def test_a_body_is_escaped_around_its_marks(login, alice, lunch):
     html = search_html(login(alice), "soup")
 
     assert (
-        '<p class="body">&lt;b&gt;<mark>soup</mark>&lt;/b&gt; &amp; '
-        "&lt;script&gt;bread&lt;/script&gt;</p>"
+        '<div class="body as-typed" dir="auto">&lt;b&gt;<mark>soup</mark>&lt;/b&gt; &amp; '
+        "&lt;script&gt;bread&lt;/script&gt;</div>"
     ) in html
 
 

@@ -17,9 +17,10 @@ function copyOf(send) {
   const copy = document.createElement("article");
   copy.className = "pending";
   copy.dataset.pending = send.id;
-  const body = document.createElement("p");
+  const body = document.createElement("div");  // as the message will be: div.body, dir auto
   body.className = "body";
-  body.textContent = send.body;
+  body.dir = "auto";
+  body.textContent = send.body;  // as typed, until the server's rendering replaces it
   const state = document.createElement("p");
   state.className = "state";
   state.textContent = "sending…";
