@@ -22,7 +22,7 @@ class ChatConfig(AppConfig):
 
         from chat import receivers
         from chat.bots import services as bots
-        from chat.messages import attachments
+        from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
         from chat.models import Attachment, Profile
         from chat.people import profiles
@@ -36,6 +36,9 @@ class ChatConfig(AppConfig):
         # Bots' outgoing hooks follow new messages; chat.messages.posting knows nothing of
         # bots.
         messages.message_posted.connect(bots.message_posted, dispatch_uid="bot_hooks")
+        # Link previews follow new and edited messages, which know nothing of them.
+        messages.message_posted.connect(previews.message_posted, dispatch_uid="link_previews")
+        edits.message_edited.connect(previews.message_edited, dispatch_uid="link_previews_edit")
         rooms.member_left.connect(bots.member_left, dispatch_uid="bots_of_leavers")
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(

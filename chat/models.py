@@ -253,10 +253,10 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def for_room(self, room: Room) -> MessageQuerySet:
         """Messages of one room, oldest first, with what their articles show fetched along:
-        authors, files, mentions and reactions (and who made them)."""
+        authors, files, link previews, mentions and reactions (and who made them)."""
         return (
             self.filter(room=room)
-            .select_related("author__profile", "attachment")
+            .select_related("author__profile", "attachment", "preview")
             .prefetch_related("mentions__user", "reactions__user")
             .order_by("id")
         )

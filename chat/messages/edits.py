@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from chat import ratelimit
@@ -43,6 +44,10 @@ ONLY_AUTHOR_EDITS = "Only its author can edit a message."
 TOO_LATE_TO_EDIT = (
     f"Messages can be edited for {EDIT_WINDOW_SECONDS // 60} minutes after they are sent."
 )
+#: Sent once an edit is stored and announced, with ``message`` (link previews follow it;
+#: this module knows nothing of them).
+message_edited = Signal()
+
 ONLY_AUTHOR_OR_CREATOR_DELETES = "Only its author or the room's creator can delete a message."
 NOT_CHANGED = "That change could not be saved just now; try again."
 
@@ -109,13 +114,15 @@ def check_reaction(message: Message) -> None:
         raise Forbidden(GONE)
 
 
-def _announce(message: Message) -> Changed:
+def announce(message: Message) -> Changed:
+    """The changed message's article, rendered once, to its room's sockets."""
     article = rendering.message_article(message, change=True)
     sent = events.message_changed(message, rendering.changed_messages_frame(article))
     return Changed(message, article, broadcast=sent)
 
 
-def _saved(user: AbstractBaseUser, change) -> None:
+def saved(user: AbstractBaseUser, change) -> None:
+    """Run ``change`` in a transaction; ``Unavailable`` (the limit given back) if it fails."""
     try:
         with transaction.atomic():
             change()
@@ -143,8 +150,10 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
         message.save(update_fields=["body", "edited_at", "revision"])
         mentions.record(message)
 
-    _saved(user, change)
-    return _announce(message)
+    saved(user, change)
+    changed = announce(message)
+    message_edited.send(sender=Message, message=message)
+    return changed
 
 
 def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
@@ -165,8 +174,8 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed
 
-    _saved(user, change)
-    return _announce(message)
+    saved(user, change)
+    return announce(message)
 
 
 def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:
@@ -184,5 +193,5 @@ def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> C
         message.revision = next_revision(message.room_id)
         message.save(update_fields=["revision"])
 
-    _saved(user, change)
-    return _announce(message)
+    saved(user, change)
+    return announce(message)
