@@ -455,6 +455,13 @@ class LinkPreview(models.Model):
     def __str__(self) -> str:
         return f"preview of {self.url}"
 
+    # A cached property rather than {% url %} in the template: the styleguide's made-up
+    # preview points it at a sample image that exists.
+    @cached_property
+    def image_url(self) -> str:
+        """Where the room's readers load the picture (ours, re-encoded)."""
+        return reverse("preview-image", args=[self.pk])
+
 
 class Bot(models.Model):
     """A room's bot: posts through a secret token, and may be told when it is mentioned."""

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chat.bots import services as bots
 from chat import fetching
+from chat.bots import services as bots
 from chat.bots import webhooks as hooks
 from tests.support.bots import make_bot
 
