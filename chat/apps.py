@@ -24,7 +24,7 @@ class ChatConfig(AppConfig):
         from chat.bots import services as bots
         from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
-        from chat.models import Attachment, Profile
+        from chat.models import Attachment, LinkPreview, Profile
         from chat.people import profiles
         from chat.rooms import services as rooms
 
@@ -43,6 +43,9 @@ class ChatConfig(AppConfig):
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(
             attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"
+        )
+        post_delete.connect(
+            previews.forget_picture, sender=LinkPreview, dispatch_uid="chat.forget_preview"
         )
         post_delete.connect(
             profiles.forget_avatar, sender=Profile, dispatch_uid="chat.forget_avatar"

@@ -33,7 +33,7 @@ from chat.limits import EDIT_WINDOW_SECONDS
 from chat.messages import attachments, mentions
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
-from chat.models import Message, Reaction, Room
+from chat.models import LinkPreview, Message, Reaction, Room
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -173,6 +173,8 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
         message.reactions.all().delete()
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed
+        # Its link preview too (its picture, from storage: previews.forget_picture).
+        LinkPreview.objects.filter(message=message).delete()
 
     saved(user, change)
     return announce(message)

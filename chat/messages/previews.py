@@ -43,6 +43,7 @@ from chat.messages import edits
 from chat.messages.posting import next_revision
 from chat.messages.preview_pages import PageFacts, read_head
 from chat.models import LinkPreview, Message, Room
+from chat.storage import delete_stored, random_name
 
 logger = logging.getLogger(__name__)
 
@@ -173,8 +174,15 @@ def _announce(message_id: int, loop: asyncio.AbstractEventLoop | None) -> None:
 
 
 def _forget_file(name: str) -> None:
+    """The stored picture ``name`` leaves storage once this is committed."""
     if name:
-        transaction.on_commit(lambda: LinkPreview.image.field.storage.delete(name))
+        transaction.on_commit(lambda: delete_stored([name]))
+
+
+def forget_picture(sender, instance: LinkPreview, **kwargs) -> None:
+    """``post_delete`` of a ``LinkPreview``, however it went (its message deleted, edited
+    to another link, or its room with it): its picture leaves storage once committed."""
+    _forget_file(instance.image.name)
 
 
 def store(message_id: int, url: str | None, found: Found | None) -> bool:
@@ -191,8 +199,7 @@ def store(message_id: int, url: str | None, found: Found | None) -> bool:
         if found is None:
             if preview is None or preview.url == url:
                 return False
-            _forget_file(preview.image.name)
-            preview.delete()
+            preview.delete()  # its picture goes with it (forget_picture)
         else:
             old_image = preview.image.name if preview is not None else ""
             preview = preview or LinkPreview(message=message)
@@ -201,7 +208,7 @@ def store(message_id: int, url: str | None, found: Found | None) -> bool:
             preview.description, preview.site_name = facts.description, facts.site_name
             preview.image, preview.image_width, preview.image_height = "", None, None
             if found.image is not None:
-                stored = ContentFile(found.image.data, name=f"preview.{found.extension}")
+                stored = ContentFile(found.image.data, name=random_name(found.extension))
                 preview.image.save(stored.name, stored, save=False)
                 preview.image_width, preview.image_height = found.image.width, found.image.height
             preview.save()

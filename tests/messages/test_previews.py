@@ -20,7 +20,15 @@ from tests.support.events import record_events
 from tests.support.files import CAMERA, SVG, photo_with_gps, png
 from tests.support.hook_server import WAIT
 from tests.support.messages import revision_of, said
-from tests.support.page_server import body, held, og_page, trickle
+from tests.support.page_server import (
+    PUBLIC,
+    body,
+    held,
+    og_page,
+    redirect,
+    route_public_to,
+    trickle,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("media_root")]
 
@@ -190,6 +198,20 @@ def test_an_answer_that_is_not_html_gives_nothing(alice, lunch, page_server, con
     post_link(lunch, alice, page_server.url("/thing"))
 
     assert page_server.asked == ["/thing"]
+    assert not LinkPreview.objects.exists()
+
+
+def test_a_page_redirecting_to_127_0_0_1_gives_nothing(
+    alice, lunch, page_server, settings, monkeypatch
+):
+    settings.CHAT_FETCH_ALLOW_PRIVATE_URLS = False
+    route_public_to(monkeypatch, page_server.port, {"pages.example": PUBLIC})
+    page_server.routes["/start"] = redirect(page_server.url("/menu"))
+    serve_menu(page_server)
+
+    post_link(lunch, alice, "http://pages.example/start")
+
+    assert page_server.asked == ["/start"]
     assert not LinkPreview.objects.exists()
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -11,9 +12,13 @@ from dataclasses import dataclass, field
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from chat import fetching
 from tests.support.hook_server import WAIT, send
 
 Answer = Callable[[BaseHTTPRequestHandler], None]
+
+#: A public address (no special-use range: the address rule passes it), never reached.
+PUBLIC = "93.184.215.14"
 
 
 @dataclass
@@ -138,3 +143,16 @@ def serve() -> Iterator[PageServer]:
         pages.release.set()
         server.shutdown()
         server.server_close()
+
+
+def route_public_to(monkeypatch, port: int, names: dict[str, str]) -> None:
+    """Resolve ``names`` as given (others as 127.0.0.1), and connect to ``PUBLIC`` at the
+    local server on ``port``: what the rule judged is the public address."""
+    monkeypatch.setattr(fetching, "resolve", lambda host, _port: [names.get(host, "127.0.0.1")])
+
+    def connect(self, _address, timeout, source_address=None):
+        assert self._vetted == PUBLIC, "only the vetted address is ever connected to"
+        return socket.create_connection(("127.0.0.1", port), timeout, source_address)
+
+    for kind in (fetching._VettedHTTPConnection, fetching._VettedHTTPSConnection):
+        monkeypatch.setattr(kind, "_connect_vetted", connect)
