@@ -167,8 +167,8 @@ def fetch(url: str) -> Found | None:
 def _announce(message_id: int, loop: asyncio.AbstractEventLoop | None) -> None:
     """The message's article, rendered once, to its room's sockets (on the server's loop
     when there is one: a channel layer is used from its own loop)."""
-    message = Message.objects.select_related("room").get(pk=message_id)
-    message = Message.objects.for_room(message.room).get(pk=message_id)
+    room = Room.objects.get(messages__pk=message_id)
+    message = Message.objects.for_room(room).get(pk=message_id)
     frame = rendering.changed_messages_frame(rendering.message_article(message, change=True))
     if loop is None:
         events.message_changed(message, frame)
@@ -190,36 +190,51 @@ def forget_picture(sender, instance: LinkPreview, **kwargs) -> None:
     _forget_file(instance.image.name)
 
 
+def _saved_picture(found: Found | None) -> str:
+    """The picture of ``found`` written to storage under a random name ("" without one):
+    before the transaction, so no row stays locked while storage is written to."""
+    if found is None or found.image is None:
+        return ""
+    stored = ContentFile(found.image.data, name=random_name(found.extension))
+    return LinkPreview.image.field.storage.save(
+        LinkPreview.image.field.generate_filename(None, stored.name), stored
+    )
+
+
 def store(message_id: int, url: str | None, found: Found | None) -> bool:
     """Put ``found`` (for ``url``) on the message, or take a preview of another link off it;
     False, changing nothing, when the message was deleted, no longer holds ``url``, had
     its preview removed by its author, or already shows this."""
-    with transaction.atomic():
-        message = Message.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or message.deleted or first_link(message.body) != url:
-            return False
-        preview = LinkPreview.objects.filter(message=message).first()
-        if preview is not None and preview.removed:
-            return False
-        if found is None:
-            if preview is None or preview.url == url:
+    picture = _saved_picture(found)
+    kept = False
+    try:
+        with transaction.atomic():
+            message = Message.objects.select_for_update().filter(pk=message_id).first()
+            if message is None or message.deleted or first_link(message.body) != url:
                 return False
-            preview.delete()  # its picture goes with it (forget_picture)
-        else:
-            old_image = preview.image.name if preview is not None else ""
-            preview = preview or LinkPreview(message=message)
-            facts = found.facts
-            preview.url, preview.title = url, facts.title
-            preview.description, preview.site_name = facts.description, facts.site_name
-            preview.image, preview.image_width, preview.image_height = "", None, None
-            if found.image is not None:
-                stored = ContentFile(found.image.data, name=random_name(found.extension))
-                preview.image.save(stored.name, stored, save=False)
-                preview.image_width, preview.image_height = found.image.width, found.image.height
-            preview.save()
-            _forget_file(old_image)
-        message.revision = next_revision(message.room_id)
-        message.save(update_fields=["revision"])
+            preview = LinkPreview.objects.filter(message=message).first()
+            if preview is not None and preview.removed:
+                return False
+            if found is None:
+                if preview is None or preview.url == url:
+                    return False
+                preview.delete()  # its picture goes with it (forget_picture)
+            else:
+                _forget_file(preview.image.name if preview is not None else "")
+                preview = preview or LinkPreview(message=message)
+                facts, image = found.facts, found.image
+                preview.url, preview.title = url, facts.title
+                preview.description, preview.site_name = facts.description, facts.site_name
+                preview.image = picture
+                preview.image_width = image.width if image is not None else None
+                preview.image_height = image.height if image is not None else None
+                preview.save()
+            message.revision = next_revision(message.room_id)
+            message.save(update_fields=["revision"])
+        kept = True
+    finally:
+        if picture and not kept:
+            delete_stored([picture])  # dropped, or the transaction failed
     return True
 
 
