@@ -121,7 +121,13 @@ def _picture(url: str) -> tuple[images.Encoded, str] | None:
     """The picture at ``url`` decoded and re-encoded, shrunk into ``IMAGE_BOX``; None when
     it is not one (SVG, HTML, damaged, too large, too slow)."""
     try:
-        answer = fetching.get(url, timeout=IMAGE_SECONDS, max_bytes=IMAGE_BYTES, accept=_is_raster)
+        answer = fetching.get(
+            url,
+            timeout=IMAGE_SECONDS,
+            max_bytes=IMAGE_BYTES,
+            accept=_is_raster,
+            headers={"Accept": "image/png, image/jpeg, image/gif, image/webp"},
+        )
     except fetching.FetchFailed as failure:
         logger.info("a preview's picture was not fetched: %s", failure)
         return None
@@ -143,7 +149,12 @@ def fetch(url: str) -> Found | None:
     page, says nothing, or cannot be fetched."""
     try:
         answer = fetching.get(
-            url, timeout=PAGE_SECONDS, max_bytes=PAGE_BYTES, accept=_is_html, keep_start=True
+            url,
+            timeout=PAGE_SECONDS,
+            max_bytes=PAGE_BYTES,
+            accept=_is_html,
+            keep_start=True,
+            headers={"Accept": "text/html, application/xhtml+xml"},
         )
     except fetching.FetchFailed as failure:
         logger.info("no preview for a link to %s: %s", urlsplit(url).hostname, failure)

@@ -271,6 +271,23 @@ def test_a_message_whose_link_was_edited_meanwhile_gets_the_new_links_preview(
     assert LinkPreview.objects.get(message=message).title == "New"
 
 
+def test_an_edit_that_changes_the_link_fetches_the_new_page(alice, lunch, page_server):
+    serve_menu(page_server)
+    page_server.routes["/other"] = body(og_page(title="Other", image=None))
+    message = post_link(lunch, alice, page_server.url("/menu"))
+    [old_picture] = LinkPreview.objects.values_list("image", flat=True)
+
+    changes.edit_message(alice, message.id, {"body": f"rather {page_server.url('/other')}"})
+    assert hook_pool.wait_idle(WAIT)
+    changes.edit_message(alice, message.id, {"body": f"yes, {page_server.url('/other')}"})
+    assert hook_pool.wait_idle(WAIT)
+
+    assert page_server.asked == ["/menu", "/photo.jpg", "/other"]  # the same link: no fetch
+    preview = LinkPreview.objects.get(message=message)
+    assert (preview.title, preview.image.name) == ("Other", "")
+    assert not LinkPreview.image.field.storage.exists(old_picture)
+
+
 def test_an_edit_that_takes_the_link_out_takes_the_preview_off(alice, lunch, page_server):
     serve_menu(page_server)
     message = post_link(lunch, alice, page_server.url("/menu"))

@@ -91,6 +91,18 @@ def test_the_author_sees_a_form_then_removes_the_preview_without_javascript(
     assert Message.objects.get(pk=message.pk).revision == revision_of(lunch) == before + 1
 
 
+def test_htmx_loads_the_form_into_the_message(login, alice, lunch):
+    message = said(lunch, alice, "https://harbour.example/menu")
+    give_preview(message)
+
+    response = login(alice).get(f"/m/{message.id}/preview/remove", **HTMX)
+
+    html = response.content.decode()
+    assert html.startswith('<form class="remove-preview-form" method="post"')
+    assert f'hx-post="/m/{message.id}/preview/remove"' in html
+    assert "<html" not in html
+
+
 def test_htmx_gets_the_article_without_its_preview(login, alice, lunch):
     message = said(lunch, alice, "https://harbour.example/menu")
     give_preview(message)
