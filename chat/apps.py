@@ -22,9 +22,9 @@ class ChatConfig(AppConfig):
 
         from chat import receivers
         from chat.bots import services as bots
-        from chat.messages import attachments
+        from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
-        from chat.models import Attachment, Profile
+        from chat.models import Attachment, LinkPreview, Profile
         from chat.people import profiles
         from chat.rooms import services as rooms
 
@@ -36,10 +36,16 @@ class ChatConfig(AppConfig):
         # Bots' outgoing hooks follow new messages; chat.messages.posting knows nothing of
         # bots.
         messages.message_posted.connect(bots.message_posted, dispatch_uid="bot_hooks")
+        # Link previews follow new and edited messages, which know nothing of them.
+        messages.message_posted.connect(previews.message_posted, dispatch_uid="link_previews")
+        edits.message_edited.connect(previews.message_edited, dispatch_uid="link_previews_edit")
         rooms.member_left.connect(bots.member_left, dispatch_uid="bots_of_leavers")
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(
             attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"
+        )
+        post_delete.connect(
+            previews.forget_picture, sender=LinkPreview, dispatch_uid="chat.forget_preview"
         )
         post_delete.connect(
             profiles.forget_avatar, sender=Profile, dispatch_uid="chat.forget_avatar"

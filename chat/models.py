@@ -253,11 +253,13 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
     def for_room(self, room: Room) -> MessageQuerySet:
         """Messages of one room, oldest first, with what their articles show fetched along:
-        authors, files, mentions and reactions (and who made them), and the message each
-        reply quotes, with its author."""
+        authors, files, link previews, mentions and reactions (and who made them), and the
+        message each reply quotes, with its author."""
         return (
             self.filter(room=room)
-            .select_related("author__profile", "attachment", "reply_to__author__profile")
+            .select_related(
+                "author__profile", "attachment", "preview", "reply_to__author__profile"
+            )
             .prefetch_related("mentions__user", "reactions__user")
             .order_by("id")
         )
@@ -455,6 +457,13 @@ class LinkPreview(models.Model):
 
     def __str__(self) -> str:
         return f"preview of {self.url}"
+
+    # A cached property rather than {% url %} in the template: the styleguide's made-up
+    # preview points it at a sample image that exists.
+    @cached_property
+    def image_url(self) -> str:
+        """Where the room's readers load the picture (ours, re-encoded)."""
+        return reverse("preview-image", args=[self.pk])
 
 
 class Bot(models.Model):

@@ -31,7 +31,7 @@ def conversation_paths(tail: str, view) -> list:
 
 def message_path(action: str):
     """``m/<id>/<action>``: one of a message's forms (``chat.views.messages.ACTIONS``)."""
-    view, name = messages.message_form, f"message-{action}"
+    view, name = messages.message_form, f"message-{action.replace('/', '-')}"
     return path(f"m/<int:message_id>/{action}", view, {"action": action}, name=name)
 
 
@@ -65,6 +65,7 @@ urlpatterns = [
         name="attachment-thumbnail",
     ),
     path("files/<int:attachment_id>/<str:name>", files.attachment_file, name="attachment"),
+    path("previews/<int:preview_id>/image", files.preview_image, name="preview-image"),
     path("bots/messages", bots.bot_messages, name="bot-messages"),
     path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages-in-url"),
     path("invitations/", invitations.invitations_page, name="invitations"),

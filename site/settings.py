@@ -200,6 +200,13 @@ CHAT_IMAGE_DECODES_AT_ONCE = env.integer("CHAT_IMAGE_DECODES_AT_ONCE", 2)
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
 CHAT_BOTS_ALLOW_PRIVATE_URLS = env.flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
+# Every request the server makes for someone (a bot's hook, a link's preview) may not reach a
+# private or loopback address unless this is set (chat/fetching.py); the bots' setting above
+# does the same.
+CHAT_FETCH_ALLOW_PRIVATE_URLS = env.flag("CHAT_FETCH_ALLOW_PRIVATE_URLS", False)
+# Link previews: the server fetches the first link of a message (title, description, picture)
+# and shows it under the message (chat/messages/previews.py). 0 turns them off: no fetch at all.
+CHAT_LINK_PREVIEWS = env.flag("CHAT_LINK_PREVIEWS", True)
 
 # Who may create an account: "open" (anyone who reaches the server), "invite" (only through
 # an invitation link a member made, chat/people/invitations.py) or "closed" (admins create them).

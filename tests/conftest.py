@@ -20,6 +20,8 @@ from tests.support import hook_pool
 from tests.support.accounts import PASSWORD
 from tests.support.fake_socket import RoomPage, opening_rooms
 from tests.support.hook_server import HookServer, serve
+from tests.support.page_server import PageServer
+from tests.support.page_server import serve as serve_pages
 from tests.support.required import require_redis
 from tests.support.sockets import (
     HOST,
@@ -64,6 +66,15 @@ def members_lists_only_when_asked(request, monkeypatch) -> None:
 @pytest.fixture
 def live_members_lists() -> None:
     """Members lists sent as in production, once a second."""
+
+
+@pytest.fixture(autouse=True)
+def link_previews_only_when_asked(request, monkeypatch) -> None:
+    """Previews are on by default (``CHAT_LINK_PREVIEWS``): a test posting a link would have
+    the chat fetch it in the background, past the test's end. Tests of previews ask for
+    ``page_server``."""
+    if "page_server" not in request.fixturenames:
+        monkeypatch.setattr(settings, "CHAT_LINK_PREVIEWS", False)
 
 
 @pytest.fixture(autouse=True)
@@ -215,6 +226,22 @@ def hook_server(settings) -> Iterator[HookServer]:
     settings.CHAT_BOTS_ALLOW_PRIVATE_URLS = True
     with serve() as hook:
         yield hook
+
+
+@pytest.fixture
+def page_server(settings, monkeypatch) -> Iterator[PageServer]:
+    """A local web server (``tests.support.page_server``), link previews on and private
+    addresses allowed so the chat may fetch from it (and 127.0.0.1 not one of the chat's
+    own names, whose links it never fetches); no fetch outlives the test."""
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    settings.CHAT_LINK_PREVIEWS = True
+    settings.CHAT_FETCH_ALLOW_PRIVATE_URLS = True
+    hook_pool.track(monkeypatch)
+    with serve_pages() as pages:
+        yield pages
+        pages.stop.set()
+        pages.release.set()
+        assert hook_pool.wait_idle(10), "a fetch was still running"
 
 
 @pytest.fixture

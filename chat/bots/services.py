@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -43,6 +42,7 @@ from django.utils import timezone
 from chat import ratelimit
 from chat.bots import webhooks as hooks
 from chat.bots.forms import BotForm
+from chat.broadcast import fanout
 from chat.errors import Forbidden, Invalid, Missing, Refused, validated
 from chat.links import BY_SLUG
 from chat.messages import posting as messages
@@ -276,26 +276,6 @@ def _payload(message: Message, bot: Bot) -> dict:
     }
 
 
-async def _this_loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_running_loop()
-
-
-def _server_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop serving this process's sockets, if there is one.
-
-    A hook's answer is posted from there: channel layers (the in-memory one above all) may
-    only be used from their own loop, never from a hook's thread. A sync view under the
-    ASGI server runs in a thread of that loop's, and ``async_to_sync`` runs a coroutine on
-    it; with no server (a script, a sync test) it makes a loop of its own and closes it.
-    """
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    loop = async_to_sync(_this_loop)()
-    return loop if loop.is_running() else None
-
-
 def message_posted(sender: object, message: Message, **kwargs: object) -> None:
     """Receiver of ``chat.messages.posting.message_posted``: hand a call of the hook of each bot
     ``message`` mentions to the hook pool. Reads only what the message carries (it runs
@@ -306,7 +286,7 @@ def message_posted(sender: object, message: Message, **kwargs: object) -> None:
         called = _called_bots(message)
         if not called:
             return
-        loop = _server_loop()
+        loop = fanout.server_loop()
         for bot in called:
             name = bot.user.get_username()
             payload = _payload(message, bot)

@@ -104,6 +104,11 @@ def message_changed(changed: Message, html: str) -> bool:
     return fanout.send(message(changed.room_id, changed.id, changed.revision, None, html))
 
 
+async def amessage_changed(changed: Message, html: str) -> bool:
+    """Hand the room's sockets a message changed (async callers)."""
+    return await fanout.asend(message(changed.room_id, changed.id, changed.revision, None, html))
+
+
 def room_frame(room_id: int, html: str) -> dict:
     """HTML worked out for the room's pages, passed on as is."""
     return fanout.event(fanout.room_group(room_id), FRAME, html=html)

@@ -86,6 +86,27 @@ def send(event: dict) -> bool:
     return async_to_sync(asend)(event)
 
 
+async def _this_loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop serving this process's sockets, if there is one.
+
+    Work finished on a thread of a pool (a bot's answer, a link's preview) is sent from
+    there: channel layers (the in-memory one above all) may only be used from their own
+    loop, never from another thread. A sync view under the ASGI server runs in a thread of
+    that loop's, and ``async_to_sync`` runs a coroutine on it; with no server (a script, a
+    sync test) it makes a loop of its own and closes it.
+    """
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    loop = async_to_sync(_this_loop)()
+    return loop if loop.is_running() else None
+
+
 #: A socket is anything with an async handler per event type it is sent (a consumer).
 Socket = object
 #: A part of a process's live state, built from its fan-out and closed with it.

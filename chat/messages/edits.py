@@ -23,6 +23,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from chat import ratelimit
@@ -33,7 +34,7 @@ from chat.limits import EDIT_WINDOW_SECONDS
 from chat.messages import attachments, formatting, mentions, replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
-from chat.models import Message, Reaction, Room
+from chat.models import LinkPreview, Message, Reaction, Room
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ ONLY_AUTHOR_EDITS = "Only its author can edit a message."
 TOO_LATE_TO_EDIT = (
     f"Messages can be edited for {EDIT_WINDOW_SECONDS // 60} minutes after they are sent."
 )
+#: Sent once an edit is stored and announced, with ``message`` (link previews follow it;
+#: this module knows nothing of them).
+message_edited = Signal()
+
 ONLY_AUTHOR_OR_CREATOR_DELETES = "Only its author or the room's creator can delete a message."
 NOT_CHANGED = "That change could not be saved just now; try again."
 
@@ -112,7 +117,8 @@ def check_reaction(message: Message) -> None:
         raise Forbidden(GONE)
 
 
-def _announce(message: Message) -> Changed:
+def announce(message: Message) -> Changed:
+    """The changed message's article, rendered once, to its room's sockets."""
     article = rendering.message_article(message, change=True)
     sent = events.message_changed(message, rendering.changed_messages_frame(article))
     return Changed(message, article, broadcast=sent)
@@ -139,7 +145,8 @@ def _requote(message: Message) -> list[Message]:
     return quoting[::-1]
 
 
-def _saved(user: AbstractBaseUser, change) -> None:
+def saved(user: AbstractBaseUser, change) -> None:
+    """Run ``change`` in a transaction; ``Unavailable`` (the limit given back) if it fails."""
     try:
         with transaction.atomic():
             change()
@@ -173,10 +180,11 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
         mentions.record(message, named)
         requoted[:] = _requote(message)
 
-    _saved(user, change)
-    changed = _announce(message)
+    saved(user, change)
+    changed = announce(message)
     for reply in requoted:
-        _announce(reply)
+        announce(reply)
+    message_edited.send(sender=Message, message=message)
     return changed
 
 
@@ -199,11 +207,13 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
         message.mentions.all().delete()
         attachments.detach(message)  # its files leave storage once this is committed
         requoted[:] = _requote(message)
+        # Its link preview too (its picture, from storage: previews.forget_picture).
+        LinkPreview.objects.filter(message=message).delete()
 
-    _saved(user, change)
-    changed = _announce(message)
+    saved(user, change)
+    changed = announce(message)
     for reply in requoted:
-        _announce(reply)
+        announce(reply)
     return changed
 
 
@@ -222,5 +232,5 @@ def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> C
         message.revision = next_revision(message.room_id)
         message.save(update_fields=["revision"])
 
-    _saved(user, change)
-    return _announce(message)
+    saved(user, change)
+    return announce(message)

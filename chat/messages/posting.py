@@ -127,6 +127,7 @@ def insert(
         rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}
+    Message.preview.related.set_cached_value(message, None)  # its preview comes later
     return message, found
 
 

@@ -24,7 +24,7 @@ from chat.conversations import name_for
 from chat.links import BY_PERSON, BY_SLUG
 from chat.messages.forms import MessageForm
 from chat.messages.search import SearchResult
-from chat.models import Attachment, Bot, Mention, Message, Profile, Reaction, Room
+from chat.models import Attachment, Bot, LinkPreview, Mention, Message, Profile, Reaction, Room
 from chat.people.forms import SignupForm
 from chat.rooms.lobby import RoomEntry
 
@@ -77,6 +77,19 @@ def file() -> Attachment:
     )  # fmt: skip
 
 
+def link_preview(*, picture: bool = True) -> LinkPreview:
+    """What a link's page says of itself, as a preview shows it."""
+    preview = LinkPreview(
+        url="https://harbour.example/menu", site_name="The Harbour Café",
+        title="Our lunch menu: soups, bread and the catch of the day",
+        description="Served from noon to three, on the terrace when the sun is out.",
+    )  # fmt: skip
+    if picture:
+        preview.image, preview.image_width, preview.image_height = "sample.png", 320, 200
+        preview.image_url = static(SAMPLE_IMAGE)  # a file that exists
+    return preview
+
+
 def bound(form_class, data: dict, *args, **kwargs):
     """A form as a request leaves it: bound and validated, holding its errors if any."""
     form = form_class(data, *args, **kwargs)
@@ -127,6 +140,7 @@ class Samples:
         mentions: tuple = (),
         attachment: Attachment | None = None,
         reply_to: Message | None = None,
+        preview: LinkPreview | None = None,
     ) -> Message:
         """A message in the public room, with what the room page prefetches already known."""
         when = self.now - timedelta(minutes=minutes_ago)
@@ -150,6 +164,10 @@ class Samples:
         found = [Mention(message=message, user=person) for person in mentions]
         # What MessageQuerySet.for_room prefetches, known already (as chat.messages.posting does).
         message._prefetched_objects_cache = {"mentions": found, "reactions": given}
+        if preview is not None:
+            preview.id = next(self.next_id)
+        # Known already, as for_room fetches it: none, or the one given.
+        Message.preview.related.set_cached_value(message, preview)
         if attachment is not None:
             attachment.id = next(self.next_id)
             message.attachment = attachment

@@ -41,6 +41,7 @@ from chat.styleguide.samples import (
     file,
     formatted,
     image,
+    link_preview,
     too_fast,
 )
 
@@ -94,6 +95,7 @@ class Section:
 
 
 ATTACHMENT = ("chat/parts.html#attachment",)
+PREVIEW = ("chat/room.html#link-preview",)
 DATA = "Data for the page's script; keep its id and attributes."
 
 # fmt: off
@@ -135,6 +137,17 @@ MESSAGES = Section("messages", "Messages", (
     State("message-file", "With a file", "A file was sent: a link that downloads it.",
           "chat/room.html#message", lambda s: {"message": s.message(s.me, "", attachment=file())},
           wrap="messages", within=ATTACHMENT),
+    State("message-preview", "With a link preview",
+          "Its first link's page, fetched later: site, title (a link), description and a "
+          "picture served by us. Mine: “Remove preview”.",
+          "chat/room.html#message", lambda s: {"message": s.message(
+              s.me, "Lunch here? https://harbour.example/menu", preview=link_preview())},
+          wrap="messages", within=PREVIEW),
+    State("message-preview-plain", "With a link preview, no picture",
+          "The page named no picture we could use (or it was SVG, too large, not an image).",
+          "chat/room.html#message", lambda s: {"message": s.message(
+              s.bob, "https://harbour.example/menu", preview=link_preview(picture=False))},
+          wrap="messages", within=PREVIEW),
     State("message-long", "Very long", "A long message keeps its line breaks and wraps.",
           "chat/room.html#message", lambda s: {"message": s.message(
               s.bob, "\n\n".join(["Here is the plan for the whole day. " * 8] * 3))},
@@ -177,6 +190,10 @@ MESSAGES = Section("messages", "Messages", (
           wrap="messages"),
     State("message-delete-form", "Deleting", "After Delete: are you sure?",
           "chat/message.html#delete-form", lambda s: {"message": s.draft, "back": "#"},
+          wrap="messages"),
+    State("message-remove-preview-form", "Removing a link preview",
+          "After Remove preview: are you sure? It stays off, edits included.",
+          "chat/message.html#remove-preview-form", lambda s: {"message": s.draft, "back": "#"},
           wrap="messages"),
     State("message-react-form", "Reacting", "After React: the palette, or any emoji.",
           "chat/message.html#react-form", lambda s: {"message": s.draft, "back": "#",

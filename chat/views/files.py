@@ -1,4 +1,5 @@
-"""Files served to their readers: a message's file and its thumbnail (``/files/…``), and
+"""Files served to their readers: a message's file and its thumbnail (``/files/…``), a link
+preview's picture (``/previews/<id>/image``), and
 through ``stored_file`` a person's picture (``chat.views.profiles``).
 
 A message's file is 404 unless the reader may read its room now, exactly as for a file
@@ -18,7 +19,8 @@ from django.http import FileResponse, HttpRequest
 from django.views.decorators.http import require_GET
 
 from chat.errors import NotFound
-from chat.messages import attachments
+from chat.images import content_type_of_extension
+from chat.messages import attachments, previews
 from chat.models import Attachment
 
 #: What a file answer may do if a browser renders it after all: nothing.
@@ -80,3 +82,19 @@ def attachment_thumbnail(request: HttpRequest, attachment_id: int) -> FileRespon
     attachment = attachments.readable_attachment(request.user, attachment_id)
     field = attachment.thumbnail if attachment.thumbnail else attachment.file
     return _served(attachment, field)
+
+
+@login_required
+@require_GET
+def preview_image(request: HttpRequest, preview_id: int) -> FileResponse:
+    """``GET /previews/<id>/image``: a link preview's picture, re-encoded by us, to the
+    readers of its message's room only (404 otherwise, as for one that never existed)."""
+    preview = previews.readable_preview(request.user, preview_id)
+    extension = preview.image.name.rsplit(".", 1)[-1]
+    return stored_file(
+        preview.image,
+        content_type_of_extension(extension),
+        missing=previews.NO_SUCH_PREVIEW,
+        cache=PRIVATE,
+        disposition="inline",
+    )

@@ -1,4 +1,5 @@
-"""A message's own pages: edit, delete, react and reply, and its link.
+"""A message's own pages: edit, delete, react, reply and remove its link preview, its link,
+and the article alone.
 
 An article is rendered once for everyone, so it cannot hold a reader's CSRF token: its
 actions are links to these small GET pages, which hold the form (htmx loads them inline
@@ -24,7 +25,7 @@ from chat.broadcast import frames as rendering
 from chat.errors import Invalid
 from chat.limits import REACTION_PALETTE
 from chat.messages import edits as changes
-from chat.messages import replies
+from chat.messages import previews, replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.models import Message
 from chat.rooms import conversations
@@ -60,6 +61,10 @@ ACTIONS = {
     "delete": Action(
         "delete-form", changes.check_delete,
         lambda user, message_id, _sent: changes.delete_message(user, message_id),
+    ),
+    "preview/remove": Action(
+        "remove-preview-form", previews.check_remove,
+        lambda user, message_id, _sent: previews.remove_preview(user, message_id),
     ),
     "react": Action(
         "react-form", lambda _user, message: changes.check_reaction(message),
@@ -151,10 +156,10 @@ def message_reply(request: HttpRequest, message: Message) -> HttpResponse:
 
 @message_view
 def message_form(request: HttpRequest, message: Message, action: str) -> HttpResponse:
-    """``/m/<id>/edit``, ``/delete``, ``/react`` (``ACTIONS``): the form, to whoever may
-    ask for it (GET); the change (POST), answered to htmx by the changed article, swapped
-    in by id, else by a redirect back to the message. A form that does not pass comes
-    back holding what was sent."""
+    """``/m/<id>/edit``, ``/delete``, ``/react``, ``/preview/remove`` (``ACTIONS``): the
+    form, to whoever may ask for it (GET); the change (POST), answered to htmx by the
+    changed article, swapped in by id, else by a redirect back to the message. A form that
+    does not pass comes back holding what was sent."""
     chosen = ACTIONS[action]
     form_page = partial(_form_page, request, message, chosen.partial, **chosen.context)
     if request.method == "GET":

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from chat import fetching
 from chat.bots import services as bots
 from chat.bots import webhooks as hooks
 from tests.support.bots import make_bot
@@ -60,7 +61,7 @@ def test_the_guard_refuses_addresses_on_private_networks(url):
 
 
 def test_the_guard_refuses_a_name_that_resolves_to_loopback(monkeypatch):
-    monkeypatch.setattr(hooks, "resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(fetching, "resolve", lambda host, port: ["127.0.0.1"])
 
     with pytest.raises(hooks.Unsafe) as refused:
         hooks.vet("https://hook.example/ping")
@@ -69,7 +70,7 @@ def test_the_guard_refuses_a_name_that_resolves_to_loopback(monkeypatch):
 
 
 def test_the_guard_refuses_a_name_with_any_private_address(monkeypatch):
-    monkeypatch.setattr(hooks, "resolve", lambda host, port: ["93.184.215.14", "10.0.0.7"])
+    monkeypatch.setattr(fetching, "resolve", lambda host, port: ["93.184.215.14", "10.0.0.7"])
 
     with pytest.raises(hooks.Unsafe) as refused:
         hooks.vet("https://hook.example/ping")
@@ -90,7 +91,7 @@ def test_the_guard_refuses_other_schemes(url):
 def test_the_guard_lets_a_public_address_through_resolved_once(monkeypatch):
     looked_up = []
     monkeypatch.setattr(
-        hooks, "resolve", lambda host, port: looked_up.append((host, port)) or ["93.184.215.14"]
+        fetching, "resolve", lambda host, port: looked_up.append((host, port)) or ["93.184.215.14"]
     )
 
     target = hooks.vet("https://hook.example/ping?room=lunch")
@@ -121,7 +122,7 @@ def test_the_setting_does_not_let_other_schemes_through(settings):
 @pytest.mark.django_db
 def test_a_failed_hook_is_one_warning_without_a_traceback(alice, lunch, caplog, monkeypatch):
     bot, _token = make_bot(lunch, alice)
-    monkeypatch.setattr(hooks, "resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(fetching, "resolve", lambda host, port: ["127.0.0.1"])
     call = bots.HookCall(bot.pk, "helper", "http://hook.example/x?secret=1", {}, "key", None)
 
     with caplog.at_level(logging.WARNING):

@@ -10,6 +10,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
+from chat import fetching
 from chat.bots import services as bots
 from chat.bots import webhooks as hooks
 from chat.models import Message
@@ -286,7 +287,7 @@ def test_the_hook_connects_to_the_vetted_address_with_the_names_host_header(
     port = hook_server.url.split(":")[2].split("/")[0]
     looked_up = []
     monkeypatch.setattr(
-        hooks, "resolve", lambda host, port: looked_up.append(host) or ["127.0.0.1"]
+        fetching, "resolve", lambda host, port: looked_up.append(host) or ["127.0.0.1"]
     )
     hook_server.answer = lambda handler: send(handler, 204)
     make_bot(lunch, alice, outgoing_url=f"http://bot.example:{port}/hook")

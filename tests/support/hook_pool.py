@@ -1,6 +1,7 @@
-"""The bot hooks' pool as the tests watch it: which calls a test handed to it are still
-out, and waiting until none is. ``chat.bots.webhooks`` keeps no list of its calls (nothing
-there needs one), so a test that watches them wraps ``webhooks.submit`` with ``track``."""
+"""The fetching pool (bots' hooks, link previews) as the tests watch it: which calls a test
+handed to it are still out, and waiting until none is. ``chat.fetching`` keeps no list of its
+calls (nothing there needs one), so a test that watches them wraps ``fetching.submit`` with
+``track``."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from concurrent.futures import Future, wait
 
 import pytest
 
-from chat.bots import webhooks
+from chat import fetching
 
 _handed: list[Future] = []
 _lock = threading.Lock()
 
 
 def track(monkeypatch: pytest.MonkeyPatch) -> None:
-    """From now until the test ends, remember every call handed to the hook pool."""
-    submit = webhooks.submit
+    """From now until the test ends, remember every call handed to the fetching pool."""
+    submit = fetching.submit
     with _lock:
         _handed.clear()
 
@@ -29,7 +30,7 @@ def track(monkeypatch: pytest.MonkeyPatch) -> None:
                 _handed.append(future)
         return future
 
-    monkeypatch.setattr(webhooks, "submit", tracked)
+    monkeypatch.setattr(fetching, "submit", tracked)
 
 
 def in_flight() -> list[Future]:

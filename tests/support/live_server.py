@@ -42,6 +42,9 @@ class LiveServer:
             "DATABASE_URL": f"sqlite:///{database_path}",
             # The tests sign many people up, all from loopback.
             "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": "1000",
+            # No link a test posts is fetched (a test of previews passes "1", and its own
+            # page server).
+            "CHAT_LINK_PREVIEWS": "0",
             **(env or {}),
         }
         self.serve_args = serve_args
