@@ -11,6 +11,7 @@ from django.db import transaction
 
 from chat.conversations import Conversation
 from chat.messages import edits as changes
+from chat.messages import formatting
 from chat.messages import posting as messages
 from chat.messages.posting import Posted
 from chat.models import Message, Room
@@ -87,8 +88,9 @@ def edit_directly(message: Message, body: str) -> Message:
     """An edit as the edit feature makes it: new body, the room's next revision."""
     with transaction.atomic():
         message.body = body
+        message.html = formatting.render(body)
         message.revision = messages.next_revision(message.room_id)
-        message.save(update_fields=["body", "revision"])
+        message.save(update_fields=["body", "html", "revision"])
     return message
 
 
