@@ -11,9 +11,11 @@ list of sounds (shown to the sender only); with ``CHAT_SOUNDS=0`` (read when ask
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.conf import settings
+from django.templatetags.static import static
 
 #: Every sound ``/play`` knows, in the order the list shows them.
 SOUNDS = (
@@ -73,3 +75,9 @@ def refusal(body: str) -> str | None:
     if sound_of(body) is None:
         return UNKNOWN.format(name=match.group(1)[:40])
     return None
+
+
+def urls() -> str:
+    """Where each sound is served (JSON, for the page's script): static names may carry a
+    hash of their content in production."""
+    return json.dumps({name: static(f"chat/sounds/{name}.wav") for name in SOUNDS})

@@ -73,6 +73,7 @@ def page(
         # /play sounds on this instance (CHAT_SOUNDS): js/sounds.js plays them, unless the
         # reader muted them on this browser.
         "sounds_on": sounds.enabled(),
+        "sound_urls": sounds.urls(),
     }
     return render(request, "chat/room.html", context, status=status)
 

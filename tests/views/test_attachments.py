@@ -158,7 +158,7 @@ def test_the_room_page_has_the_file_button(login, alice, lunch):
     # takes the keyboard's focus), named "Attach files", taking several files at once.
     assert (
         '<input type="file" name="file" id="id_file" class="attach-input visually-hidden" '
-        "multiple required>"
+        'multiple required data-most="10">'
     ) in html
     assert '<label for="id_file" class="attach" title="Attach files (up to 10 at once)">' in html
     assert '<span class="visually-hidden">Attach files</span></label>' in html
