@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.support.browsing import (
     MESSAGES,
+    create_public_room,
     lunch_for_two,
     meet_in_lunch,
     message_with,
@@ -168,3 +169,28 @@ def test_play_sounds_for_live_arrivals_only(people, server: LiveServer):
     alice.composer.press("Enter")
     expect(bob.page.locator(f"{MESSAGES}[data-sound=bell]")).to_have_count(1)
     assert bob.page.evaluate("window.played") == ["tada"]
+
+
+def test_several_files_in_one_post_without_javascript(people, server: LiveServer):
+    alice = people("alice", java_script_enabled=False)
+    sign_up(alice, server)
+    create_public_room(alice, server, "Lunch", "lunch")
+    page = alice.page
+    form = page.locator("#upload-form")
+
+    form.get_by_label("Attach files").set_input_files(
+        files=[
+            {"name": "one.txt", "mimeType": "text/plain", "buffer": b"one"},
+            {"name": "two.txt", "mimeType": "text/plain", "buffer": b"two"},
+        ]
+    )
+    form.get_by_label("Words with the file").fill("both")
+    form.get_by_role("button", name="Send file").click()
+
+    shown = page.locator(MESSAGES)
+    expect(shown).to_have_count(2)
+    expect(shown.locator("a.attachment.file")).to_have_text(["one.txt", "two.txt"])
+    expect(shown.nth(0).locator(".body")).to_have_text("both")
+    expect(shown.nth(1)).to_have_class("message follows-on")
+    # The server's own day line, since no script draws the reader's.
+    expect(page.locator("#messages .day-separator[data-server]")).to_have_count(1)
