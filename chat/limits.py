@@ -54,6 +54,13 @@ POST_WINDOW_SECONDS = 10
 LOGIN_FAILURES_PER_ADDRESS = 20
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
+#: A message said by the same author within this many seconds of the room's message before
+#: it is shown grouped under that one's byline (``Message.follows_on``, decided once).
+GROUP_SECONDS = 5 * 60
+#: Files one send may carry (picked, dropped or pasted together; a form without
+#: JavaScript posting several ``file`` fields): each becomes its own message.
+FILES_PER_SEND = 10
+
 #: How long after sending a message its author may still edit it.
 EDIT_WINDOW_SECONDS = 15 * 60
 #: Reactions anyone may pick from a palette (any other single emoji is allowed too).

@@ -191,6 +191,8 @@ CHAT_SOCKETS_PER_PERSON = env.integer("CHAT_SOCKETS_PER_PERSON", 20)
 # Files: the largest one, in bytes, and how many a person may share in an hour.
 CHAT_UPLOAD_MAX_BYTES = env.integer("CHAT_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 CHAT_UPLOADS_PER_HOUR = env.integer("CHAT_UPLOADS_PER_HOUR", 30)
+# "/play <name>" plays a short sound in the room (chat/messages/sounds.py); 0 refuses it.
+CHAT_SOUNDS = env.flag("CHAT_SOUNDS", True)
 # Images (shared files and profile pictures): the most pixels one may have, all frames
 # together, read from its header before anything is decoded (a 25 MP photo is a large
 # phone's; decoding takes about 3 bytes a pixel, and a 9400x9400 PNG of 335 KiB took

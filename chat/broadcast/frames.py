@@ -18,9 +18,10 @@ if TYPE_CHECKING:
     from chat.models import Message
 
 
-def new_messages_frame(messages: Iterable[Message]) -> str:
-    """Messages appended to the end of the page's list, the same bytes for every reader."""
-    return render_to_string("chat/room.html#new-messages", {"messages": messages})
+def new_messages_frame(messages: Iterable[Message], *, live: bool = False) -> str:
+    """Messages appended to the end of the page's list, the same bytes for every reader.
+    ``live``: said just now (not a catch-up), so a ``/play`` in it plays (js/sounds.js)."""
+    return render_to_string("chat/room.html#new-messages", {"messages": messages, "live": live})
 
 
 def message_article(message: Message, *, change: bool = False) -> str:

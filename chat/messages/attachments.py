@@ -37,6 +37,8 @@ from chat import images, ratelimit
 from chat.conversations import Conversation
 from chat.errors import Invalid, NotFound, TooFast, Unavailable, validated
 from chat.fields import printable
+from chat.limits import FILES_PER_SEND
+from chat.messages import media
 from chat.messages import posting as messages
 from chat.messages.forms import AttachmentForm
 from chat.messages.posting import Posted
@@ -130,16 +132,18 @@ def _examined_image(upload: UploadedFile) -> _Image | None:
 
 def _stored(upload: UploadedFile, name: str, image: _Image | None, saved: list[str]) -> Attachment:
     """The unsaved ``Attachment`` of ``upload``, its files in storage (names in ``saved``
-    as they are written, so a failure can take them back)."""
+    as they are written, so a failure can take them back). A video or a sound whose bytes
+    match its claim (``chat.messages.media``) is kept as it came, to play inline."""
     if image is None:
+        played = media.recognised(upload, name)
         attachment = Attachment(
-            kind=Attachment.Kind.FILE,
+            kind=played.kind if played else Attachment.Kind.FILE,
             name=name,
-            content_type="application/octet-stream",
+            content_type=played.content_type if played else "application/octet-stream",
             size=upload.size,
         )
         upload.seek(0)
-        attachment.file.save(random_name("bin"), upload, save=False)
+        attachment.file.save(random_name("media" if played else "bin"), upload, save=False)
         saved.append(attachment.file.name)
         return attachment
     extension = images.IMAGE_EXTENSIONS[image.format][0]
@@ -179,62 +183,115 @@ def forget_files(sender, instance: Attachment, **kwargs) -> None:
 # --- posting ---------------------------------------------------------------------------
 
 
-def _give_back(user: AbstractBaseUser) -> None:
-    ratelimit.give_back(ratelimit.POSTING, user.pk)
-    ratelimit.give_back(ratelimit.UPLOADS, user.pk)
-
-
-def _take(user: AbstractBaseUser) -> None:
-    ratelimit.take(ratelimit.POSTING, user.pk)
-    try:
-        ratelimit.take(ratelimit.UPLOADS, user.pk)
-    except TooFast:
+def _give_back(user: AbstractBaseUser, times: int = 1) -> None:
+    for _ in range(times):
         ratelimit.give_back(ratelimit.POSTING, user.pk)
-        raise
+        ratelimit.give_back(ratelimit.UPLOADS, user.pk)
+
+
+def _take(user: AbstractBaseUser, times: int = 1) -> None:
+    """Count ``times`` files against both limits, all or none."""
+    for taken in range(times):
+        try:
+            ratelimit.take(ratelimit.POSTING, user.pk)
+        except TooFast:
+            _give_back(user, taken)
+            raise
+        try:
+            ratelimit.take(ratelimit.UPLOADS, user.pk)
+        except TooFast:
+            ratelimit.give_back(ratelimit.POSTING, user.pk)
+            _give_back(user, taken)
+            raise
+
+
+TOO_MANY_FILES = "Send at most {most} files at once (this send has {count}); none was sent."
+
+
+def _checked(uploads: list[UploadedFile], data: Mapping) -> list[AttachmentForm]:
+    """Each upload bound to its form and valid; ``Invalid`` for the first that is not, or
+    for more than ``FILES_PER_SEND`` of them. The words go with the first file."""
+    if not uploads:
+        validated(AttachmentForm, data, {})  # "Choose a file to send."
+    forms = []
+    for index, upload in enumerate(uploads):
+        fields = data if index == 0 else {"body": "", "client_id": ""}
+        forms.append(validated(AttachmentForm, fields, {"file": upload}))
+    if len(uploads) > FILES_PER_SEND:
+        form = forms[0]
+        form.add_error("file", TOO_MANY_FILES.format(most=FILES_PER_SEND, count=len(uploads)))
+        raise Invalid(form)
+    return forms
 
 
 def attach(conversation: Conversation, upload: UploadedFile | None, data: Mapping) -> Posted:
-    """Post ``upload`` (and the optional ``body`` in ``data``) as the conversation's reader,
-    who found it through their rights, as every poster does. A conversation nobody has
-    written in yet is opened by it, once the file passed every check.
+    """Post ``upload`` (and the optional ``body`` in ``data``): ``attach_many`` of one."""
+    return attach_many(conversation, [upload] if upload is not None else [], data)[0]
 
-    Raises ``Invalid`` (no file, an empty or too large one, a damaged image or one too
-    large to open, words a message may not have), ``TooFast`` (the posting limit, or the
-    files an hour) or ``Unavailable``; nothing is stored or opened then, and a refused file
-    does not count against the person's limits, except that an image refused after
-    decoding counts among the files an hour.
+
+def attach_many(
+    conversation: Conversation, uploads: list[UploadedFile], data: Mapping
+) -> list[Posted]:
+    """Post each of ``uploads`` as its own message, in order (the optional ``body`` in
+    ``data`` with the first), as the conversation's reader, who found it through their
+    rights, as every poster does. A conversation nobody has written in yet is opened by
+    them, once every file passed every check.
+
+    All or nothing: raises ``Invalid`` (no file, more than ``FILES_PER_SEND``, an empty or
+    too large one, a damaged image or one too large to open, words a message may not
+    have), ``TooFast`` (the posting limit, or the files an hour, counting each file) or
+    ``Unavailable``; nothing is stored or opened then, and refused files do not count
+    against the person's limits, except that images refused after decoding count among
+    the files an hour.
     """
     user = conversation.reader
-    form = validated(AttachmentForm, data, {"file": upload} if upload is not None else {})
-    body, client_id = form.cleaned_data["body"], form.cleaned_data["client_id"]
-    upload = form.cleaned_data["file"]
-    _take(user)  # before the work on the image: a person over a limit costs nothing more
-    try:
-        image = _examined_image(upload)
-    except images.ImageRefused as refusal:
-        # The decoding was paid for: a refused image still counts among the files an hour
-        # (so damaged images or bombs cannot keep a core busy), not among the messages.
-        ratelimit.give_back(ratelimit.POSTING, user.pk)
-        form.add_error("file", refusal.message)
-        raise Invalid(form) from None
+    forms = _checked(uploads, data)
+    _take(user, len(forms))  # before the work on images: a person over a limit costs nothing more
+    examined = []
+    for form in forms:
+        try:
+            examined.append(_examined_image(form.cleaned_data["file"]))
+        except images.ImageRefused as refusal:
+            # The decoding was paid for: a refused image still counts among the files an
+            # hour (so damaged images or bombs cannot keep a core busy), not among the
+            # messages; the other files count as nothing.
+            for _ in forms:
+                ratelimit.give_back(ratelimit.POSTING, user.pk)
+            _give_back_uploads(user, len(forms) - 1)
+            form.add_error("file", refusal.message)
+            raise Invalid(form) from None
     room = conversations.begin(conversation)
     saved: list[str] = []
+    stored = []
+    first = forms[0]
     try:
-        attachment = _stored(upload, clean_name(upload.name), image, saved)
-        message, found = messages.insert(room, user, body, client_id, attachment=attachment)
+        with transaction.atomic():
+            for form, image in zip(forms, examined, strict=True):
+                upload = form.cleaned_data["file"]
+                body, client_id = form.cleaned_data["body"], form.cleaned_data["client_id"]
+                attachment = _stored(upload, clean_name(upload.name), image, saved)
+                stored.append(messages.insert(room, user, body, client_id, attachment=attachment))
     except BaseException as error:
         delete_stored(saved)
-        _give_back(user)
+        _give_back(user, len(forms))
         if isinstance(error, IntegrityError):
             # The same send twice (a double submit): answer with what the first stored.
-            earlier = messages.earlier_message(user, client_id)
+            earlier = messages.earlier_message(user, first.cleaned_data["client_id"])
             if earlier is not None:
-                return Posted(earlier, None, ack=form.ack)
+                return [Posted(earlier, None, ack=first.ack)]
         if not isinstance(error, Exception):
             raise
         logger.exception("could not store a file in room %s", room.id)
         raise Unavailable(NOT_STORED) from error
-    return messages.broadcast(messages.rendered(message, found, ack=form.ack))
+    return [
+        messages.broadcast(messages.rendered(message, found, ack=first.ack if index == 0 else None))
+        for index, (message, found) in enumerate(stored)
+    ]
+
+
+def _give_back_uploads(user: AbstractBaseUser, times: int) -> None:
+    for _ in range(times):
+        ratelimit.give_back(ratelimit.UPLOADS, user.pk)
 
 
 # --- reading ---------------------------------------------------------------------------

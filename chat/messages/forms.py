@@ -18,6 +18,7 @@ from chat.fields import (
     too_big,
 )
 from chat.limits import MESSAGE_COUNT_FROM, MESSAGE_MAX_CHARS, REACTION_MAX_CHARS, REACTION_PALETTE
+from chat.messages import sounds
 
 #: What a send id the page chose looks like when it is echoed back (``data-ack``).
 ACK_SHAPE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
@@ -101,6 +102,11 @@ class MessageForm(forms.Form):
         if not has_visible_text(body):
             raise forms.ValidationError(REQUIRED_BODY)
         refuse_characters(body, REFUSED_IN_BODY)
+        # "/play" alone, an unknown sound, or sounds switched off: the sender is told the
+        # sounds there are (or that they are off), and nothing is stored.
+        refused = sounds.refusal(body)
+        if refused:
+            raise forms.ValidationError(refused)
         return body
 
 

@@ -20,13 +20,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
+from django.utils import timezone
 
 from chat import ratelimit
 from chat.broadcast import events, notifications
 from chat.broadcast import frames as rendering
 from chat.conversations import Conversation
 from chat.errors import SignedOut, TooFast, Unavailable, validated
-from chat.limits import RESUME_MAX_MESSAGES
+from chat.limits import GROUP_SECONDS, RESUME_MAX_MESSAGES
 from chat.messages import formatting, mentions, replies
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
@@ -85,6 +86,27 @@ def earlier_message(author: AbstractBaseUser, client_id: UUID | None) -> Message
     return Message.objects.filter(author=author, client_id=client_id).first()
 
 
+def follows_on(room: Room, author: AbstractBaseUser, now) -> bool:
+    """Whether a message ``author`` says in ``room`` at ``now`` is grouped under the byline
+    of the room's message before it: the same author, not deleted, less than
+    ``GROUP_SECONDS`` older. Asked inside the transaction that stores it (the room's row
+    locked), so two messages said at once cannot both look at the same "before"."""
+    before = (
+        Message.objects.filter(room=room)
+        .order_by("-id")
+        .values_list("author_id", "deleted", "created_at")
+        .first()
+    )
+    if before is None:
+        return False
+    author_id, deleted, created_at = before
+    return (
+        author_id == author.pk
+        and not deleted
+        and (now - created_at).total_seconds() < GROUP_SECONDS
+    )
+
+
 def insert(
     room: Room,
     author: AbstractBaseUser,
@@ -110,6 +132,8 @@ def insert(
             None if reply_to is None or reply_to.author_id == author.pk else reply_to.author_id
         )
         named = mentions.members_named(room.id, body, replied)
+        revision = next_revision(room.id)  # the room's row is locked from here on
+        now = timezone.now()
         message = Message.objects.create(
             room=room,
             author=author,
@@ -118,7 +142,9 @@ def insert(
             client_id=client_id,
             has_attachment=attachment is not None,
             reply_to=reply_to,
-            revision=next_revision(room.id),
+            revision=revision,
+            created_at=now,
+            follows_on=follows_on(room, author, now),
         )
         if attachment is not None:
             attachment.message = message  # and the message keeps it, for its article
@@ -166,7 +192,7 @@ def rendered(message: Message, found: list, *, ack: str | None = None) -> Posted
     notify = notifications.recipients(message, found)
     return Posted(
         message,
-        rendering.new_messages_frame([message]),
+        rendering.new_messages_frame([message], live=True),
         ack=ack,
         notify=tuple(notify),
         notification=notifications.frame(message, message.author) if notify else "",

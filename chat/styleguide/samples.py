@@ -30,6 +30,8 @@ from chat.rooms.lobby import RoomEntry
 
 #: The made-up image every image message here shows (a real file, so nothing 404s).
 SAMPLE_IMAGE = "chat/styleguide-sample.svg"
+#: What the made-up videos and sounds play: one of the /play sounds.
+SAMPLE_SOUND = "chat/sounds/tada.wav"
 
 
 def formatted(username: str) -> str:
@@ -90,6 +92,23 @@ def link_preview(*, picture: bool = True) -> LinkPreview:
     return preview
 
 
+def video() -> Attachment:
+    clip = Attachment(
+        kind=Attachment.Kind.VIDEO, name="harbour-at-dusk.webm", content_type="video/webm",
+        size=2_345_678,
+    )  # fmt: skip
+    clip.url = static(SAMPLE_SOUND)  # something the player can open (sound only)
+    return clip
+
+
+def audio() -> Attachment:
+    sound = Attachment(
+        kind=Attachment.Kind.AUDIO, name="voice-note.ogg", content_type="audio/ogg", size=48_000,
+    )  # fmt: skip
+    sound.url = static(SAMPLE_SOUND)
+    return sound
+
+
 def bound(form_class, data: dict, *args, **kwargs):
     """A form as a request leaves it: bound and validated, holding its errors if any."""
     form = form_class(data, *args, **kwargs)
@@ -141,6 +160,7 @@ class Samples:
         attachment: Attachment | None = None,
         reply_to: Message | None = None,
         preview: LinkPreview | None = None,
+        follows_on: bool = False,
     ) -> Message:
         """A message in the public room, with what the room page prefetches already known."""
         when = self.now - timedelta(minutes=minutes_ago)
@@ -155,6 +175,7 @@ class Samples:
             has_attachment=attachment is not None,
             reply_to=reply_to,
             revision=1,
+            follows_on=follows_on,
         )
         given = [
             Reaction(id=next(self.next_id), message=message, user=person, emoji=emoji,
@@ -172,7 +193,9 @@ class Samples:
             attachment.id = next(self.next_id)
             message.attachment = attachment
             # The partial reads these; here they lead to a file that exists.
-            attachment.url = attachment.thumbnail_url = static(SAMPLE_IMAGE)
+            if "url" not in attachment.__dict__:  # a video or a sound has its own
+                attachment.url = static(SAMPLE_IMAGE)
+            attachment.thumbnail_url = static(SAMPLE_IMAGE)
         return message
 
     # -- samples several states share, made when the first of them is drawn
@@ -273,3 +296,25 @@ class Samples:
             avatar_letter="O", created_by=None, revoked_at=self.now,
         )  # fmt: skip
         return [working, revoked]
+
+    @cached_property
+    def group(self) -> list[Message]:
+        """Bob says three things in a row: one byline for the three."""
+        return [
+            self.message(self.bob, "Lunch at noon?", minutes_ago=4),
+            self.message(self.bob, "The usual place.", minutes_ago=3, follows_on=True),
+            self.message(self.bob, "I booked for four.", minutes_ago=2, follows_on=True),
+        ]
+
+    @cached_property
+    def two_days(self) -> list[Message]:
+        """A message yesterday and one today: a day's line above each."""
+        return [
+            self.message(self.carol, "See you tomorrow", minutes_ago=24 * 60),
+            self.message(self.bob, "Good morning", minutes_ago=3),
+        ]
+
+    @property
+    def lightbox(self) -> dict:
+        """The lightbox open on the made-up image."""
+        return {"open": True, "src": static(SAMPLE_IMAGE), "name": "harbour.svg"}

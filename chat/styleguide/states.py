@@ -33,6 +33,7 @@ from chat.models import Membership
 from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.sockets import consumers
+from chat.styleguide import samples as made
 from chat.styleguide.samples import (
     Partial,
     Samples,
@@ -148,6 +149,20 @@ MESSAGES = Section("messages", "Messages", (
           "chat/room.html#message", lambda s: {"message": s.message(
               s.bob, "https://harbour.example/menu", preview=link_preview(picture=False))},
           wrap="messages", within=PREVIEW),
+    State("message-video", "With a video", "A video was sent: it plays in place; its name "
+          "downloads it.", "chat/room.html#message", lambda s: {"message": s.message(
+              s.bob, "The boats coming in", attachment=made.video())},
+          wrap="messages", within=ATTACHMENT),
+    State("message-audio", "With a sound", "A sound was sent: it plays in place.",
+          "chat/room.html#message", lambda s: {"message": s.message(
+              s.carol, "", attachment=made.audio())}, wrap="messages", within=ATTACHMENT),
+    State("message-group", "A group", "The same author within five minutes: one byline for "
+          "the run (the name is still read out); each time shows on hover and focus.",
+          "chat/room.html#message", lambda s: [{"message": m} for m in s.group],
+          wrap="messages"),
+    State("message-sound", "A sound played", "“/play tada”: it says what played; pages that "
+          "have it open play it as it arrives.", "chat/room.html#message",
+          lambda s: {"message": s.message(s.me, "/play tada")}, wrap="messages"),
     State("message-long", "Very long", "A long message keeps its line breaks and wraps.",
           "chat/room.html#message", lambda s: {"message": s.message(
               s.bob, "\n\n".join(["Here is the plan for the whole day. " * 8] * 3))},
@@ -214,6 +229,11 @@ CONVERSATION = Section("conversation", "The conversation", (
           "chat/room.html#older-page",
           lambda s: {"messages": [], "has_older": False, "older_url": s.links.older},
           wrap="messages"),
+    State("day-separator", "A new day", "Above a day's first message, in the reader's own "
+          "day (drawn by the page's script; the server's day without JavaScript).",
+          "chat/room.html#older-page",
+          lambda s: {"messages": s.two_days, "has_older": False, "older_url": s.links.older},
+          wrap="messages", within=("chat/room.html#day-separator",)),
     State("newer-page", "Newer messages",
           "A room opened at a search result: “Load newer messages” until the newest.",
           "chat/room.html#newer-page", lambda s: {"messages": s.page, "has_newer": True,
@@ -285,6 +305,19 @@ COMPOSER = Section("composer", "The composer", (
           wrap="composer-form"),
     State("upload", "The file button", "Below the composer: send a file, with words if wanted.",
           "chat/room.html#upload", lambda s: {"links": s.links, "upload_form": AttachmentForm()}),
+    State("upload-queue", "Several files on their way", "Files picked, dropped or pasted "
+          "together: a row each with its progress (made by the page's script); a refused one "
+          "says why.", "chat/room.html#upload-queue", lambda s: {"queue": [
+              {"name": "harbour.jpg", "state": "sent", "progress": 100, "said": "sent"},
+              {"name": "minutes-2024-05.pdf", "state": "sending", "progress": 40,
+               "said": "sending…"},
+              {"name": "voice-note.ogg", "state": "waiting", "progress": 0, "said": "waiting"},
+              {"name": "huge-video.mov", "state": "failed", "progress": 0,
+               "said": "Files are at most 10 MB (this one is 84 MB)."}]},
+          wrap="composer-form"),
+    State("lightbox", "The lightbox, open", "An image opened from its thumbnail, over the page "
+          "(a modal dialog there; Escape closes it).", "chat/parts.html#lightbox",
+          lambda s: s.lightbox),
     State("upload-answer", "A file sent, or refused",
           "The answer to a file: the form again (here holding its error) and a notice.",
           "chat/room.html#upload-answer", lambda s: {"links": s.links,

@@ -11,7 +11,7 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from chat.fields import readable_size
-from chat.messages import formatting, replies
+from chat.messages import formatting, replies, sounds
 from chat.models import Message
 
 register = template.Library()
@@ -81,3 +81,12 @@ def reactions(message: Message) -> list[ReactionGroup]:
 def file_size(size: int) -> str:
     """A file's size as people read it: ``532 bytes``, ``8.4 kB``, ``12 MB``."""
     return readable_size(size)
+
+
+@register.filter
+def sound(message: Message) -> str:
+    """The sound a ``/play`` message plays (its article's ``data-sound``), or "" (a message
+    with a file, a deleted one, or any other body plays nothing)."""
+    if message.deleted or message.has_attachment:
+        return ""
+    return sounds.sound_of(message.body) or ""

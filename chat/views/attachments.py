@@ -39,23 +39,26 @@ def _form_again(
 
 @conversation_view(["POST"], enter=True, begun=False)
 def send_file(request: HttpRequest, conversation: Conversation) -> HttpResponse:
-    """A file (``file``) and optional words (``body``), sent as a message would be; a
-    conversation nobody has written in is opened by it."""
+    """Files (``file``, up to ``FILES_PER_SEND`` of them, each its own message, in order)
+    and optional words (``body``, with the first), sent as a message would be; a
+    conversation nobody has written in is opened by them."""
     try:
-        posted = attachments.attach(conversation, request.FILES.get("file"), request.POST)
+        sent = attachments.attach_many(conversation, request.FILES.getlist("file"), request.POST)
     except KEPT_IN_FORM as refusal:
         form = form_holding(AttachmentForm, request, refusal)
         if request.htmx:
             return _form_again(request, conversation, form, status=refusal.status)
         return room.page(request, conversation, upload_form=form, status=refusal.status)
+    posted = sent[-1]  # the page opens at the last of them
     at_message = f"{conversation.links.page}#message-{posted.message.id}"
     if not request.htmx:
         return redirect(at_message)
     if conversation.room is None:  # the page of a conversation not begun has no socket yet
         return HttpResponseClientRedirect(at_message)
-    if posted.broadcast:
+    if all(one.broadcast for one in sent):
         return _form_again(request, conversation, AttachmentForm())
-    # Live delivery is down: the sender's page gets the message itself (out of band).
+    # Live delivery is down: the sender's page gets the messages themselves (out of band).
     response = _form_again(request, conversation, AttachmentForm(), notice=NOT_LIVE)
-    response.write(posted.frame or "")
+    for one in sent:
+        response.write(one.frame or "")
     return response

@@ -11,7 +11,7 @@ from chat.broadcast import presence
 from chat.conversations import Conversation
 from chat.limits import EDIT_WINDOW_SECONDS
 from chat.messages import posting as messages
-from chat.messages import replies
+from chat.messages import replies, sounds
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
 from chat.rooms import services as rooms
@@ -76,6 +76,10 @@ def page(
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
         "may_delete_any": room is not None and rooms.may_moderate(room, request.user),
         "member_form": UsernameForm(),
+        # /play sounds on this instance (CHAT_SOUNDS): js/sounds.js plays them, unless the
+        # reader muted them on this browser.
+        "sounds_on": sounds.enabled(),
+        "sound_urls": sounds.urls(),
     }
     return render(request, "chat/room.html", context, status=status)
 

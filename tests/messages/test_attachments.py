@@ -98,8 +98,9 @@ def test_an_image_is_rendered_once_as_a_thumbnail_linking_to_the_image(alice, lu
     file_id = posted.message.attachment.id
     assert (
         '<div class="body" dir="auto"><p>sales</p></div>\n'
-        f'  <figure class="attachment image"><a href="/files/{file_id}/'
-        f'chart.png"><img src="/files/{file_id}/thumbnail" width="480" height="360" '
+        f'  <figure class="attachment image"><a class="lightbox-link" '
+        f'href="/files/{file_id}/chart.png" data-width="800" data-height="600">'
+        f'<img src="/files/{file_id}/thumbnail" width="480" height="360" '
         'alt="chart.png" loading="lazy"></a></figure>'
     ) in posted.frame
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import wave
 import zlib
 from pathlib import Path
 
@@ -94,3 +95,26 @@ def read(field) -> bytes:
     """What the storage holds for a file field (an attachment, a thumbnail, an avatar)."""
     with field.storage.open(field.name, "rb") as stored:
         return stored.read()
+
+
+# --- videos and sounds: the first bytes of each container (nothing here plays) -------------
+
+MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00\x00\x00\x08free" + b"\x00" * 64
+M4A = b"\x00\x00\x00\x18ftypM4A \x00\x00\x02\x00M4A isom" + b"\x00" * 64
+WEBM = (
+    b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\xf2\x81\x04\x42\xf3\x81\x08"
+    b"\x42\x82\x84webm\x42\x87\x81\x04\x42\x85\x81\x02" + b"\x00" * 64
+)
+OGG = b"OggS\x00\x02" + b"\x00" * 22 + b"\x01\x1e\x01vorbis" + b"\x00" * 64
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" + b"\x00" * 64
+
+
+def wav(frames: int = 800) -> bytes:
+    """A short silent mono 8 kHz WAV."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sound:
+        sound.setnchannels(1)
+        sound.setsampwidth(2)
+        sound.setframerate(8000)
+        sound.writeframes(b"\x00\x00" * frames)
+    return out.getvalue()

@@ -78,4 +78,4 @@ async def drain(socket: WebsocketCommunicator) -> list[str]:
 
 def message_frames(frames: list[str]) -> list[str]:
     """The frames of ``frames`` that append messages to the page's list."""
-    return [f for f in frames if f.startswith('<div id="messages" hx-swap-oob="beforeend">')]
+    return [f for f in frames if f.startswith('<div id="messages" hx-swap-oob="beforeend"')]

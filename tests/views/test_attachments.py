@@ -80,7 +80,7 @@ def test_with_live_delivery_down_the_sender_gets_the_message_and_a_notice(
         "is interrupted; others will see it once it is back.</div>"
     ) in html
     assert (
-        f'<div id="messages" hx-swap-oob="beforeend"><article id="message-{message.id}"'
+        f'<div id="messages" hx-swap-oob="beforeend" data-live><article id="message-{message.id}"'
     ) in html
 
 
@@ -154,8 +154,14 @@ def test_the_room_page_has_the_file_button(login, alice, lunch):
     html = login(alice).get("/r/lunch/").content.decode()
 
     assert '<form id="upload-form" class="upload-form" method="post"' in html
-    assert '<label for="id_file">File</label>' in html
-    assert '<input type="file" name="file" id="id_file" required>' in html
+    # The 📎 button: a label for a file input that is hidden from sight only (it still
+    # takes the keyboard's focus), named "Attach files", taking several files at once.
+    assert (
+        '<input type="file" name="file" id="id_file" class="attach-input visually-hidden" '
+        'multiple required data-most="10">'
+    ) in html
+    assert '<label for="id_file" class="attach" title="Attach files (up to 10 at once)">' in html
+    assert '<span class="visually-hidden">Attach files</span></label>' in html
     assert '<progress class="upload-progress" max="100" value="0"' in html
 
 

@@ -9,13 +9,16 @@
 import "./room-sync.js";      // the socket protocol: cursor, resume, sends held and sent again
 import "./message-list.js";   // each message once, in order, in place
 import "./pending.js";        // "sending…" copies of sends not stored yet
+import "./days.js";          // day separators in the reader's own days (before scroll.js)
 import "./scroll.js";         // the newest message in view
 import "./composer.js";       // Enter sends, typing, the character count
 import "./mentions.js";       // "@" completion
 import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels; ↑ edits
 import "./replies.js";        // the composer's reply bar
 import "./permalinks.js";     // "Copy link"
-import "./uploads.js";        // paste, drop, progress
+import "./uploads.js";        // the 📎 button, paste, drop: several files, each with its progress
+import "./lightbox.js";       // images open over the page
+import "./sounds.js";         // /play, for live arrivals
 import "./focus.js";          // the focus kept by stable ids across swaps
 import "./times.js";          // local times
 import "./connection.js";     // the connection badge and the server's close codes

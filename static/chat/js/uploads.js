@@ -1,33 +1,43 @@
-// Files: the file button's form (#upload-form) works by itself, with or without htmx;
-// this only feeds it. An image pasted into the composer, or a file dropped on the
-// conversation, goes into its file input and is sent at once; a file chosen with the
-// button waits in the form, for words to go with it, until "Send file". The upload's
-// progress shows in the form's <progress>.
+// Files: the file button's form (#upload-form) works by itself without JavaScript (several
+// files in one post); here it is fed and sent a file at a time, each with its progress
+// (js/upload-queue.js). Images pasted into the composer, or files dropped on the
+// conversation, are sent at once; files chosen with the 📎 button wait in the form, listed,
+// for words to go with them, until "Send file".
 
 import { composerBox } from "./page.js";
+import { sendFiles, showChosen } from "./upload-queue.js";
 
 function uploadForm() { return document.getElementById("upload-form"); }
 
-function firstFile(transfer) {
-  return transfer && transfer.files && transfer.files.length ? transfer.files[0] : null;
+function filesOf(transfer) {
+  return transfer && transfer.files ? Array.from(transfer.files) : [];
 }
 
-function sendFile(file) {
-  const form = uploadForm();
-  const input = form && form.querySelector("input[type=file]");
-  if (!input) return false;
-  // A FileList cannot be built by hand; a DataTransfer makes one.
-  const holder = new DataTransfer();
-  holder.items.add(file);
-  input.files = holder.files;
-  form.requestSubmit();
-  return true;
+function wordsInForm() {
+  const words = uploadForm() && uploadForm().querySelector("input[name=body]");
+  return words ? words.value : "";
 }
 
 document.addEventListener("paste", (event) => {
-  const file = event.target === composerBox() && firstFile(event.clipboardData);
-  if (file && sendFile(file)) event.preventDefault();  // the file, not its name as text
+  const files = event.target === composerBox() ? filesOf(event.clipboardData) : [];
+  if (!files.length || !uploadForm()) return;
+  event.preventDefault();  // the files, not their names as text
+  sendFiles(files, wordsInForm());
 });
+
+document.addEventListener("change", (event) => {
+  if (event.target.matches("#upload-form input[type=file]")) showChosen(Array.from(event.target.files));
+});
+
+// "Send file": each chosen file goes on its own (capture: before htmx sends the form whole).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const input = form.matches("#upload-form") && form.querySelector("input[type=file]");
+  if (!input || !input.files.length) return;
+  event.preventDefault();
+  event.stopPropagation();
+  sendFiles(Array.from(input.files), wordsInForm());
+}, true);
 
 function dropZone(event) {
   const files = event.dataTransfer && Array.from(event.dataTransfer.types).includes("Files");
@@ -53,11 +63,11 @@ document.addEventListener("drop", (event) => {
   if (!zone) return;
   event.preventDefault();  // or the browser leaves the chat to show the file
   zone.classList.remove("dropping");
-  const file = firstFile(event.dataTransfer);
-  if (file) sendFile(file);
+  const files = filesOf(event.dataTransfer);
+  if (files.length) sendFiles(files, wordsInForm());
 });
 
-// htmx reports the upload's progress on the form that sent it.
+// The form's own bar, for the file on its way.
 document.addEventListener("htmx:xhr:progress", (event) => {
   const bar = event.target.matches("#upload-form") && event.target.querySelector("progress");
   if (bar && event.detail.lengthComputable && event.detail.total > 0) {
