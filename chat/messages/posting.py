@@ -105,11 +105,14 @@ def insert(
         if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
             raise SignedOut(DEACTIVATED)
         named = mentions.members_named(room.id, body)
+        # Rendered before the room's revision is taken (which locks the room's row, and on
+        # SQLite the database, until commit): no other post waits on Markdown.
+        html = formatting.render(body, named)
         message = Message.objects.create(
             room=room,
             author=author,
             body=body,
-            html=formatting.render(body, named),
+            html=html,
             client_id=client_id,
             has_attachment=attachment is not None,
             revision=next_revision(room.id),
