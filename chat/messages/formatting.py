@@ -98,7 +98,10 @@ def _cleaner() -> nh3.Cleaner:
         url_schemes={"http", "https", "mailto"},
         # Relative addresses only for mentions, which link a person's conversation.
         url_relative=lambda url: url if _MENTION_HREF.fullmatch(url) else None,
-        link_rel=None,  # ours (LINK_REL) is kept: nh3 would replace it with its own
+        # nh3 would put its own rel on every link, mentions included (it must then be
+        # told nothing of rel): ours is kept instead, exactly LINK_REL or nothing, and
+        # mentions keep their markup. The renderer adds it to every link it makes.
+        link_rel=None,
         strip_comments=True,
     )
 

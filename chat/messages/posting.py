@@ -132,13 +132,16 @@ def insert(
             None if reply_to is None or reply_to.author_id == author.pk else reply_to.author_id
         )
         named = mentions.members_named(room.id, body, replied)
+        # Rendered before the room's revision is taken (which locks the room's row, and on
+        # SQLite the database, until commit): no other post waits on Markdown.
+        html = formatting.render(body, named)
         revision = next_revision(room.id)  # the room's row is locked from here on
         now = timezone.now()
         message = Message.objects.create(
             room=room,
             author=author,
             body=body,
-            html=formatting.render(body, named),
+            html=html,
             client_id=client_id,
             has_attachment=attachment is not None,
             reply_to=reply_to,

@@ -15,6 +15,7 @@ from chat.bots import services as bots
 from chat.broadcast import frames as rendering
 from chat.messages import edits as changes
 from chat.messages import formatting
+from chat.messages import posting as messages
 from chat.models import Message
 from chat.rooms import services as rooms
 from tests.support.attachments import attach
@@ -374,3 +375,12 @@ def test_the_article_holds_the_rendered_body_with_dir_auto(alice, lunch):
 
     assert '<div class="body" dir="auto"><p><strong>hi</strong></p></div>' in bold
     assert '<div class="body emoji-only" dir="auto"><p>🎉🎉</p></div>' in party
+
+
+@pytest.mark.django_db
+def test_the_announcer_says_the_words_without_the_markup(alice, lunch):
+    posted = messages.post_message(lunch, alice, {"body": "**deploy** `now` <b>x</b>"})
+
+    announcer = posted.frame.split('<div id="announcer"', 1)[1]
+    assert "New message from alice: deploy now &lt;b&gt;x&lt;/b&gt;</p>" in announcer
+    assert "<strong>" not in announcer and "**" not in announcer

@@ -23,7 +23,8 @@ from tests.support.accounts import Browser
 HEAL_AFTER_SECONDS = 1.0
 ARTICLE = re.compile(
     r'<article id="message-(\d+)" class="message[^"]*"[^>]*? data-revision="(\d+)"[^>]*>'
-    r'.*?<(?:p|div) class="body[^"]*"[^>]*>(.*?)</(?:p|div)>',
+    # A body is a div of block content; a deleted message's tombstone is a p.
+    r'.*?(?:<div class="body[^"]*"[^>]*>(.*?)</div>|<p class="body[^"]*">(.*?)</p>)',
     re.S,
 )
 TAG = re.compile(r"<[^>]+>")
@@ -44,9 +45,10 @@ class PageModel:
 
     def apply(self, frame: str) -> list[str]:
         """Take in one server frame; returns the client ids it acknowledges."""
-        for message_id, revision, body in ARTICLE.findall(frame):
+        for message_id, revision, body, tombstone in ARTICLE.findall(frame):
             self.copies_received += 1
-            self.messages[int(message_id)] = html.unescape(TAG.sub("", body)).strip()
+            text = html.unescape(TAG.sub("", body or tombstone)).strip()
+            self.messages[int(message_id)] = text
             self._note(int(revision))
         for revision in CURSOR.findall(frame):
             self._move_to(int(revision))
