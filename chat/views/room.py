@@ -12,6 +12,7 @@ from chat.conversations import Conversation
 from chat.messages import posting as messages
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
+from chat.rooms import lobby
 from chat.rooms import services as rooms
 from chat.rooms.forms import UsernameForm
 from chat.views.params import message_id
@@ -69,6 +70,8 @@ def page(
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
         "may_delete_any": room is not None and rooms.may_moderate(room, request.user),
         "member_form": UsernameForm(),
+        # My rooms and conversations beside it, with the lobby's counts (one query).
+        **lobby.sidebar(request.user, links.page),
     }
     return render(request, "chat/room.html", context, status=status)
 
