@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import create_public_room, message_with, send, sign_up
+from tests.support.browsing import (
+    axe_violations,
+    create_public_room,
+    message_with,
+    send,
+    sign_up,
+)
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -160,3 +166,32 @@ def test_the_sidebar_and_the_switcher_without_javascript(people, server: LiveSer
     page.get_by_role("link", name="Tea").click()
     expect(page).to_have_url(f"{server.url}/r/tea/")
     expect(sidebar_link(bob, "tea").locator(".unread")).to_have_count(0)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_nothing_wrong_beside_a_conversation(people, server: LiveServer, scheme) -> None:
+    """The sidebar with its badges, the switcher open and as a page, and on a phone the
+    drawer and a message's menu open, and the styleguide there: no violation, light and dark."""
+    alice, bob = two_rooms(people, server, color_scheme=scheme)
+    alice.page.goto("/r/tea/")
+    send(alice, "@bob tea time")
+    page = bob.page
+    expect(sidebar_link(bob, "tea").locator(".mentions")).to_have_text("@1")
+    found = {"room with the sidebar": axe_violations(page)}
+    page.keyboard.press("Control+k")
+    expect(page.locator("#switcher a.choice").first).to_be_visible()
+    found["switcher"] = axe_violations(page)
+    page.goto("/switch/?q=a")
+    found["switcher page"] = axe_violations(page)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/r/tea/")
+    page.locator(".sidebar-toggle > summary").click()
+    message_with(bob, "tea time").locator(".actions-menu > summary").click()
+    expect(message_with(bob, "tea time").locator(".action.react")).to_be_visible()
+    found["phone: drawer and menu open"] = axe_violations(page)
+    server.make_staff("bob")  # with production settings, the styleguide is for staff
+    page.goto("/styleguide/#sg-sidebar")
+    found["phone: styleguide"] = axe_violations(page, skip_rules=("duplicate-id-aria",))
+
+    assert {name: v for name, v in found.items() if v} == {}
