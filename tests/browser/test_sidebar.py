@@ -20,6 +20,10 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NO_JS = {"java_script_enabled": False}
+#: A promise of the close code of the sidebar's socket, once the page has handled it.
+WHEN_THE_SIDEBAR_CLOSES = """() => { window.sidebarClosed = new Promise((resolve) =>
+  document.getElementById("sidebar").addEventListener(
+    "htmx:wsClose", (event) => resolve(event.detail.event.code), { once: true })); }"""
 
 
 def sidebar_link(person, slug: str):
@@ -106,6 +110,31 @@ def test_the_sidebar_counts_live_and_the_switcher_jumps(people, server: LiveServ
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{server.url}/p/alice/")
     expect(page.locator("#sidebar [aria-current=page]")).to_have_count(0)  # not begun yet
+
+
+def test_the_room_socket_is_the_one_spoken_to_and_shown(people, server: LiveServer) -> None:
+    """The page holds two sockets: resumes go to the room's, and the connection badge is the
+    room's, whatever the sidebar's socket does (here a stand-in that closes with 4409)."""
+    alice, bob = two_rooms(people, server)
+    heard: list[str] = []
+    sidebars = []
+
+    def stand_in(socket) -> None:  # never connected to the server: the page sees it open
+        sidebars.append(socket)
+        socket.on_message(lambda message: heard.append(message))
+
+    bob.page.route_web_socket("**/ws/sidebar/**", stand_in)
+    bob.page.goto("/r/lunch/")
+    expect(bob.badge).to_have_attribute("data-state", "live")
+    bob.composer.press_sequentially("typing here")  # a typing frame, for the room's socket
+    send(bob, "hello")
+    expect(message_with(alice, "hello")).to_have_count(1)
+    assert sidebars and heard == []
+
+    bob.page.evaluate(WHEN_THE_SIDEBAR_CLOSES)
+    sidebars[0].close(code=4409, reason="too many")
+    assert bob.page.evaluate("() => window.sidebarClosed") == 4409  # the page has seen it
+    expect(bob.badge).to_have_attribute("data-state", "live")
 
 
 def test_a_phone_folds_the_sidebar_and_the_actions(people, server: LiveServer) -> None:
