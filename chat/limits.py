@@ -45,6 +45,14 @@ SEARCH_MAX_WORDS = 16
 #: length on: shorter prefixes match so many words that they find mostly noise.
 SEARCH_PREFIX_MIN_CHARS = 3
 
+#: The switcher (Ctrl+K, ``/switch/?q=``): the longest query used (a username's length; a
+#: longer one is clipped, and the answer says so), the rooms and the people it lists at most,
+#: and the requests one person may make in SWITCHES_WINDOW_SECONDS (one per pause in typing).
+SWITCHER_MAX_CHARS = 150
+SWITCHER_MAX_CHOICES = 8
+SWITCHES_PER_WINDOW = 120
+SWITCHES_WINDOW_SECONDS = 60
+
 #: Messages one person may post within POST_WINDOW_SECONDS, on every path together.
 POSTS_PER_WINDOW = 20
 POST_WINDOW_SECONDS = 10

@@ -120,6 +120,13 @@ PASSWORD_RESETS_PER_EMAIL = Rate(
     "Reset links for this address were asked for several times just now: look for them in "
     "your mail (and its spam folder), or try again in {wait}.",
 )
+#: Asking the switcher (``chat.rooms.switcher``): a request per pause in typing.
+SWITCHING = Rate(
+    "switch",
+    limits.SWITCHES_PER_WINDOW,
+    limits.SWITCHES_WINDOW_SECONDS,
+    "You are looking for rooms too fast. Wait {wait} and type again.",
+)
 LOGIN_FAILURES = Rate(
     "login-failure",
     limits.LOGIN_FAILURES_PER_ADDRESS,

@@ -19,6 +19,7 @@ from chat.views import (
     room_settings,
     search,
     staff,
+    switcher,
 )
 
 
@@ -58,6 +59,7 @@ urlpatterns = [
     path("m/<int:message_id>/reply", messages.message_reply, name="message-reply"),
     *[message_path(action) for action in messages.ACTIONS],
     path("search", search.search_page, name="search"),
+    path("switch/", switcher.switcher_page, name="switcher"),
     # The thumbnail first: "thumbnail" is also a name a file could have (see the view).
     path(
         "files/<int:attachment_id>/thumbnail",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
@@ -145,3 +146,35 @@ def my_rooms_frame(user: AbstractBaseUser) -> str:
         "oob": True,
     }
     return render_to_string("chat/lobby.html#mine", context)
+
+
+# --- the sidebar of a conversation page ------------------------------------------------
+
+#: Longest page path a sidebar's socket may name as the conversation it sits beside.
+HERE_MAX_CHARS = 300
+
+
+def sidebar(user: AbstractBaseUser, here: str) -> dict:
+    """The context of ``chat/room.html#sidebar-list``: ``user``'s rooms and
+    conversations with the lobby's own counts (``my_rooms``, one query, however many rooms
+    there are), and ``here``, the page path of the conversation it sits beside (marked
+    as the current one)."""
+    groups, directs = my_rooms(user)
+    return {"sidebar_rooms": groups, "sidebar_directs": directs, "here": here}
+
+
+def sidebar_here(query_string: bytes) -> str:
+    """The conversation a sidebar's socket sits beside (``?here=<page path>``), or "" when
+    it names none or something that is not a path of this site."""
+    values = parse_qs(query_string.decode("latin-1")).get("here", [""])
+    here = values[0]
+    if not here.startswith("/") or here.startswith("//") or len(here) > HERE_MAX_CHARS:
+        return ""
+    return here
+
+
+def sidebar_frame(user: AbstractBaseUser, here: str) -> str:
+    """The sidebar's list again for its socket: rendered for one person, as the counts
+    are theirs (``chat.sockets.lobby.SidebarConsumer``)."""
+    context = {**sidebar(user, here), "oob": True}
+    return render_to_string("chat/room.html#sidebar-list", context)

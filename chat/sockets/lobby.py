@@ -1,4 +1,5 @@
-"""The lobby's socket: one person's rooms, their counts and previews, live."""
+"""The lobby's socket: one person's rooms, their counts and previews, live; and the same
+socket beside a conversation, for its sidebar."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class LobbyConsumer(PersonsSocket):
     RENDER_AFTER_SECONDS = 1.0
     #: Notifications, and the first page of public rooms when one is created.
     passes_on = frozenset({events.NOTIFY, events.LOBBY_PUBLIC})
+    #: Whether a page may ask for new public rooms (``?public=1``).
+    follows_public = True
     _rendering: asyncio.Task | None = None
     _again = False
     groups_joined: list[str]
@@ -45,7 +48,7 @@ class LobbyConsumer(PersonsSocket):
         room_ids = await database_sync_to_async(rooms.room_ids_of)(user)
         groups = [fanout.user_group(user.pk)]
         groups += [fanout.room_group(room_id) for room_id in room_ids]
-        if b"public=1" in self.scope.get("query_string", b""):
+        if self.follows_public and b"public=1" in self.scope.get("query_string", b""):
             groups.append(fanout.LOBBY_GROUP)
         if not await self._arrive(groups, "lobby socket"):
             return
@@ -81,9 +84,13 @@ class LobbyConsumer(PersonsSocket):
         while self._again and self.live:
             self._again = False
             await asyncio.sleep(self.RENDER_AFTER_SECONDS)
-            html = await database_sync_to_async(lobby.my_rooms_frame)(self.user)
+            html = await database_sync_to_async(self.frame)()
             if self.live:
                 await self.send(text_data=html)
+
+    def frame(self) -> str:
+        """The person's part of the page, rendered for them now (on the database thread)."""
+        return lobby.my_rooms_frame(self.user)
 
     async def chat_message(self, event: dict) -> None:
         """Called for a new or changed message in one of the person's rooms."""
@@ -105,3 +112,30 @@ class LobbyConsumer(PersonsSocket):
             self.groups_joined.remove(group)
             await self.fanout.detach(self, [group])
         self._render_soon()
+
+
+class SidebarConsumer(LobbyConsumer):
+    """The sidebar of a conversation page (``/ws/sidebar/?here=<its page path>``): the
+    person's rooms and conversations with the lobby's own counts, live, the one it sits
+    beside marked.
+
+    It is a lobby socket that sends the sidebar's list (``chat.rooms.lobby.sidebar_frame``)
+    instead of the lobby's: the same groups, the same events, the same render at most
+    once per ``RENDER_AFTER_SECONDS``, which lets the read positions the page's room
+    socket noted be written first, so the room being read shows no unread badge. It passes
+    nothing on as is (the room socket beside it already shows notifications) and never
+    follows new public rooms.
+    """
+
+    passes_on = frozenset()
+    follows_public = False
+    here = ""
+
+    async def connect(self) -> None:
+        """Called when a conversation page's sidebar opens its socket."""
+        self.here = lobby.sidebar_here(self.scope.get("query_string", b""))
+        await super().connect()
+
+    def frame(self) -> str:
+        """The sidebar's list, rendered for the person now."""
+        return lobby.sidebar_frame(self.user, self.here)

@@ -55,12 +55,18 @@ class PersonsSocket(AsyncWebsocketConsumer):
     passes_on: frozenset[str] = frozenset()
 
     def __init_subclass__(cls, **kwargs) -> None:
-        """Make ``pass_on`` the handler of each event the kind of socket passes on."""
+        """Make ``pass_on`` the handler of each event the kind of socket passes on, and of
+        no other."""
         super().__init_subclass__(**kwargs)
         for kind in cls.passes_on:
             if kind not in events.PAGE_HTML:
                 raise TypeError(f"{cls.__name__} cannot pass {kind} on: it is not page HTML")
             setattr(cls, get_handler_name({"type": kind}), PersonsSocket.pass_on)
+        for kind in events.PAGE_HTML - cls.passes_on:
+            # One a parent kind of socket passes on, this kind does not (no handler: skipped).
+            name = get_handler_name({"type": kind})
+            if getattr(cls, name, None) is PersonsSocket.pass_on:
+                setattr(cls, name, None)
 
     async def dispatch(self, message: dict) -> None:
         """Hand an ASGI message (connect, a frame, disconnect) to its handler.

@@ -24,9 +24,20 @@ from chat.conversations import name_for
 from chat.links import BY_PERSON, BY_SLUG
 from chat.messages.forms import MessageForm
 from chat.messages.search import SearchResult
-from chat.models import Attachment, Bot, LinkPreview, Mention, Message, Profile, Reaction, Room
+from chat.models import (
+    Attachment,
+    Bot,
+    LinkPreview,
+    Membership,
+    Mention,
+    Message,
+    Profile,
+    Reaction,
+    Room,
+)
 from chat.people.forms import SignupForm
 from chat.rooms.lobby import RoomEntry
+from chat.rooms.switcher import Choice, Choices
 
 #: The made-up image every image message here shows (a real file, so nothing 404s).
 SAMPLE_IMAGE = "chat/styleguide-sample.svg"
@@ -318,3 +329,25 @@ class Samples:
     def lightbox(self) -> dict:
         """The lightbox open on the made-up image."""
         return {"open": True, "src": static(SAMPLE_IMAGE), "name": "harbour.svg"}
+
+    @cached_property
+    def sidebar(self) -> dict[str, Any]:
+        """My rooms and conversations beside Lunch, the room open: a private room with
+        unread messages, one mentioning me, and a muted room (its count not shown)."""
+        club = Room(id=900_004, slug="book-club", title="Book club", kind=Room.Kind.PUBLIC)
+        rooms = [
+            entry(self.room),
+            entry(self.private, unread=3, mentioned=1),
+            entry(club, unread=7, notify=Membership.Notify.NOTHING),
+        ]
+        return {"sidebar_rooms": rooms, "sidebar_directs": [self.direct], "here": "/r/lunch/"}
+
+    @cached_property
+    def choices(self) -> Choices:
+        """What the switcher lists for "l": rooms and people, theirs first."""
+        rooms = [
+            Choice("Lunch", self.links.page),
+            Choice("Plans", BY_SLUG.links(self.private.slug).page, "private"),
+        ]
+        people = [Choice("Ada Lovelace", BY_PERSON.links("ada_l").page, "@ada_l")]
+        return Choices("l", rooms, people)

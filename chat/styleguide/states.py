@@ -32,6 +32,7 @@ from chat.messages.search import SearchPage
 from chat.models import Membership
 from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
+from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide import samples as made
 from chat.styleguide.samples import (
@@ -439,6 +440,25 @@ FORMS = Section("forms", "Forms and settings", (
           lambda s: {"room": s.room, "bots": [], "bot_form": BotForm()}),
 ))
 
+SIDEBAR = Section("sidebar", "Sidebar and switcher", (
+    State("sidebar", "The sidebar", "Beside a conversation: my rooms and conversations with "
+          "the lobby's badges (unread messages, mentions of me), the open one marked. On a "
+          "phone, a drawer behind its toggle.", "chat/room.html#sidebar",
+          lambda s: s.sidebar, within=("chat/room.html#sidebar-list",
+              "chat/room.html#sidebar-entry", "chat/parts.html#room-badges")),
+    State("sidebar-empty", "The sidebar, nothing yet", "A new person's sidebar.",
+          "chat/room.html#sidebar-list",
+          lambda s: {"sidebar_rooms": [], "sidebar_directs": [], "here": ""}),
+    State("switcher", "The switcher, with results", "Ctrl+K's dialog (and /switch/) as "
+          "someone types: rooms, then people.", "chat/parts.html#switcher-panel",
+          lambda s: {"choices": s.choices}, within=("chat/parts.html#switcher-results",)),
+    State("switcher-none", "The switcher, nothing matches", "No room or person by that name.",
+          "chat/parts.html#switcher-results", lambda s: {"choices": Choices("zebra", [], [])}),
+    State("switcher-dialog", "The switcher's dialog", "On every page, closed until Ctrl+K, ⌘K "
+          "or the sidebar's link opens it (the panel above, in a dialog).",
+          "chat/parts.html#switcher-dialog", invisible=True),
+))
+
 DATA_PARTS = Section("data", "Parts that show nothing", (
     State("signals", "The hidden signal elements", "The room page starts with them: the "
           "revision it was drawn at, and no send answered yet. " + DATA,
@@ -458,5 +478,5 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
-    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, SEARCH, FORMS, DATA_PARTS,
+    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, SIDEBAR, SEARCH, FORMS, DATA_PARTS,
 )  # fmt: skip

@@ -14,6 +14,7 @@ from chat.messages import posting as messages
 from chat.messages import replies, sounds
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
+from chat.rooms import lobby
 from chat.rooms import services as rooms
 from chat.rooms.forms import UsernameForm
 from chat.views.params import message_id
@@ -80,6 +81,8 @@ def page(
         # reader muted them on this browser.
         "sounds_on": sounds.enabled(),
         "sound_urls": sounds.urls(),
+        # My rooms and conversations beside it, with the lobby's counts (one query).
+        **lobby.sidebar(request.user, links.page),
     }
     return render(request, "chat/room.html", context, status=status)
 

@@ -168,7 +168,11 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
     expect(page.locator(MESSAGES)).to_have_count(5)
     no_sideways_scroll(page)
     assert page.evaluate(SMALL_TARGETS) == []
-    # Edit and Delete show on my messages only, as on a wider screen.
+    # A message's actions are one "⋯" menu, closed at first; Edit and Delete show on my
+    # messages only, as on a wider screen.
+    for text in ("See you there", "the usual place?"):
+        expect(message_with(alice, text).locator(".action.react")).to_be_hidden()
+        message_with(alice, text).locator(".actions-menu > summary").click()
     expect(message_with(alice, "See you there").locator(".action.edit")).to_be_visible()
     expect(message_with(alice, "the usual place?").locator(".action.edit")).to_be_hidden()
     expect(message_with(alice, "the usual place?").locator(".action.react")).to_be_visible()

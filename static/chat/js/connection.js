@@ -20,22 +20,25 @@ let leaving = false;
 htmx.config.wsReconnectDelay = (attempt) =>
   Math.random() * Math.min(MAX_RETRY_DELAY_MS, 1000 * Math.pow(2, attempt));
 
-function setBadge(state) {
+// The badge is the state of the socket whose element holds it (the room's), not of
+// another socket on the page (the sidebar's).
+function setBadge(event, state) {
   const badge = document.getElementById("connection");
-  if (!badge) return;
+  if (!badge || !event.target.contains(badge)) return;
   badge.dataset.state = state;
   badge.textContent = state;
 }
 
 window.addEventListener("beforeunload", () => { leaving = true; });
 
-document.addEventListener("htmx:wsConnecting", () => {
-  setBadge(wasOpen ? "reconnecting" : "connecting");
+document.addEventListener("htmx:wsConnecting", (event) => {
+  setBadge(event, wasOpen ? "reconnecting" : "connecting");
 });
 
-document.addEventListener("htmx:wsOpen", () => {
-  wasOpen = true;
-  setBadge("live");
+document.addEventListener("htmx:wsOpen", (event) => {
+  const badge = document.getElementById("connection");
+  if (badge && event.target.contains(badge)) wasOpen = true;
+  setBadge(event, "live");
 });
 
 document.addEventListener("htmx:wsClose", (event) => {
@@ -47,8 +50,8 @@ document.addEventListener("htmx:wsClose", (event) => {
   } else if (GONE.includes(code)) {
     location.reload();
   } else if (code >= 4000) {
-    setBadge("offline");
+    setBadge(event, "offline");
   } else {
-    setBadge(wasOpen ? "reconnecting" : "connecting");  // the ws extension retries
+    setBadge(event, wasOpen ? "reconnecting" : "connecting");  // the ws extension retries
   }
 });

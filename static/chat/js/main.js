@@ -24,3 +24,5 @@ import "./times.js";          // local times
 import "./connection.js";     // the connection badge and the server's close codes
 import "./notices.js";        // failed requests, waits that are over
 import "./attention.js";      // title, favicon and notifications while the tab is hidden
+import "./sidebar.js";        // the sidebar beside a conversation: its drawer on a phone
+import "./switcher.js";       // Ctrl+K: jump to a room or a person

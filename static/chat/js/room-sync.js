@@ -107,7 +107,10 @@ document.addEventListener("chat:reached-latest", () => {
   else resumeById = true;
 });
 
+// Only the socket whose element holds the list is the conversation's (not the sidebar's).
+const ofTheConversation = (event) => event.target.contains(messages());
 document.addEventListener("htmx:wsOpen", (event) => {
+  if (!ofTheConversation(event)) return;
   const socket = event.detail.socketWrapper;
   liveSocket = socket;
   // Whatever changed while this socket was down comes back in the answer...
@@ -118,7 +121,7 @@ document.addEventListener("htmx:wsOpen", (event) => {
   pending.forEach((held) => { if (held.sent) send(socket, held.fields); });
 });
 
-document.addEventListener("htmx:wsClose", () => { liveSocket = null; });
+document.addEventListener("htmx:wsClose", (e) => { if (ofTheConversation(e)) liveSocket = null; });
 
 // The composer's values are already taken when this fires: give the send its own id and
 // hold it until answered.
