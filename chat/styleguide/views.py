@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET
 
 from chat.people import staff
 from chat.styleguide.samples import Partial, Samples, person
-from chat.styleguide.states import SECTIONS, Context, State
+from chat.styleguide.rows import Context, State
+from chat.styleguide.states import SECTIONS
 
 
 def draw(state: State, samples: Samples, request: HttpRequest) -> SafeString:
