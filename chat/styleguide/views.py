@@ -16,8 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from chat.people import staff
-from chat.styleguide.samples import Partial, Samples, person
 from chat.styleguide.rows import Context, State
+from chat.styleguide.samples import Partial, Samples, person
 from chat.styleguide.states import SECTIONS
 
 
