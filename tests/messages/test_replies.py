@@ -176,6 +176,15 @@ def test_the_article_quotes_the_original_once_for_everyone(alice, bob, lunch):
     assert "<b>" not in posted.frame
 
 
+def test_a_quote_reads_the_words_of_a_formatted_message_not_its_markup(alice, bob, lunch):
+    rooms.enter_room(bob, "lunch")
+    original = said(lunch, alice, "**Lunch** at *noon*, `table 4`")
+
+    posted = reply(lunch, bob, original)
+
+    assert '<span class="reply-excerpt">Lunch at noon, table 4</span>' in posted.frame
+
+
 def test_a_quote_of_a_message_deleted_since_says_so(login, alice, bob, lunch):
     rooms.enter_room(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
