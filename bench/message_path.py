@@ -1,0 +1,140 @@
+"""The message path's own cost, in process: validating, storing and rendering a message
+once (``chat.messages.posting``), without the sockets, for four kinds of body.
+
+    python bench/message_path.py                    # 400 messages of each kind, SQLite
+    python bench/message_path.py --messages 1000 --runs 3
+
+A fresh SQLite file in a temp dir, migrated, with production settings (DEBUG off) and an
+in-process cache; two people in one public room. Each message goes through
+``posting.store`` as a socket's post does on its database thread: the form, the posting
+limit, the insert with the room's next revision, the mentions, the search index (its
+triggers), the formatting and the render of the article once. What happens after (the
+channel layer, the deliveries, a link preview's fetch) is not counted: ``bench/run.py``
+measures deliveries, and a preview's fetch runs later on a pool of its own.
+
+The kinds take turns, so a slow patch of the machine spreads over all of them. Prints the
+p50, p90 and p99 per kind in microseconds, each the median over ``--runs``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV = REPO / ".venv"
+if __name__ == "__main__":
+    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
+        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
+    sys.path[0] = str(REPO)  # the repository, not bench/
+
+import argparse  # noqa: E402
+import secrets  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+CODE = """```python
+def fanout(room, html):
+    \"\"\"Send one frame to every socket of the room.\"\"\"
+    for socket in room.sockets:
+        socket.send(html)
+    return len(room.sockets)
+```"""
+
+#: What people write, by kind: a line, a mention, some Markdown with a link, a code block.
+BODIES = {
+    "plain": "Lunch at noon? The usual place, I booked a table for six.",
+    "mention": "@bob can you look at the deploy before lunch? Thanks!",
+    "formatted": "**Heads up:** the `deploy` moved to *Thursday*, see https://example.com/plan",
+    "code block": CODE,
+}
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=400, help="messages of each kind")
+    parser.add_argument("--runs", type=int, default=1, help="runs; each figure their median")
+    return parser.parse_args(argv)
+
+
+def _set_up_django(folder: str) -> None:
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(
+        DATABASE_URL=f"sqlite:///{folder}/bench.sqlite3",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        CHAT_MEDIA_ROOT=f"{folder}/media",
+        CHAT_LINK_PREVIEWS="0",
+    )
+    import django
+
+    import manage  # noqa: F401 - attaches the site/ package before settings are read
+
+    django.setup()
+
+
+def _store():
+    """What a socket's post runs on its database thread: validate, store, render once (the
+    sending that follows is ``apost_message``'s, and not measured here)."""
+    from chat.messages import posting
+
+    return posting._store
+
+
+def _one_run(count: int) -> dict[str, list[float]]:
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    from chat.models import Membership, Room
+
+    people = get_user_model().objects
+    alice = people.create_user(f"alice{secrets.token_hex(3)}", password=secrets.token_hex(8))
+    bob, _ = people.get_or_create(username="bob")
+    room = Room.objects.create(slug=f"bench-{secrets.token_hex(3)}", title="Bench")
+    Membership.objects.bulk_create([Membership(room=room, user=person) for person in (alice, bob)])
+    store = _store()
+    timings: dict[str, list[float]] = {kind: [] for kind in BODIES}
+    for warm in range(20):
+        store(room, alice, {"body": f"warm {warm}", "client_id": str(uuid.uuid4())})
+    for index in range(count * len(BODIES)):
+        kind = list(BODIES)[index % len(BODIES)]
+        if index % 15 == 0:
+            cache.clear()  # the posting limit (20 in 10 s) is not what is measured
+        data = {"body": BODIES[kind], "client_id": str(uuid.uuid4())}
+        started = time.perf_counter()
+        store(room, alice, data)
+        timings[kind].append((time.perf_counter() - started) * 1e6)
+    return timings
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the bench and print its table."""
+    options = _arguments(argv)
+    with tempfile.TemporaryDirectory(prefix="chat-message-path-") as folder:
+        _set_up_django(folder)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        runs = [_one_run(options.messages) for _ in range(options.runs)]
+    print(f"message path: {options.messages} messages of each kind, {options.runs} run(s), µs")
+    print(f"{'kind':<12} {'p50':>8} {'p90':>8} {'p99':>8}")
+    for kind in BODIES:
+        row = [
+            statistics.median(_percentile(run[kind], share) for run in runs)
+            for share in (0.5, 0.9, 0.99)
+        ]
+        print(f"{kind:<12} " + " ".join(f"{value:>8.0f}" for value in row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
