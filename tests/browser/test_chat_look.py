@@ -131,6 +131,7 @@ def test_day_separators_follow_each_readers_time_zone(people, server: LiveServer
 def test_the_newest_message_sits_just_above_the_composer(people, server: LiveServer, viewport):
     alice, bob = meet_in_lunch(people, server, viewport=viewport)
     send(alice, "only this")
+    expect(message_with(bob, "only this")).to_have_count(1)  # arrived on bob's page
 
     gap = bob.page.evaluate(
         """() => {
