@@ -357,6 +357,12 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
 
+    @cached_property
+    def address(self) -> str:
+        """The message's link, ``/m/<id>/``; its forms are under it (``edit``, ``react``…).
+        Its article names them all, so it is reversed once, not once for each."""
+        return reverse("message-detail", args=[self.id])
+
 
 class Reaction(models.Model):
     """One person's emoji on one message (toggled: at most one of each per person)."""
