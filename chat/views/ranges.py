@@ -15,8 +15,9 @@ from typing import BinaryIO
 
 from django.http import HttpResponse, StreamingHttpResponse
 
-#: The one range this server answers with a part.
-SINGLE_RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*")
+#: The one range this server answers with a part. Positions of at most 18 digits: a longer
+#: one is past any file (and Python refuses to read numbers of thousands of digits).
+SINGLE_RANGE = re.compile(r"\s*bytes\s*=\s*(\d{0,18})\s*-\s*(\d{0,18})\s*")
 CHUNK_BYTES = 64 * 1024
 
 

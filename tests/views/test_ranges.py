@@ -24,6 +24,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
         ("bytes=9-3", None),
         ("items=0-9", None),
         ("bytes=-", None),
+        ("bytes=" + "9" * 5000 + "-", None),  # no number of thousands of digits is read
+        ("bytes=0-" + "9" * 5000, None),
         (None, None),
     ],
 )
