@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_text
 import re
 import unicodedata
 
@@ -14,6 +15,7 @@ from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 
 from chat import usernames
 from chat.limits import (
@@ -357,11 +359,25 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
 
+    @property
+    def words(self) -> str:
+        """What it says, without its markup (``words_of``)."""
+        return words_of(self.html, self.body)
+
     @cached_property
     def address(self) -> str:
         """The message's link, ``/m/<id>/``; its forms are under it (``edit``, ``react``…).
         Its article names them all, so it is reversed once, not once for each."""
         return reverse("message-detail", args=[self.id])
+
+
+def words_of(html: str | None, body: str | None) -> str:
+    """What a message says, without its markup, for words read or shown out of their
+    article (a quote, a notification, the lobby's preview): the text of its rendered body,
+    or the body as typed for a message stored before bodies were rendered."""
+    if not html:
+        return body or ""
+    return html_text.unescape(strip_tags(html)).strip()
 
 
 class Reaction(models.Model):

@@ -56,9 +56,8 @@ def frame(message: Message, author: AbstractBaseUser) -> str:
     else:
         title = f"{name_of(author)} in {room.title}"
         page = reverse("room", args=[room.slug])
-    body = (
-        message.body if len(message.body) <= PREVIEW_CHARS else message.body[:PREVIEW_CHARS] + "…"
-    )
+    words = message.words
+    body = words if len(words) <= PREVIEW_CHARS else words[:PREVIEW_CHARS] + "…"
     context = {
         "title": title,
         "body": body or (f"📎 {message.attachment.name}" if message.has_attachment else ""),

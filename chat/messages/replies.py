@@ -10,10 +10,7 @@ the lobby's counts and the notifications treat a reply like a mention.
 
 from __future__ import annotations
 
-import html
-
 from django import forms
-from django.utils.html import strip_tags
 
 from chat.errors import Forbidden, Invalid
 from chat.messages.forms import NOT_A_MESSAGE
@@ -31,8 +28,7 @@ def excerpt(message: Message | None) -> str:
     if message is None or message.deleted:
         return "a deleted message"
     # The words as read, not the Markdown as typed: "**Lunch** at 12" quotes "Lunch at 12".
-    said = html.unescape(strip_tags(message.html)) if message.html else message.body
-    text = " ".join(said.split())
+    text = " ".join(message.words.split())
     if not text and message.has_attachment:
         return "a file"
     if len(text) <= EXCERPT_CHARS:

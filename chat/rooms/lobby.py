@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from chat.conversations import name_and_links
 from chat.limits import LOBBY_PAGE_SIZE
 from chat.links import BY_SLUG, RoomLinks
-from chat.models import Membership, Mention, Message, Room, name_of_sql
+from chat.models import Membership, Mention, Message, Room, name_of_sql, words_of
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             mentioned=Coalesce(mentioned, 0),
             last_id=_latest("id", "room"),
             last_body=_latest("body", "room"),
+            last_html=_latest("html", "room"),
             last_author=_latest_author_name("room"),
             last_file=_latest("attachment__name", "room"),
             partner=partner,
@@ -115,7 +116,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         others = [(m.partner, m.partner_name or m.partner)] if m.partner else []
         name, links = name_and_links(m.room, user.get_username(), others)
         entry = RoomEntry(
-            m.room, links, name, m.unread, m.last_body, m.last_author,
+            m.room, links, name, m.unread, words_of(m.last_html, m.last_body), m.last_author,
             m.last_file, m.mentioned, m.notify,
         )  # fmt: skip
         (directs if m.room.is_direct else groups).append(entry)

@@ -92,6 +92,15 @@ def test_the_frame_names_the_message_for_every_recipient_alike(alice, bob, lunch
     )
 
 
+def test_a_formatted_message_is_notified_by_its_words_not_its_markup(alice, bob):
+    room = rooms.open_direct_room(alice, bob)
+    message = say(room, alice, "**Lunch** at `noon`, ~~one~~")[0]
+
+    frame = notifications.frame(message, alice)
+
+    assert 'data-body="Lunch at noon, one"' in frame
+
+
 def test_a_file_without_words_is_named_in_the_notification(alice, bob, media_root):
     room = rooms.open_direct_room(alice, bob)
     posted = attachments.attach(in_room(room, alice), upload("<plan>.txt", b"x"), {})

@@ -56,6 +56,15 @@ def test_lobby_escapes_last_message_preview(login, alice, lunch):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
+def test_lobby_previews_the_words_of_a_formatted_message_not_its_markup(login, alice, lunch):
+    say(lunch, alice, "**Lunch** moved to *noon*")
+
+    html = login(alice).get("/").content.decode()
+
+    assert "Lunch moved to noon" in html
+    assert "**Lunch**" not in html
+
+
 def test_lobby_names_the_file_of_a_message_without_words(login, alice, lunch, media_root):
     attachments.attach(in_room(lunch, alice), upload("<plan>.txt", b"x"), {})
 
