@@ -1,8 +1,11 @@
-"""Search finds new messages again on SQLite: migration 0011 made Django rebuild
-``chat_message`` there (new columns with defaults), which dropped the triggers that keep the
-full-text index of migration 0006 in step. They are made again, and the index rebuilt from
-the bodies stored (the messages said in between were never indexed). PostgreSQL's index is
-on the table itself and kept through the change: nothing to do there.
+"""The search index's triggers on SQLite, made again after migration 0011.
+
+0011 adds columns with defaults and a foreign key to ``chat_message``, which Django does on
+SQLite by rebuilding the table: that drops the triggers keeping the full-text index of
+migration 0006 in step, and no new message would be found. They are made again here, and the
+index rebuilt from the bodies stored, so nothing said between the two is missing either.
+PostgreSQL's index is on the table itself and kept through the change: nothing to do there.
+A migration that rebuilds ``chat_message`` later must do the same.
 """
 
 from django.db import migrations
