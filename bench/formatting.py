@@ -15,22 +15,15 @@ posting path (docs/performance.md). No database is used: the people mentioned ar
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / ".venv"
 if __name__ == "__main__":
-    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
-        # `python bench/formatting.py` from any shell: run in the project's virtualenv.
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
-    sys.path[0] = str(REPO)  # the repository, not bench/
+    import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
-import argparse  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+import argparse
+import time
+from collections.abc import Callable
 
-from bench.stats import percentile  # noqa: E402
+from bench.stats import percentile
 
 SHORT = "lunch at noon, @bob? the usual place"
 FORMATTED = (

@@ -20,21 +20,16 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / ".venv"
 if __name__ == "__main__":
-    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
-    sys.path[0] = str(REPO)  # the repository, not bench/
+    import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
-import argparse  # noqa: E402
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
+import argparse
+import secrets
+import statistics
+import tempfile
+import time
+import uuid
 
 CODE = """```python
 def fanout(room, html):

@@ -18,24 +18,18 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / ".venv"
 if __name__ == "__main__":
-    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
-        # `python bench/previews.py` from any shell: run in the project's virtualenv.
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
-    sys.path[0] = str(REPO)  # the repository, not bench/
+    import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import secrets  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+import argparse
+import io
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bench.stats import percentile  # noqa: E402
+from bench.stats import percentile
 
 MESSAGE = (
     "Lunch at the harbour today? They have soup and fresh bread, and the terrace is open "

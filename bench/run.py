@@ -20,12 +20,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / ".venv"
 if __name__ == "__main__":
-    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
-        # `python bench/run.py` from any shell: run in the project's virtualenv.
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
-    sys.path[0] = str(REPO)  # the repository, not bench/
+    import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402

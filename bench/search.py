@@ -22,20 +22,15 @@ import os
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV = REPO / ".venv"
 if __name__ == "__main__":
-    if (VENV / "bin" / "python").exists() and Path(sys.prefix).resolve() != VENV.resolve():
-        # `python bench/search.py` from any shell: run in the project's virtualenv.
-        os.execv(VENV / "bin" / "python", [str(VENV / "bin" / "python"), *sys.argv])  # noqa: S606
-    sys.path[0] = str(REPO)  # the repository, not bench/
+    import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
-import argparse  # noqa: E402
-import secrets  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
+import argparse
+import secrets
+import shutil
+import tempfile
+import time
+from urllib.parse import urlsplit
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/test"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
