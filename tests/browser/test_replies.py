@@ -82,6 +82,8 @@ def test_replies_pass_axe(people, server: LiveServer, scheme) -> None:
     theirs = message_with(alice, "Soup or salad?")
     theirs.hover()
     theirs.locator(".action.reply").click()
+    # The bar holds the reply_to the send carries: sent before it loads, it answers nothing.
+    expect(alice.page.locator("#reply-bar")).to_contain_text("Replying to bob")
     send(alice, "Soup, always")
     mine = message_with(alice, "Soup, always")
     mine.hover()
