@@ -124,8 +124,7 @@ def private_network_allowed() -> bool:
     """Whether the address rule is lifted (``CHAT_FETCH_ALLOW_PRIVATE_URLS``, or the bots'
     own older setting); read at every call."""
     return bool(
-        getattr(settings, "CHAT_FETCH_ALLOW_PRIVATE_URLS", False)
-        or getattr(settings, "CHAT_BOTS_ALLOW_PRIVATE_URLS", False)
+        settings.CHAT_FETCH_ALLOW_PRIVATE_URLS or settings.CHAT_BOTS_ALLOW_PRIVATE_URLS
     )
 
 

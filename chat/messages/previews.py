@@ -72,7 +72,7 @@ _MAYBE_LINK = re.compile(r"://|www\.|\w\.[A-Za-z]{2}")
 
 def enabled() -> bool:
     """Whether previews are on (``CHAT_LINK_PREVIEWS``), read at every message."""
-    return bool(getattr(settings, "CHAT_LINK_PREVIEWS", True))
+    return bool(settings.CHAT_LINK_PREVIEWS)
 
 
 def _our_own(host: str) -> bool:

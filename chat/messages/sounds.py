@@ -43,7 +43,7 @@ SWITCHED_OFF = "Sounds are switched off on this server."
 
 def enabled() -> bool:
     """Whether ``/play`` plays (``CHAT_SOUNDS``, read when asked)."""
-    return bool(getattr(settings, "CHAT_SOUNDS", True))
+    return bool(settings.CHAT_SOUNDS)
 
 
 def is_command(body: str) -> bool:

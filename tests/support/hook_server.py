@@ -63,6 +63,24 @@ def answer_json(body: dict, *, wait: bool = False) -> Callable:
 
 
 @contextmanager
+def running(handler: type[BaseHTTPRequestHandler], **state: object) -> Iterator[str]:
+    """A threading HTTP server of ``handler`` on a free loopback port, on a thread of its
+    own until the block ends, with ``state`` as attributes its handlers reach
+    (``handler.server.<name>``); its base URL (``http://127.0.0.1:<port>``)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    for name, value in state.items():
+        setattr(server, name, value)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
 def serve() -> Iterator[HookServer]:
     """A hook server running on a thread of its own until the block ends; the hook calls
     still out are let go and waited for before it stops."""
@@ -78,14 +96,8 @@ def serve() -> Iterator[HookServer]:
         def log_message(self, *args) -> None:  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.hook = hook
-    hook.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield hook
-    hook.release.set()  # whatever still waits answers now
-    hook_pool.wait_idle(10)
-    server.shutdown()
-    server.server_close()
+    with running(Handler, hook=hook) as base:
+        hook.url = f"{base}/hook"
+        yield hook
+        hook.release.set()  # whatever still waits answers now
+        hook_pool.wait_idle(10)

@@ -10,10 +10,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from chat import fetching
-from tests.support.hook_server import WAIT, send
+from tests.support.hook_server import WAIT, running, send
 
 Answer = Callable[[BaseHTTPRequestHandler], None]
 
@@ -130,19 +130,13 @@ def serve() -> Iterator[PageServer]:
         def log_message(self, *args) -> None:  # quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.pages = pages
-    pages.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield pages
-    finally:
-        pages.stop.set()
-        pages.release.set()
-        server.shutdown()
-        server.server_close()
+    with running(Handler, pages=pages) as base:
+        pages.base = base
+        try:
+            yield pages
+        finally:
+            pages.stop.set()
+            pages.release.set()
 
 
 def route_public_to(monkeypatch, port: int, names: dict[str, str]) -> None:
