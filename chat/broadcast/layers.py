@@ -124,6 +124,16 @@ class ResilientRedisChannelLayer(RedisChannelLayer):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
 
+    async def _clean_receive_backup(self, index: int, channel: str) -> None:
+        """Drop a received message's backup copy, on a task channels-redis starts and never
+        awaits: with Redis down (a failover, a restart, the server stopping meanwhile) the
+        copy stays and expires, and the error is logged here rather than by asyncio as a
+        task exception nobody retrieved."""
+        try:
+            await super()._clean_receive_backup(index, channel)
+        except REDIS_DOWN as error:
+            logger.warning("Redis unreachable: a received message's backup was kept (%s)", error)
+
     def _start_recovery(self) -> None:
         if self._recovering is None or self._recovering.done():
             logger.warning("Redis unreachable: live delivery paused until it is back")
