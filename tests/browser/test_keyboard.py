@@ -112,6 +112,9 @@ def test_up_in_an_empty_composer_edits_my_last_message(people, server: LiveServe
     send(bob, "Fine by me")
     mine = message_with(alice, "Salad at two")
     box = mine.locator(".edit-form textarea")
+    # Stored, not still the page's "sending…" copy, which has no Edit to open.
+    expect(mine.locator(".action.edit")).to_be_attached()
+    expect(message_with(alice, "Fine by me")).to_have_count(1)
 
     # Not while the composer holds text: ↑ moves the caret there.
     alice.composer.fill("draft")
