@@ -64,6 +64,8 @@ class Room(models.Model):
         PUBLIC = "public", "Public"
         PRIVATE = "private", "Private"
         DIRECT = "direct", "Direct"
+        #: A conversation of three or more people, found by its set of people (``people_key``).
+        GROUP = "group", "Group"
 
     slug = models.CharField(max_length=64, unique=True)
     title = models.CharField(max_length=80)
@@ -75,6 +77,13 @@ class Room(models.Model):
     #: Bumped by every change to the room's messages (create, edit, delete); the
     #: change cursor a reconnecting page resumes from.
     revision = models.PositiveBigIntegerField(default=0)
+    #: Set while the room is archived: read-only, out of the lobby and the sidebar, still
+    #: searchable by its members (``chat.rooms.admin``).
+    archived_at = models.DateTimeField(null=True, blank=True)
+    #: A group conversation's people, as the SHA-256 of their sorted ids: the same set of
+    #: people finds the same conversation, and the database refuses a second one. None for
+    #: other rooms, and for a group whose people now match another group's.
+    people_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = RoomQuerySet.as_manager()
 
@@ -143,6 +152,12 @@ class Profile(models.Model):
     #: The picture, square, checked and re-encoded (``chat.images``), in two sizes.
     avatar = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
     avatar_small = models.FileField(upload_to="avatars/%Y/%m/", max_length=255, blank=True)
+    #: False for an account that signed up and has not yet dismissed the welcome (what to do
+    #: next); accounts made otherwise (an admin, a script) are not greeted.
+    welcomed = models.BooleanField(default=True)
+    #: The client address the person last signed up or signed in from: a ban refuses new
+    #: sign-ups from it for a while (``chat.people.moderation``).
+    last_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -548,6 +563,15 @@ class AuditEntry(models.Model):
         INVITATION_CREATED = "invitation-created", "Created an invitation"
         INVITATION_REVOKED = "invitation-revoked", "Revoked an invitation"
         JOINED_BY_INVITATION = "joined-by-invitation", "Joined through an invitation"
+        MESSAGE_DELETED = "message-deleted", "Deleted a message"
+        BANNED = "banned", "Banned"
+        ROOM_RENAMED = "room-renamed", "Renamed a room"
+        ROOM_CONVERTED = "room-converted", "Changed a room's kind"
+        ROOM_ARCHIVED = "room-archived", "Archived a room"
+        ROOM_UNARCHIVED = "room-unarchived", "Unarchived a room"
+        ROOM_DELETED = "room-deleted", "Deleted a room"
+        SETTINGS_CHANGED = "settings-changed", "Changed the instance's settings"
+        SET_UP = "set-up", "Set up the instance"
 
     #: Who did it (kept as a name too: the account may be deleted later).
     actor = models.ForeignKey(
@@ -568,3 +592,80 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.action} {self.target_name}".strip()
+
+
+class Mute(models.Model):
+    """``user`` no longer wants to hear from ``muted``: their messages collapse on ``user``'s
+    pages and their direct messages are held back. Only ``user`` ever learns of it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "muted"], name="one_mute_per_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.user} muted {self.muted}"
+
+
+class Ban(models.Model):
+    """Staff banned ``user``: their account is deactivated, and new sign-ups from the address
+    they last used are refused until ``until`` (``chat.people.moderation``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: The banned person's last address (``Profile.last_address``); None if never known.
+    address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    until = models.DateTimeField()
+    #: Their messages and files were deleted with the ban.
+    purged = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"ban of {self.user} until {self.until:%Y-%m-%d %H:%M}"
+
+
+class Instance(models.Model):
+    """The team's own chat: its name, logo and accent colour (one row, pk 1), edited on
+    ``/staff/settings/``, and when the first administrator set it up (``/setup/``)."""
+
+    name = models.CharField(max_length=60, default="Chat")
+    #: The logo, square, checked and re-encoded like an avatar (``chat.images``).
+    logo = models.FileField(upload_to="instance/", max_length=255, blank=True)
+    #: "#rrggbb", or "" for the stylesheet's own accent.
+    accent = models.CharField(max_length=7, blank=True)
+    #: When the first visitor made the administrator's account in the browser: one
+    #: conditional UPDATE of this column decides which of two racing visitors does.
+    set_up_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SignInLink(models.Model):
+    """A one-time link that signs ``user`` in on another device (a phone): made on their
+    profile, shown as text and a QR code; only the SHA-256 of its token is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    #: Set by the one conditional UPDATE that uses it: a link works once.
+    used_at = models.DateTimeField(null=True, blank=True)
+    #: The session it signed in (so the profile can sign that session out), and from where.
+    session_key = models.CharField(max_length=40, blank=True)
+    used_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"sign-in link {self.pk} of {self.user}"

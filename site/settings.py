@@ -213,6 +213,10 @@ CHAT_LINK_PREVIEWS = env.flag("CHAT_LINK_PREVIEWS", True)
 # Who may create an account: "open" (anyone who reaches the server), "invite" (only through
 # an invitation link a member made, chat/people/invitations.py) or "closed" (admins create them).
 CHAT_SIGNUP = env.choice("CHAT_SIGNUP", "open", ("open", "invite", "closed"))
+# Who may create rooms: "everyone" signed in, or "staff" only (chat/rooms/services.py).
+CHAT_ROOM_CREATION = env.choice("CHAT_ROOM_CREATION", "everyone", ("everyone", "staff"))
+# The public room every new account joins (made when first needed); "" for none.
+CHAT_DEFAULT_ROOM = env.string("CHAT_DEFAULT_ROOM", "general")
 # Password resets (chat.people.accounts): links asked for one e-mail address, and asked from one
 # client address, within an hour.
 CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.integer("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)
