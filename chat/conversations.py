@@ -4,9 +4,9 @@ name for that reader, decided here and nowhere else.
 Finding one (the read rule: who may read which) is a rule of rooms, so it lives in
 ``chat.rooms.conversations``, which builds these; this ground-floor module holds only what
 follows from the answer, for views, sockets, the lobby and search alike. A conversation
-is a room addressed by its slug, or one addressed by its people (two today; one for
-one's own notes). A group of three or more is one more ``chat.links.Address`` and a
-finder beside the others: its name already follows from ``name_for`` (the others' names).
+is a room addressed by its slug, one between two people addressed by the other person
+(one for one's own notes), or a group of three or more (``chat.links.BY_GROUP``), keyed by
+its slug like a room and named by its people like a pair (``name_for``: the others' names).
 """
 
 from __future__ import annotations
@@ -17,14 +17,17 @@ from functools import cached_property
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from chat.links import BY_PERSON, BY_SLUG, Address, RoomLinks
+from chat.links import BY_GROUP, BY_PERSON, BY_SLUG, Address, RoomLinks
 from chat.models import Room, name_of
 
 NOTES_TO_SELF = "Notes to self"
 
 
 def address_of(room: Room) -> Address:
-    """How ``room`` is addressed: by its people for a direct conversation, else by slug."""
+    """How ``room`` is addressed: by the other person for a direct conversation, by its
+    key for a group conversation, else by slug."""
+    if room.kind == Room.Kind.GROUP:
+        return BY_GROUP
     return BY_PERSON if room.is_direct else BY_SLUG
 
 
@@ -38,11 +41,11 @@ def name_for(address: Address, title: str, others: Sequence[str]) -> str:
 
 
 def key_for(address: Address, slug: str, others: Sequence[str], reader: str) -> str:
-    """What a conversation's address holds for one reader: a room's ``slug``; for a
-    conversation between people, the other person's username (``others``), or the
-    ``reader``'s own for their notes."""
-    if not address.by_people:
-        return slug
+    """What a conversation's address holds for one reader: a room's ``slug`` (a group's
+    without its prefix); for a conversation between two people, the other person's
+    username (``others``), or the ``reader``'s own for their notes."""
+    if not address.by_person:
+        return address.key_of(slug)
     return others[0] if others else reader
 
 
@@ -51,7 +54,7 @@ def name_and_links(
 ) -> tuple[str, RoomLinks]:
     """``room``'s name and links for ``reader`` (a username), its other people given as
     (username, name): for lists that look them up for many rooms at once (the lobby,
-    search results). Only a direct room's others count."""
+    search results). Only the others of a conversation between people count."""
     address = address_of(room)
     key = key_for(address, room.slug, [username for username, _name in others], reader)
     return name_for(address, room.title, [name for _username, name in others]), address.links(key)
@@ -90,7 +93,7 @@ class Conversation:
 
     @property
     def kind(self) -> str:
-        """Its kind as a page shows it: "Public", "Private" or "Direct"."""
+        """Its kind as a page shows it: "Public", "Private", "Direct" or "Group"."""
         return self.room.get_kind_display() if self.room is not None else Room.Kind.DIRECT.label
 
     @property
@@ -102,7 +105,7 @@ class Conversation:
     @property
     def partner(self) -> AbstractBaseUser | None:
         """The other person of a conversation between two (the reader, for their notes);
-        None for a room."""
-        if not self.address.by_people:
+        None for a room or a group."""
+        if not self.address.by_person:
             return None
         return self.others[0] if self.others else self.reader

@@ -122,3 +122,7 @@ class SlidingWindowLimiter:
         if len(self._stamps) < self.limit:
             return 0.0
         return max(0.0, self.window - (self._clock() - self._stamps[0]))
+
+
+#: Most people one can pick at once to start a group conversation with (besides oneself).
+GROUP_MAX_PICKED = 20

@@ -1,10 +1,11 @@
 """Where a conversation lives: its page, its older messages, its socket and the rest, built
 in one place from how its kind is addressed.
 
-A room is addressed by its slug (``/r/<slug>/``); a conversation between people by the
+A room is addressed by its slug (``/r/<slug>/``); a conversation between two people by the
 *other* person's username (``/p/<username>/``), so the same room has a different address
-for each of its two people. Each way is an ``Address``, data: the URL table
-(``chat.urls``) and the socket routes (``chat.sockets.routing``) register every
+for each of its two people; a group conversation of three or more by the random part of
+its slug (``/g/<key>/``), the same for all of them. Each way is an ``Address``, data: the
+URL table (``chat.urls``) and the socket routes (``chat.sockets.routing``) register every
 conversation page under each one, so a new kind of conversation is one more ``Address``.
 """
 
@@ -41,9 +42,13 @@ class Address:
     keyword: str
     converter: str
     route: str
-    #: Addressed, and named, by its people (the other person's username) rather than by a
-    #: slug and a title.
+    #: Named by its people (the others' names, for each reader) rather than by a title.
     by_people: bool
+    #: Keyed by a person: the other person's username, a different key for each reader.
+    by_person: bool = False
+    #: What the room's slug holds before the key (a group's ``g.``: a dot never appears
+    #: in a slug made from a title, so such slugs cannot clash with a room's).
+    slug_prefix: str = ""
 
     def pattern(self, tail: str = "") -> str:
         """The URL pattern of the page ``tail`` under this address (the page itself: "")."""
@@ -52,6 +57,14 @@ class Address:
     def route_name(self, tail: str = "") -> str:
         """The URL name of the page ``tail`` under this address."""
         return f"{self.route}-{tail}" if tail else self.route
+
+    def key_of(self, slug: str) -> str:
+        """The key of the room whose slug is ``slug`` (not for one keyed by a person)."""
+        return slug.removeprefix(self.slug_prefix)
+
+    def slug_of(self, key: str) -> str:
+        """The slug of the room this address calls ``key`` (not for one keyed by a person)."""
+        return f"{self.slug_prefix}{key}"
 
     def links(self, key: str) -> RoomLinks:
         """The links of the conversation this address calls ``key``."""
@@ -73,9 +86,13 @@ class Address:
 BY_SLUG = Address(prefix="r", keyword="slug", converter="slug", route="room", by_people=False)
 #: A conversation between two people (or one's own notes), by the other person's username.
 BY_PERSON = Address(
-    prefix="p", keyword="username", converter="str", route="direct", by_people=True
+    prefix="p", keyword="username", converter="str", route="direct", by_people=True, by_person=True
 )
-ADDRESSES = (BY_SLUG, BY_PERSON)
+#: A group conversation of three or more people, by the random part of its slug.
+BY_GROUP = Address(
+    prefix="g", keyword="group", converter="slug", route="group", by_people=True, slug_prefix="g."
+)
+ADDRESSES = (BY_SLUG, BY_PERSON, BY_GROUP)
 
 
 def addressed(route: Mapping[str, object]) -> tuple[Address, str]:

@@ -98,6 +98,12 @@ class Room(models.Model):
         """True for a direct conversation between two people (or one's own notes)."""
         return self.kind == self.Kind.DIRECT
 
+    @property
+    def between_people(self) -> bool:
+        """True for a conversation between people (direct, or a group of three or more):
+        named by its people, with no bots and no one looking after it."""
+        return self.kind in (self.Kind.DIRECT, self.Kind.GROUP)
+
 
 #: Default avatars' backgrounds, picked by user id: each keeps white initials at a contrast
 #: of at least 4.5:1 (WCAG AA). ``static/chat/chat.css`` has one rule per colour, in order.

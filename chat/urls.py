@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat.links import ADDRESSES, BY_SLUG
+from chat.links import ADDRESSES, BY_GROUP, BY_SLUG
 from chat.styleguide import views as styleguide
 from chat.views import (
     attachments,
@@ -50,6 +50,9 @@ urlpatterns = [
     *conversation_paths("attachments", attachments.send_file),
     room_path("members", members.add_member, "room-members"),
     room_path("members/remove", members.remove_member, "room-member-remove"),
+    # A group conversation's people: anyone in it adds someone, or leaves.
+    path(BY_GROUP.pattern("members"), members.add_member, name="group-members"),
+    path(BY_GROUP.pattern("members/remove"), members.remove_member, name="group-member-remove"),
     room_path("bots", room_settings.bot_create, "room-bots"),
     room_path("bots/<int:bot_id>/revoke", room_settings.bot_revoke, "room-bot-revoke"),
     path("p/", lobby.direct_start, name="direct-start"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat.links import ADDRESSES, BY_PERSON, BY_SLUG, RoomLinks, addressed
+from chat.links import ADDRESSES, BY_GROUP, BY_PERSON, BY_SLUG, RoomLinks, addressed
 
 
 def test_a_room_is_addressed_by_its_slug():
@@ -44,13 +44,27 @@ def test_each_address_names_its_url_patterns_and_routes():
     assert [a.pattern("messages") for a in ADDRESSES] == [
         "r/<slug:slug>/messages",
         "p/<str:username>/messages",
+        "g/<slug:group>/messages",
     ]
-    assert [a.route_name("") for a in ADDRESSES] == ["room", "direct"]
-    assert [a.route_name("settings") for a in ADDRESSES] == ["room-settings", "direct-settings"]
+    assert [a.route_name("") for a in ADDRESSES] == ["room", "direct", "group"]
+    assert [a.route_name("settings") for a in ADDRESSES] == [
+        "room-settings",
+        "direct-settings",
+        "group-settings",
+    ]
 
 
 def test_a_routes_keyword_arguments_say_which_address_and_key():
     assert addressed({"slug": "lunch"}) == (BY_SLUG, "lunch")
     assert addressed({"username": "bob", "bot_id": 3}) == (BY_PERSON, "bob")
+    assert addressed({"group": "0a1b2c3d4e"}) == (BY_GROUP, "0a1b2c3d4e")
     with pytest.raises(LookupError):
         addressed({"message_id": 3})
+
+
+def test_a_group_is_keyed_by_its_slug_without_its_prefix():
+    assert BY_GROUP.slug_of("0a1b2c3d4e") == "g.0a1b2c3d4e"
+    assert BY_GROUP.key_of("g.0a1b2c3d4e") == "0a1b2c3d4e"
+    links = BY_GROUP.links("0a1b2c3d4e")
+    assert (links.page, links.socket) == ("/g/0a1b2c3d4e/", "/ws/g/0a1b2c3d4e/")
+    assert (BY_GROUP.by_people, BY_GROUP.by_person) == (True, False)

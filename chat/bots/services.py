@@ -73,7 +73,7 @@ ANSWER_SECONDS = 30.0
 
 
 def _group_member(room: Room, person: AbstractBaseUser) -> None:
-    if room.is_direct:
+    if room.between_people:
         raise Missing(ONLY_GROUP_ROOMS)
     rooms.membership(room, person)  # NotFound for someone who only looked at a public room
 

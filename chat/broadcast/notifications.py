@@ -1,5 +1,5 @@
-"""Who hears of a message while away: the other person of a direct conversation, and the
-members it mentions, unless they turned that room down (``Membership.notify``).
+"""Who hears of a message while away: the other people of a direct or group conversation,
+and the members it mentions, unless they turned that room down (``Membership.notify``).
 
 Each of them gets one small frame on every socket of theirs (any room, the lobby), the
 same bytes for all of them: the page shows a browser notification if its tab is hidden
@@ -15,6 +15,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from chat.conversations import address_of
 from chat.models import Membership, Mention, Message, Room, name_of
 
 PREVIEW_CHARS = 140
@@ -23,15 +24,12 @@ PREVIEW_CHARS = 140
 def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
     """The ids of the people ``message`` should reach while they are away."""
     wanted = {mention.user_id for mention in mentions}
-    if message.room.kind == Room.Kind.DIRECT:
-        partner = (
+    if message.room.between_people:
+        wanted.update(
             Membership.objects.filter(room_id=message.room_id)
             .exclude(user_id=message.author_id)
             .values_list("user_id", flat=True)
-            .first()
         )
-        if partner is not None:
-            wanted.add(partner)
     wanted.discard(message.author_id)
     if not wanted:
         return []
@@ -53,9 +51,10 @@ def frame(message: Message, author: AbstractBaseUser) -> str:
     if room.kind == Room.Kind.DIRECT:
         title = name_of(author)
         page = reverse("direct", args=[author.get_username()])
-    else:
+    else:  # a group's title names its people (chat.rooms.people_keys)
         title = f"{name_of(author)} in {room.title}"
-        page = reverse("room", args=[room.slug])
+        address = address_of(room)
+        page = address.links(address.key_of(room.slug)).page
     words = message.words
     body = words if len(words) <= PREVIEW_CHARS else words[:PREVIEW_CHARS] + "…"
     context = {

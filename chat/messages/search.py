@@ -310,7 +310,7 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
         "room", "author__profile", "attachment"
     )
     messages = {message.id: message for message in by_id}
-    partners = _direct_partners(user, {m.room for m in messages.values() if m.room.is_direct})
+    partners = _direct_partners(user, {m.room for m in messages.values() if m.room.between_people})
     addressed: dict[int, tuple[str, RoomLinks]] = {}  # a room's results share its links
     results = []
     for message_id, raw in found:
@@ -325,24 +325,29 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
     return results
 
 
-def _direct_partners(user: AbstractBaseUser, direct_rooms: set[Room]) -> dict[int, tuple[str, str]]:
-    """room id → the other person's username and the name to show, for each direct room
-    (one query). A room missing from the answer is the reader's own notes."""
+def _direct_partners(
+    user: AbstractBaseUser, direct_rooms: set[Room]
+) -> dict[int, list[tuple[str, str]]]:
+    """room id → the other people's usernames and the names to show, for each direct or
+    group conversation (one query). A room missing from the answer is the reader's own notes."""
     if not direct_rooms:
         return {}
     others = (
         Membership.objects.filter(room__in=direct_rooms)
         .exclude(user_id=user.pk)
         .annotate(name=name_of_sql("user__"))
+        .order_by("user__username")
         .values_list("room_id", "user__username", "name")
     )
-    return {room_id: (username, name) for room_id, username, name in others}
+    partners: dict[int, list[tuple[str, str]]] = {}
+    for room_id, username, name in others:
+        partners.setdefault(room_id, []).append((username, name))
+    return partners
 
 
 def _addressed(
-    room: Room, user: AbstractBaseUser, partners: dict[int, tuple[str, str]]
+    room: Room, user: AbstractBaseUser, partners: dict[int, list[tuple[str, str]]]
 ) -> tuple[str, RoomLinks]:
     """The room's name and links as ``user`` sees them (``chat.conversations``), with the
-    other people of direct rooms looked up for the whole page at once."""
-    other = partners.get(room.id)
-    return name_and_links(room, user.get_username(), [other] if other else [])
+    other people of conversations between people looked up for the whole page at once."""
+    return name_and_links(room, user.get_username(), partners.get(room.id, []))

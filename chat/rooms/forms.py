@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from chat.fields import has_visible_text
+from chat.limits import GROUP_MAX_PICKED
 from chat.models import Membership, Room
 
 
@@ -64,3 +65,67 @@ class UsernameForm(forms.Form):
         return user
 
 
+class _EveryValue(forms.TextInput):
+    """A text input whose field may be sent several times: every value is read."""
+
+    def value_from_datadict(self, data, files, name):
+        """All the values sent under ``name`` (a plain dict gives its one value)."""
+        if hasattr(data, "getlist"):
+            return data.getlist(name)
+        value = data.get(name)
+        return value if isinstance(value, list) else [value] if value is not None else []
+
+
+class PeopleForm(forms.Form):
+    """The people to talk with, picked by username (``username`` sent once or more; blank
+    ones are left out): one other person is a direct conversation, two or more a group."""
+
+    username = forms.Field(widget=_EveryValue, required=False)
+
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_username(self) -> list:
+        """The people named, each once, without the person asking (none: their own
+        notes); a clear error naming whoever cannot be found or talked with."""
+        typed = [str(value).strip() for value in self.cleaned_data["username"] or []]
+        names = list(dict.fromkeys(name for name in typed if name))
+        if not names:
+            raise forms.ValidationError("Type a username.")
+        if len(names) > GROUP_MAX_PICKED + 1:
+            raise forms.ValidationError(f"Pick at most {GROUP_MAX_PICKED} people at once.")
+        users = get_user_model().objects.select_related("profile")
+        found = {user.username: user for user in users.filter(username__in=names)}
+        people, missing, bots = [], [], []
+        for name in names:
+            person = found.get(name) or users.filter(username__iexact=name).first()
+            if person is None:
+                missing.append(f"“{name}”")
+            elif getattr(getattr(person, "profile", None), "is_bot", False):
+                bots.append(person.get_username())
+            elif self.user is None or person.pk != self.user.pk:
+                people.append(person)
+        if missing:
+            raise forms.ValidationError(f"There is nobody called {', '.join(missing)}.")
+        if bots:
+            raise forms.ValidationError(
+                f"{', '.join(bots)}: bots answer in their own rooms, not in conversations."
+            )
+        people = list({person.pk: person for person in people}.values())
+        if len(people) > GROUP_MAX_PICKED:
+            raise forms.ValidationError(f"Pick at most {GROUP_MAX_PICKED} people at once.")
+        return people
+
+    @property
+    def typed(self) -> list[str]:
+        """What was typed, for the form shown again (blank inputs left out)."""
+        values = self["username"].value() or []
+        return [str(value) for value in values if str(value).strip()]
+
+    @property
+    def slots(self) -> list[str]:
+        """The values of the form's username inputs: what was typed, then blanks, at least
+        three inputs and always one blank (more people are typed without JavaScript)."""
+        typed = self.typed if self.is_bound else []
+        return typed + [""] * max(3 - len(typed), 1)

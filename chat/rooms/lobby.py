@@ -72,7 +72,8 @@ def public_rooms(page_number: object = 1) -> Page:
 
 
 def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
-    """The group rooms and the direct conversations ``user`` belongs to, newest activity first."""
+    """The rooms, and the conversations between people (direct and group), ``user``
+    belongs to, newest activity first."""
     unread = Subquery(
         Message.objects.filter(room=OuterRef("room"), id__gt=OuterRef("last_read"))
         .exclude(author=user)
@@ -109,18 +110,43 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         )
         .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
     )
+    memberships = list(memberships)
+    in_groups = _group_people(
+        user, [m.room_id for m in memberships if m.room.kind == Room.Kind.GROUP]
+    )
     groups: list[RoomEntry] = []
     directs: list[RoomEntry] = []
     for m in memberships:
         # A direct room with no other member is the user's own notes.
         others = [(m.partner, m.partner_name or m.partner)] if m.partner else []
+        others = in_groups.get(m.room_id, others)
         name, links = name_and_links(m.room, user.get_username(), others)
         entry = RoomEntry(
             m.room, links, name, m.unread, words_of(m.last_html, m.last_body), m.last_author,
             m.last_file, m.mentioned, m.notify,
         )  # fmt: skip
-        (directs if m.room.is_direct else groups).append(entry)
+        (directs if m.room.between_people else groups).append(entry)
     return groups, directs
+
+
+def _group_people(
+    user: AbstractBaseUser, room_ids: list[int]
+) -> dict[int, list[tuple[str, str]]]:
+    """The other people of each group conversation of ``room_ids``, as (username, name),
+    by username: one query for them all (none without groups)."""
+    if not room_ids:
+        return {}
+    people: dict[int, list[tuple[str, str]]] = {room_id: [] for room_id in room_ids}
+    others = (
+        Membership.objects.filter(room_id__in=room_ids)
+        .exclude(user=user)
+        .annotate(name=name_of_sql("user__"))
+        .order_by("user__username")
+        .values_list("room_id", "user__username", "name")
+    )
+    for room_id, username, name in others:
+        people[room_id].append((username, name or username))
+    return people
 
 
 def unread_total(entries: list[RoomEntry]) -> int:

@@ -23,17 +23,20 @@ from chat.errors import Forbidden, Invalid, Missing, NotFound, validated
 from chat.models import Membership, Room
 from chat.rooms import lobby
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
+from chat.rooms.people_keys import rekey
 
 NO_SUCH_ROOM = "No such room."
 NO_SUCH_PERSON = "There is nobody by that name."
 BOT_HAS_NO_DIRECTS = "{name} is a bot: it answers in its own room, not in direct messages."
 BOTS_STAY_HOME = "{name} is a bot of another room: bots belong to the room they were made for."
-ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = "Only private rooms have members to add or remove."
+ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = (
+    "Only private rooms and group conversations have members to add or remove."
+)
+BOTS_STAY_OUT = "{name} is a bot: bots have no place in a conversation between people."
 ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
 
 
 # --- finding rooms -------------------------------------------------------------
-
 
 
 #: Sent inside the transaction that takes ``person`` out of ``room`` (with ``room`` and
@@ -41,8 +44,9 @@ ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
 #: not know of it.
 member_left = Signal()
 
+
 def readable_room(user: AbstractBaseUser, slug: str) -> Room:
-    """The group room ``slug`` if ``user`` may read it.
+    """The room ``slug`` (public or private) if ``user`` may read it.
 
     Raises ``NotFound`` for a private room the user is not in exactly as for a missing
     one: a private room's existence must not be confirmable by guessing URLs.
@@ -50,7 +54,7 @@ def readable_room(user: AbstractBaseUser, slug: str) -> Room:
     if not user.is_authenticated:
         raise NotFound(NO_SUCH_ROOM)
     room = Room.objects.readable(user, slug)
-    if room is None or room.kind == Room.Kind.DIRECT:
+    if room is None or room.kind in (Room.Kind.DIRECT, Room.Kind.GROUP):
         raise NotFound(NO_SUCH_ROOM)
     return room
 
@@ -182,7 +186,7 @@ def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
 
 def _private_room(room: Room) -> Room:
     # Public rooms are joined by visiting, direct rooms have their two people for ever.
-    if room.kind != Room.Kind.PRIVATE:
+    if room.kind not in (Room.Kind.PRIVATE, Room.Kind.GROUP):
         raise Missing(ONLY_PRIVATE_ROOMS_HAVE_MEMBERS)
     return room
 
@@ -192,21 +196,32 @@ def _named_person(data: Mapping) -> AbstractBaseUser:
 
 
 def add_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
-    """A member of a private room adds someone by username; returns who was added.
+    """A member of a private room or a group conversation adds someone by username;
+    returns who was added.
 
     ``actor`` is already a reader of ``room`` (found through ``readable_room``), and in a
-    private room every reader is a member, so any member may add.
+    private room every reader is a member, so any member may add. A group's key follows
+    its new set of people (``people_keys.rekey``), and its new name reaches every lobby
+    of its people.
     """
     _private_room(room)
     form = validated(UsernameForm, data)
     newcomer = form.cleaned_data["username"]
     if _is_bot(newcomer):
-        form.add_error("username", BOTS_STAY_HOME.format(name=newcomer.get_username()))
+        refusal = BOTS_STAY_OUT if room.kind == Room.Kind.GROUP else BOTS_STAY_HOME
+        form.add_error("username", refusal.format(name=newcomer.get_username()))
         raise Invalid(form)
     _membership, created = Membership.objects.get_or_create(room=room, user=newcomer)
-    if created:
+    if created and room.kind == Room.Kind.GROUP:
+        rekey(room)
+        members_changed(room, *_people_of(room))
+    elif created:
         members_changed(room, newcomer)
     return newcomer
+
+
+def _people_of(room: Room) -> list[AbstractBaseUser]:
+    return [m.user for m in Membership.objects.filter(room=room).select_related("user")]
 
 
 def may_remove_others(room: Room, actor: AbstractBaseUser) -> bool:
@@ -216,8 +231,10 @@ def may_remove_others(room: Room, actor: AbstractBaseUser) -> bool:
 
 def may_moderate(room: Room, actor: AbstractBaseUser) -> bool:
     """Whether ``actor`` looks after ``room`` (deletes anyone's messages): its creator, in a
-    group room. A direct conversation has two equals, whoever wrote first."""
-    return room.kind != Room.Kind.DIRECT and room.created_by_id == actor.pk
+    public or private room. A conversation between people (two, or a group) has equals,
+    whoever started it."""
+    people = (Room.Kind.DIRECT, Room.Kind.GROUP)
+    return room.kind not in people and room.created_by_id == actor.pk
 
 
 def members_changed(room: Room, *people: AbstractBaseUser) -> None:
@@ -260,11 +277,14 @@ def heir(room: Room, leaving: AbstractBaseUser) -> AbstractBaseUser | None:
 
 
 def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> AbstractBaseUser:
-    """Leave a private room, or (its creator only) remove someone; returns who left.
+    """Leave a private room or a group, or (a private room's creator only) remove
+    someone; returns who left.
 
     A creator who leaves hands the room to its longest-standing member (``heir``). Their
     sockets in the room are closed at once, on every process, and the bots they made for
-    it are revoked (``member_left``, heard by ``chat.bots.services``).
+    it are revoked (``member_left``, heard by ``chat.bots.services``). A group's key
+    follows the people who stay, and its new name reaches their lobbies; a group of two
+    stays a group (their direct conversation is another one).
     """
     leaving = removable_member(room, actor, data)
     successor = heir(room, leaving)
@@ -275,7 +295,11 @@ def remove_member(room: Room, actor: AbstractBaseUser, data: Mapping) -> Abstrac
             room.created_by = successor
         member_left.send(Room, room=room, person=leaving)  # its lists are sent below
     events.membership_ended(leaving.pk, room.id)
-    members_changed(room)
+    if room.kind == Room.Kind.GROUP:
+        rekey(room)
+        members_changed(room, *_people_of(room))
+    else:
+        members_changed(room)
     return leaving
 
 

@@ -26,7 +26,7 @@ from django.db.models.functions import Lower
 
 from chat import ratelimit
 from chat.limits import SWITCHER_MAX_CHARS, SWITCHER_MAX_CHOICES
-from chat.links import BY_PERSON, BY_SLUG
+from chat.links import BY_GROUP, BY_PERSON, BY_SLUG
 from chat.models import Membership, Room, name_of
 
 #: What the switcher says when a query was longer than what it uses.
@@ -39,7 +39,8 @@ class Choice:
 
     name: str
     url: str
-    #: "private" for a private room, "@username" for a person; "" for a public room.
+    #: "private" for a private room, "group" for a group conversation (its title names its
+    #: people), "@username" for a person; "" for a public room.
     detail: str = ""
 
 
@@ -109,6 +110,8 @@ def _people(user: AbstractBaseUser, query: str) -> QuerySet:
 
 
 def _room_choice(room: Room) -> Choice:
+    if room.kind == Room.Kind.GROUP:
+        return Choice(room.title, BY_GROUP.links(BY_GROUP.key_of(room.slug)).page, "group")
     detail = "private" if room.kind == Room.Kind.PRIVATE else ""
     return Choice(room.title, BY_SLUG.links(room.slug).page, detail)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 
+from chat.conversations import address_of
 from chat.models import name_of
 
 register = template.Library()
@@ -14,3 +15,11 @@ register = template.Library()
 def shown_name(user) -> str:
     """The name to show for ``user`` (escaped by the template, like any string)."""
     return "" if user is None else name_of(user)
+
+
+@register.filter
+def members_url(room) -> str:
+    """Where ``room``'s members are added (``…/members``; ``…/members/remove`` to leave):
+    under its slug for a private room, its key for a group conversation."""
+    address = address_of(room)
+    return f"{address.links(address.key_of(room.slug)).page}members"

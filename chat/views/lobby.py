@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from chat.conversations import address_of
 from chat.links import BY_PERSON, BY_SLUG
-from chat.rooms import lobby
+from chat.models import Room
+from chat.rooms import groups, lobby
 from chat.rooms import services as rooms
-from chat.rooms.forms import RoomForm, UsernameForm
+from chat.rooms.forms import PeopleForm, RoomForm
 from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 
@@ -45,18 +47,46 @@ def _render_lobby(request: HttpRequest, *, status: int = 200, **forms) -> HttpRe
         "my_directs": directs,
         "unread_total": lobby.unread_total(groups + directs),
         "room_form": forms.get("room_form") or RoomForm(),
-        "direct_form": forms.get("direct_form") or UsernameForm(),
+        "direct_form": forms.get("direct_form") or PeopleForm(),
     }
     return render(request, "chat/lobby.html", context, status=status)
 
 
+def _page_of(found) -> str:
+    """The page of what ``groups.start`` found: a group's, or a person's conversation."""
+    if isinstance(found, Room):
+        return address_of(found).links(address_of(found).key_of(found.slug)).page
+    return BY_PERSON.links(found.get_username()).page
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def direct_start(request: HttpRequest) -> HttpResponse:
-    """The lobby's "message someone" form: go to that person's direct room (nothing is made)."""
-    form = UsernameForm(request.GET)
-    if form.is_valid():
-        return _go(request, BY_PERSON.links(form.cleaned_data["username"].get_username()).page)
+    """The lobby's "message someone" form (``username`` once or more): go to that person's
+    direct conversation (nothing is made), or, with two or more people, to their group
+    conversation. A POST starts the group if it is new; a GET only finds one."""
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        if request.method == "POST":
+            return _go(request, _page_of(groups.start(request.user, data)))
+        people = groups.picked(request.user, data)
+    except KEPT_IN_FORM as refusal:
+        form = form_holding(PeopleForm, request, refusal, user=request.user)
+        return _start_form(request, form, status=refusal.status)
+    if len(people) < 2:
+        return _go(request, _page_of(people[0] if people else request.user))
+    found = groups.find_group_room([*people, request.user])
+    if found is not None:
+        return _go(request, _page_of(found))
+    # Starting a group makes it: that takes the form's button (a POST), not a link.
+    form = PeopleForm(data, user=request.user)
+    form.is_valid()
+    form.add_error(None, "Nobody has started this group yet: press “Open” to start it.")
+    return _start_form(request, form, status=200)
+
+
+def _start_form(request: HttpRequest, form: PeopleForm, *, status: int) -> HttpResponse:
     if request.htmx:
-        return render(request, "chat/lobby.html#direct-form", {"direct_form": form}, status=400)
-    return _render_lobby(request, direct_form=form, status=400)
+        context = {"direct_form": form}
+        return render(request, "chat/lobby.html#direct-form", context, status=status)
+    return _render_lobby(request, direct_form=form, status=status)

@@ -22,7 +22,7 @@ from chat.views.scope import conversation_view
 def _bots_panel(room: Room, **context: object) -> dict:
     """What the bots panel shows: the room's bots and the form to make one (rooms only:
     a direct conversation's settings have no panel)."""
-    if room.is_direct:
+    if room.between_people:
         return {}
     return {"bots_panel": True, "bots": bots.of_room(room), "bot_form": BotForm(), **context}
 
