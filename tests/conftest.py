@@ -146,6 +146,12 @@ def mallory(db, make_user):
 
 
 @pytest.fixture
+def carol(db, make_user):
+    """A third person, for group conversations."""
+    return make_user("carol")
+
+
+@pytest.fixture
 def admin(db, make_user):
     """A staff member (not a superuser)."""
     user = make_user("admin")

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
-from django.http import QueryDict
 
 from chat.errors import Forbidden, Invalid, NotFound
 from chat.links import BY_GROUP
@@ -19,25 +18,14 @@ from chat.rooms import conversations, groups
 from chat.rooms import services as rooms
 from chat.rooms.people_keys import people_key
 from tests.support.bots import make_bot
+from tests.support.groups import names
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def carol(db, make_user):
-    return make_user("carol")
-
-
-@pytest.fixture
 def dave(db, make_user):
     return make_user("dave")
-
-
-def names(data: list[str]) -> dict:
-    """A POST of ``username`` given once for each of ``data``, as a QueryDict."""
-    query = QueryDict(mutable=True)
-    query.setlist("username", data)
-    return query
 
 
 def usernames(room: Room) -> list[str]:
