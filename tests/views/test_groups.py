@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from chat.models import Membership, Room
+from tests.support.files import upload
 from tests.support.groups import page_of, start_group
 from tests.support.messages import HTMX, say
 
@@ -184,3 +185,37 @@ def test_a_group_has_no_bots_panel(login, alice, bob, carol):
 
     assert response.status_code == 200
     assert '<section id="bots"' not in response.content.decode()
+
+
+# --- what works in any conversation works in a group -------------------------------------
+
+
+def test_a_mention_in_a_group_is_recorded_for_the_one_mentioned(login, alice, bob, carol):
+    room = start_group(alice, bob, carol)
+
+    login(bob).post(page_of(room), {"body": "@carol are you in?"})
+
+    message = room.messages.get()
+    assert list(message.mentions.values_list("user__username", flat=True)) == ["carol"]
+    assert 'class="mention"' in message.html
+
+
+def test_a_reply_edit_and_file_in_a_group(login, alice, bob, carol, mallory):
+    room = start_group(alice, bob, carol)
+    first = say(room, alice, "who brings cake?")[0]
+    client = login(bob)
+
+    client.post(page_of(room), {"body": "me", "reply_to": first.id})
+    reply = room.messages.latest("id")
+    edited = client.post(f"/m/{reply.id}/edit", {"body": "me, tomorrow"})
+    sent = client.post(f"{page_of(room)}attachments", {"file": upload("plan.txt", b"cake")})
+
+    reply.refresh_from_db()
+    assert reply.reply_to_id == first.id and reply.body == "me, tomorrow"
+    assert edited.status_code == 302
+    assert sent.status_code == 302
+    attachment = room.messages.latest("id").attachment
+    assert login(carol).get(attachment.url).status_code == 200
+    assert login(mallory).get(attachment.url).status_code == 404
+    assert login(mallory).get(f"/m/{first.id}/").status_code == 404
+    assert login(carol).get(f"/m/{first.id}/")["Location"].startswith(page_of(room))
