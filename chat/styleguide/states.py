@@ -29,6 +29,7 @@ from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
+from chat.styleguide.group_states import GROUPS
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
@@ -223,11 +224,6 @@ LOBBY = Section("lobby", "The lobby", (
           "chat/lobby.html#public-rooms", lambda s: {"public_rooms": s.public_rooms}),
     State("public-rooms-empty", "No public rooms", "Before anyone made one.",
           "chat/lobby.html#public-rooms", lambda s: {"public_rooms": []}),
-    State("direct-form", "Message someone", "Open a conversation by username.",
-          "chat/lobby.html#direct-form", lambda s: {"direct_form": UsernameForm()}),
-    State("direct-form-error", "Message someone, refused", "Nobody by that name, or nothing typed.",
-          "chat/lobby.html#direct-form",
-          lambda s: {"direct_form": bound(UsernameForm, {"username": ""})}),
     State("room-form", "Create a room", "A name, and who can join.",
           "chat/lobby.html#room-form", lambda s: {"room_form": RoomForm()}),
     State("room-form-error", "Create a room, refused", "A name that shows nothing.",
@@ -309,5 +305,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
-    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, SIDEBAR, SEARCH, FORMS, DATA_PARTS,
+    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH, FORMS,
+    DATA_PARTS,
 )  # fmt: skip
