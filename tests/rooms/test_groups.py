@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from chat.errors import Forbidden, Invalid, NotFound
 from chat.links import BY_GROUP
 from chat.models import Membership, Room
-from chat.rooms import conversations, groups
+from chat.rooms import conversations, groups, switcher
 from chat.rooms import services as rooms
 from chat.rooms.people_keys import people_key
 from tests.support.bots import make_bot
@@ -228,3 +228,14 @@ def test_two_starting_the_same_group_at_once_make_one_room(alice, bob, carol, mo
     assert len({room.id for room in opened}) == 1
     assert Room.objects.filter(kind=Room.Kind.GROUP).count() == 1
     assert Membership.objects.filter(room=opened[0]).count() == 3
+
+
+def test_the_switcher_finds_a_group_by_its_peoples_names(alice, bob, carol, mallory):
+    room = groups.start(alice, names(["bob", "carol"]))
+
+    found = switcher.choices(bob, "carol")
+
+    assert [(c.name, c.url, c.detail) for c in found.rooms] == [
+        ("alice, bob, carol", f"/g/{BY_GROUP.key_of(room.slug)}/", "group")
+    ]
+    assert switcher.choices(mallory, "carol").rooms == []
