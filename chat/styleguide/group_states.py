@@ -8,7 +8,7 @@ from chat.broadcast.presence import Member
 from chat.conversations import name_for
 from chat.links import BY_GROUP
 from chat.models import Room
-from chat.rooms.forms import PeopleForm, UsernameForm
+from chat.rooms.forms import PeopleForm
 from chat.rooms.lobby import RoomEntry
 from chat.styleguide.rows import Section, State
 from chat.styleguide.samples import bound
@@ -40,10 +40,11 @@ GROUPS = Section("groups", "Group conversations", (
               "sidebar_directs": [s.direct, group_entry(unread=0)], "here": f"/g/{KEY}/"},
           within=("chat/room.html#sidebar-entry",)),
     State("group-members", "A group's people",
-          "Anyone in it may add someone, and leave (Leave beside my name); nobody removes another.",
-          "chat/room.html#members-panel", lambda s: {"room": group_room(), "members": [
-              Member(s.me, True), Member(s.bob, False), Member(s.carol, True)],
-              "member_form": UsernameForm()}),
+          "Leave beside my name only: anyone in it may leave, and add someone (the form of "
+          "a private room's panel); nobody removes another.",
+          "chat/room.html#members", lambda s: {"room": group_room(), "members": [
+              Member(s.me, True), Member(s.bob, False), Member(s.carol, True)]},
+          wrap="members-panel"),
     State("people-picker", "Message someone: the picker",
           "The lobby's form: one username for a direct conversation, two or more for a group "
           "(blank inputs are left out; without JavaScript, a third name goes in the blank one).",
