@@ -30,6 +30,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page
 from django.db import DatabaseError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from chat.errors import Forbidden, Unavailable, validated
@@ -83,10 +84,14 @@ def why_not_ban(actor: AbstractBaseUser, target: AbstractBaseUser) -> str | None
 
 
 def people_page(viewer: AbstractBaseUser, query: str = "", page: object = 1) -> Page:
-    """``chat.people.staff.people_page``, each person also with ``may_ban``."""
+    """``chat.people.staff.people_page``, each person also with ``may_ban`` and
+    ``banned_until`` (when the latest ban of theirs in force ends, or None)."""
     shown = staff.people_page(viewer, query, page)
+    in_force = Ban.objects.filter(user__in=list(shown), until__gt=timezone.now())
+    until = dict(in_force.values("user").annotate(last=Max("until")).values_list("user", "last"))
     for person in shown:
         person.may_ban = why_not_ban(viewer, person) is None
+        person.banned_until = until.get(person.pk)
     return shown
 
 

@@ -127,6 +127,7 @@ def test_the_ban_page_asks_then_bans(login, admin, bob):
     done = client.post(f"/staff/people/{bob.pk}/ban/", {"days": "30"}, follow=True)
 
     assert "bob was banned and signed out everywhere." in done.content.decode()
+    assert "deactivated, banned until <time datetime=" in done.content.decode()
     bob.refresh_from_db()
     assert not bob.is_active
     assert Ban.objects.get().purged is False
