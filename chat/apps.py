@@ -10,13 +10,14 @@ class ChatConfig(AppConfig):
     def ready(self) -> None:
         """Close sockets whose session ends; keep every person's profile in step; call the
         hooks of the bots a new message mentions; take a deleted file or picture out of
-        storage; close an HTTP request's database connection when it ends (ASGI).
+        storage; keep the address a person signs in from; log staff's deletions; close an
+        HTTP request's database connection when it ends (ASGI).
 
         Every receiver is a module-level function (``chat.receivers`` and the services):
         signals hold receivers weakly, so one defined in here would not outlive this call.
         """
         from django.contrib.auth import get_user_model
-        from django.contrib.auth.signals import user_logged_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
         from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_save
 
@@ -25,11 +26,12 @@ class ChatConfig(AppConfig):
         from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
         from chat.models import Attachment, LinkPreview, Profile
-        from chat.people import profiles
+        from chat.people import moderation, profiles
         from chat.rooms import services as rooms
 
         request_finished.connect(receivers.request_finished, dispatch_uid="chat.request_finished")
         user_logged_out.connect(receivers.logged_out, dispatch_uid="chat.close_sockets_on_logout")
+        user_logged_in.connect(receivers.logged_in, dispatch_uid="chat.last_address")
         post_save.connect(
             receivers.user_saved, sender=get_user_model(), dispatch_uid="chat.user_saved"
         )
@@ -39,6 +41,9 @@ class ChatConfig(AppConfig):
         # Link previews follow new and edited messages, which know nothing of them.
         messages.message_posted.connect(previews.message_posted, dispatch_uid="link_previews")
         edits.message_edited.connect(previews.message_edited, dispatch_uid="link_previews_edit")
+        # Staff deleting someone else's message goes to the audit log (chat.people knows
+        # of messages, not the other way round).
+        edits.deleted_by_staff.connect(moderation.record_deletion, dispatch_uid="audit_deletions")
         rooms.member_left.connect(bots.member_left, dispatch_uid="bots_of_leavers")
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(

@@ -12,7 +12,7 @@ from django.core.handlers.asgi import ASGIHandler
 from django.db import connections
 
 from chat.bots import services as bots
-from chat.people import accounts
+from chat.people import accounts, bans
 
 
 def logged_out(sender, request=None, user=None, **kwargs) -> None:
@@ -20,6 +20,13 @@ def logged_out(sender, request=None, user=None, **kwargs) -> None:
     if user is not None:
         session = getattr(request, "session", None)
         accounts.session_ended(user.pk, getattr(session, "session_key", None))
+
+
+def logged_in(sender, request=None, user=None, **kwargs) -> None:
+    """Keep the address the person signed in (or up) from, which a ban refuses new accounts
+    from (``user_logged_in``)."""
+    if user is not None and request is not None:
+        bans.record_address(user, accounts.client_address(request))
 
 
 def user_saved(sender, instance, created, update_fields=None, **kwargs) -> None:

@@ -81,6 +81,8 @@ urlpatterns = [
     ),
     path("join/<str:token>/", invitations.join, name="join"),
     path("staff/people/", staff.people_page, name="staff-people"),
+    # Before the actions: "ban" is a form of its own, not one of them.
+    path("staff/people/<int:user_id>/ban/", staff.person_ban, name="staff-ban"),
     path("staff/people/<int:user_id>/<slug:action>/", staff.person_action, name="staff-action"),
     path("staff/audit/", staff.audit_page, name="staff-audit"),
     path("styleguide/", styleguide.styleguide_page, name="styleguide"),

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
+from chat.messages import edits
 from chat.people import invitations, staff
 
 
 def account_links(request: HttpRequest) -> dict[str, bool]:
-    """``may_invite`` (the Invitations link) and ``may_manage_people`` (the People link),
+    """``may_invite`` (the Invitations link), ``may_manage_people`` (the People link) and
+    ``may_delete_anywhere`` (Delete on everyone's messages, by base.html's style block),
     decided by the services; False for anyone signed out."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"may_invite": False, "may_manage_people": False}
+        return {"may_invite": False, "may_manage_people": False, "may_delete_anywhere": False}
     return {
         "may_invite": invitations.may_invite(user),
         "may_manage_people": staff.may_manage_people(user),
+        "may_delete_anywhere": edits.deletes_anywhere(user),
     }

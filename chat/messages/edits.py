@@ -7,11 +7,14 @@ inside the same ``#messages`` frame as a new message: the page puts it in place 
 copy, or drops it when that message is older than what the page has loaded. The HTTP
 answer to the one who asked is the same article, swapped in by id.
 
-Who may do what: only the author edits, within ``EDIT_WINDOW_SECONDS``; the author or
-the room's creator deletes; anyone who can read the room reacts. A message of a room
-the person may not read is ``NotFound`` whatever they try. Every change counts against
-the person's posting limit. An edit or a deletion re-renders the replies quoting the
-message too, so no quote keeps words that were changed or deleted.
+Who may do what: only the author edits, within ``EDIT_WINDOW_SECONDS``; the author, the
+room's creator or staff delete; anyone who can read the room reacts. A message of a room
+the person may not read is ``NotFound`` whatever they try, but for staff deleting it: they
+reach any message by its id, to act on what is reported to them, without reading it there
+(``readable_by``). A deletion by staff of someone else's message is announced inside its
+transaction (``deleted_by_staff``: the audit log records it, ``chat.people.moderation``).
+Every change counts against the person's posting limit. An edit or a deletion re-renders
+the replies quoting the message too, so no quote keeps words that were changed or deleted.
 """
 
 from __future__ import annotations
@@ -48,6 +51,9 @@ TOO_LATE_TO_EDIT = (
 #: Sent once an edit is stored and announced, with ``message`` (link previews follow it;
 #: this module knows nothing of them).
 message_edited = Signal()
+#: Sent inside the deletion's transaction when staff delete someone else's message, with
+#: ``actor`` and ``message`` (the audit log records it; this module knows nothing of it).
+deleted_by_staff = Signal()
 
 ONLY_AUTHOR_OR_CREATOR_DELETES = "Only its author or the room's creator can delete a message."
 NOT_CHANGED = "That change could not be saved just now; try again."
@@ -77,6 +83,30 @@ def readable_message(user: AbstractBaseUser, message_id: int) -> Message:
     return message
 
 
+def deletes_anywhere(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may delete any message anywhere: an active staff member."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def deletable_message(user: AbstractBaseUser, message_id: int) -> Message:
+    """Message ``message_id`` as ``readable_message`` finds it, or, for staff, wherever it
+    is: they act on reports from rooms they are not in. ``NotFound`` otherwise."""
+    if not deletes_anywhere(user):
+        return readable_message(user, message_id)
+    if not 0 < message_id < 2**63:
+        raise NotFound(NO_SUCH_MESSAGE)
+    found = Message.objects.select_related("room", "author__profile").filter(pk=message_id)
+    message = found.first()
+    if message is None:
+        raise NotFound(NO_SUCH_MESSAGE)
+    return message
+
+
+def readable_by(user: AbstractBaseUser, message: Message) -> bool:
+    """Whether ``user`` may read the room of ``message`` (and so see its words)."""
+    return Room.objects.visible_to(user).filter(pk=message.room_id).exists()
+
+
 def why_not_edit(user: AbstractBaseUser, message: Message) -> str | None:
     """Why ``user`` may not edit ``message`` now, or None when they may."""
     if message.deleted:
@@ -92,7 +122,9 @@ def why_not_delete(user: AbstractBaseUser, message: Message) -> str | None:
     """Why ``user`` may not delete ``message``, or None when they may."""
     if message.deleted:
         return GONE
-    if message.author_id != user.pk and not rooms.may_moderate(message.room, user):
+    if message.author_id == user.pk or deletes_anywhere(user):
+        return None
+    if not rooms.may_moderate(message.room, user):
         return ONLY_AUTHOR_OR_CREATOR_DELETES
     return None
 
@@ -188,27 +220,37 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
     return changed
 
 
+def erase(message: Message) -> list[Message]:
+    """Make ``message`` a tombstone, taking its room's next revision: its body, reactions,
+    mentions, file and link preview are gone from the database (its files and picture
+    leave storage once committed). Call inside a transaction; the replies quoting it,
+    which took revisions too, are returned to be announced after it."""
+    message.body = message.html = ""
+    message.deleted = True
+    message.has_attachment = False
+    message.revision = next_revision(message.room_id)
+    message.save(update_fields=["body", "html", "deleted", "has_attachment", "revision"])
+    message.reactions.all().delete()
+    message.mentions.all().delete()
+    attachments.detach(message)  # its files leave storage once this is committed
+    requoted = _requote(message)
+    # Its link preview too (its picture, from storage: previews.forget_picture).
+    LinkPreview.objects.filter(message=message).delete()
+    return requoted
+
+
 def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
-    """Delete a message: its body, reactions, mentions and file are gone from the database
-    (the file from storage too); a tombstone stays in its place. Its author or the room's
-    creator may."""
-    message = readable_message(user, message_id)
+    """Delete a message (``erase``); a tombstone stays in its place. Its author, the room's
+    creator or staff may; staff deleting someone else's message is ``deleted_by_staff``."""
+    message = deletable_message(user, message_id)
     check_delete(user, message)
     ratelimit.take(ratelimit.CHANGING, user.pk)
     requoted: list[Message] = []  # the replies quoting it, re-rendered after
 
     def change() -> None:
-        message.body = message.html = ""
-        message.deleted = True
-        message.has_attachment = False
-        message.revision = next_revision(message.room_id)
-        message.save(update_fields=["body", "html", "deleted", "has_attachment", "revision"])
-        message.reactions.all().delete()
-        message.mentions.all().delete()
-        attachments.detach(message)  # its files leave storage once this is committed
-        requoted[:] = _requote(message)
-        # Its link preview too (its picture, from storage: previews.forget_picture).
-        LinkPreview.objects.filter(message=message).delete()
+        requoted[:] = erase(message)
+        if message.author_id != user.pk and deletes_anywhere(user):
+            deleted_by_staff.send(sender=Message, actor=user, message=message)
 
     saved(user, change)
     changed = announce(message)

@@ -124,8 +124,11 @@ def insert(
     with transaction.atomic():  # one transaction, one commit
         # Every HTTP request checks this as it signs its person in; a socket signed in long
         # ago, or a bot's token, must too. Read here, not trusted from a signal: a
-        # deactivation by QuerySet.update() sends none.
-        if not get_user_model().objects.filter(pk=author.pk, is_active=True).exists():
+        # deactivation by QuerySet.update() sends none. The row stays locked until commit
+        # (PostgreSQL; NO KEY: the message's own reference to it is not held up), so a ban
+        # (chat.people.moderation) waits for this message and its purge deletes it.
+        author_row = get_user_model().objects.select_for_update(no_key=True)
+        if not author_row.filter(pk=author.pk, is_active=True).exists():
             raise SignedOut(DEACTIVATED)
         replied = (
             None if reply_to is None or reply_to.author_id == author.pk else reply_to.author_id

@@ -30,6 +30,7 @@ from chat import mail, ratelimit, usernames
 from chat.broadcast import events
 from chat.errors import Forbidden, TooFast, validated
 from chat.models import Profile
+from chat.people import bans
 from chat.people.forms import SignupForm
 
 logger = logging.getLogger(__name__)
@@ -67,12 +68,13 @@ def valid_signup(data: Mapping) -> SignupForm:
 def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
     """Create an account from the sign-up form's ``data``, when sign-up is open.
 
-    Raises ``Forbidden`` (with how to get in) unless ``CHAT_SIGNUP`` is "open", ``Invalid``
-    (the form, with its errors) and ``TooFast`` past ``SIGNUPS_PER_ADDRESS_PER_HOUR``
-    accounts from one client address.
+    Raises ``Forbidden`` (with how to get in) unless ``CHAT_SIGNUP`` is "open", or while
+    ``address`` is banned (``chat.people.bans``), ``Invalid`` (the form, with its errors) and
+    ``TooFast`` past ``SIGNUPS_PER_ADDRESS_PER_HOUR`` accounts from one client address.
     """
     if not is_signup_open():
         raise Forbidden(how_to_join())
+    bans.check_address(address)
     form = valid_signup(data)
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():

@@ -232,3 +232,28 @@ class ProfileForm(forms.Form):
         if upload and upload.size > settings.CHAT_UPLOAD_MAX_BYTES:
             raise forms.ValidationError(too_big(upload.size, settings.CHAT_UPLOAD_MAX_BYTES))
         return upload
+
+
+class BanForm(forms.Form):
+    """A ban (``chat.people.moderation``): how long sign-ups from the person's last address
+    are refused, and whether their messages and files go too."""
+
+    #: Days the address stays banned, as the form offers them.
+    DAYS = [(1, "A day"), (7, "A week"), (30, "A month")]
+
+    days = forms.TypedChoiceField(
+        choices=DAYS,
+        coerce=int,
+        initial=7,
+        label="Refuse new accounts from their last address for",
+        error_messages={
+            "required": "Say for how long.",
+            "invalid_choice": "Pick a day, a week or a month.",
+        },
+    )
+    purge = forms.BooleanField(
+        required=False,
+        label="Also delete all their messages and files",
+        help_text="Every message of theirs becomes “This message was deleted.” in every "
+        "conversation; their files leave storage. It cannot be undone.",
+    )

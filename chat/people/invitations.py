@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from chat import ratelimit
 from chat.errors import Forbidden, Missing, NotFound, validated
 from chat.models import Invitation
-from chat.people import accounts, audit
+from chat.people import accounts, audit, bans
 from chat.people.forms import InvitationForm
 from chat.tokens import new_token, token_hash
 
@@ -212,12 +212,14 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
 
     Raises ``NotFound`` while sign-up is not by invitation or for an unknown token,
     ``Forbidden`` for an invitation that was revoked, is used up (perhaps by someone who
-    was a moment faster), expired or whose maker was deactivated, ``Invalid`` (the form)
-    and ``TooFast``. Nothing is created or used up when it raises.
+    was a moment faster), expired or whose maker was deactivated, or from a banned
+    ``address`` (``chat.people.bans``), ``Invalid`` (the form) and ``TooFast``. Nothing is
+    created or used up when it raises.
     """
     if not is_signup_by_invitation():
         raise NotFound(why_not_inviting())
     invitation = invitation_for_token(token, address)
+    bans.check_address(address)
     form = accounts.valid_signup(data)
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():

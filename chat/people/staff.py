@@ -159,6 +159,16 @@ def actions_for(actor: AbstractBaseUser, target: AbstractBaseUser) -> list[Staff
     return [action for action in ACTIONS.values() if refusal(actor, target, action) is None]
 
 
+def manageable(actor: AbstractBaseUser, user_id: int) -> AbstractBaseUser:
+    """The person ``user_id`` (no bot) for ``actor`` to act on; ``NotFound`` for non-staff
+    and for anyone else (``chat.people.moderation`` bans through it)."""
+    _require_staff(actor)
+    target = _people().filter(pk=user_id).first()
+    if target is None:
+        raise NotFound(NO_SUCH_PERSON)
+    return target
+
+
 def _target(actor: AbstractBaseUser, user_id: int, slug: str) -> tuple:
     _require_staff(actor)
     action = ACTIONS.get(slug)

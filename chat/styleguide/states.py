@@ -31,6 +31,7 @@ from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.message_states import MESSAGES
+from chat.styleguide.moderation_states import MODERATION
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
     Partial,
@@ -306,5 +307,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH, FORMS,
+    MODERATION,
     DATA_PARTS,
 )  # fmt: skip

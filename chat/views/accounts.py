@@ -70,8 +70,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             user = accounts.sign_up(request.POST, accounts.client_address(request))
         except KEPT_IN_FORM as refusal:
             form, status = form_holding(SignupForm, request, refusal), refusal.status
-        except Forbidden:  # sign-up closed since the check above
-            return signup_page(request, None, status=403)
+        except Forbidden as refusal:  # closed since the check above, or a banned address
+            return signup_page(request, None, status=403, refused=refusal.message)
         else:
             login(request, user, backend=MODEL_BACKEND)
             return redirect(_safe_next(request) or "lobby")

@@ -6,6 +6,10 @@ actions are links to these small GET pages, which hold the form (htmx loads them
 into the article's slot, and its requests carry the token in the header set once on the
 page). A GET only shows; the POST changes (``chat.messages.edits``) and answers, to htmx, the
 changed article, swapped in by id; without JavaScript, a redirect back to the message.
+
+Staff reach any message's delete form by its id (``edits.deletable_message``), even in a
+conversation they are not in, to act on a report; there the page shows who wrote it and
+when, never its words, and leads back to the audit log instead of the conversation.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_htmx.http import reswap, retarget
 
 from chat.broadcast import frames as rendering
@@ -45,6 +50,8 @@ class Action:
     form_class: type[forms.Form] | None = None
     initial: Callable[[HttpRequest, Message], dict] = lambda request, message: {}
     context: Mapping[str, object] = field(default_factory=dict)
+    #: ``(user, message id)``: the message, or ``NotFound``.
+    find: Callable[[AbstractBaseUser, int], Message] = changes.readable_message
 
     def fresh_form(self, request: HttpRequest, message: Message) -> forms.Form | None:
         """The form as its GET shows it (None for a form of one button)."""
@@ -61,6 +68,7 @@ ACTIONS = {
     "delete": Action(
         "delete-form", changes.check_delete,
         lambda user, message_id, _sent: changes.delete_message(user, message_id),
+        find=changes.deletable_message,  # staff: wherever it is
     ),
     "preview/remove": Action(
         "remove-preview-form", previews.check_remove,
@@ -82,14 +90,16 @@ VERBS = ("GET", "POST")
 
 def message_view(view: Callable) -> Callable:
     """Make ``view(request, message, **rest)`` the view of ``/m/<message_id>/…``, GET and
-    POST, for signed-in people. The message is looked for first: one the reader may not
-    read is 404 to every verb (any other verb is 405 for one they may). A refusal about
-    it leads back to it."""
+    POST, for signed-in people. The message is looked for first, as its action finds it:
+    one the reader may not read is 404 to every verb (any other verb is 405 for one they
+    may), but for staff deleting it. A refusal about it leads back to it."""
 
     @login_required
     @wraps(view)
     def found(request: HttpRequest, message_id: int, **rest: object) -> HttpResponse:
-        message = changes.readable_message(request.user, message_id)
+        chosen = ACTIONS.get(str(rest.get("action", "")))
+        find = chosen.find if chosen is not None else changes.readable_message
+        message = find(request.user, message_id)
         if request.method not in VERBS:
             return HttpResponseNotAllowed(VERBS)
         request.back = lambda: _back(request, message)
@@ -103,6 +113,8 @@ def _page(request: HttpRequest, message: Message) -> str:
 
 
 def _back(request: HttpRequest, message: Message) -> str:
+    if not changes.readable_by(request.user, message):
+        return reverse("staff-audit")  # staff, at a message of a conversation they are not in
     return f"{_page(request, message)}#message-{message.id}"
 
 
@@ -115,7 +127,13 @@ def _form_page(
     request: HttpRequest, message: Message, partial: str, *, status: int = 200, **context
 ) -> HttpResponse:
     """A message's form: inline for htmx (the partial), else a page of its own."""
-    context = {"message": message, "back": _back(request, message), **context}
+    context = {
+        "message": message,
+        "back": _back(request, message),
+        # Staff deleting in a conversation they are not in do not read its words here.
+        "readable": changes.readable_by(request.user, message),
+        **context,
+    }
     template = f"chat/message.html#{partial}" if request.htmx else "chat/message.html"
     response = render(request, template, {"partial": partial, **context}, status=status)
     if request.htmx and status >= 400:
