@@ -35,6 +35,7 @@ from chat.messages import attachments, formatting, mentions, replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
 from chat.models import LinkPreview, Message, Reaction, Room
+from chat.rooms import admin
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -163,6 +164,7 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
     (the same rules as a new message), ``TooFast`` or ``Unavailable``.
     """
     message = readable_message(user, message_id)
+    admin.check_writable(message.room)  # archived: read-only
     check_edit(user, message)
     form = validated(MessageForm, {"body": data.get("body")})
     ratelimit.take(ratelimit.CHANGING, user.pk)
@@ -193,6 +195,7 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     (the file from storage too); a tombstone stays in its place. Its author or the room's
     creator may."""
     message = readable_message(user, message_id)
+    admin.check_writable(message.room)  # archived: read-only
     check_delete(user, message)
     ratelimit.take(ratelimit.CHANGING, user.pk)
     requoted: list[Message] = []  # the replies quoting it, re-rendered after
@@ -220,6 +223,7 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
 def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:
     """Add ``user``'s reaction (an emoji) to a message, or take it back if it was there."""
     message = readable_message(user, message_id)
+    admin.check_writable(message.room)  # archived: read-only
     check_reaction(message)
     form = validated(ReactionForm, data)
     ratelimit.take(ratelimit.CHANGING, user.pk)
