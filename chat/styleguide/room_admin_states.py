@@ -39,7 +39,7 @@ def conversion(s: Samples, kind: str, *, mine: bool = True) -> dict:
     """The confirmation of making a room ``kind``; ``mine``: the one asking is a member."""
     room = s.room if kind == Room.Kind.PRIVATE else s.private
     planned = Conversion(room, kind, members=4, others=17, actor_is_member=mine)
-    return {"room": room, "links": s.links, "conversion": planned}
+    return {"room": room, "links": s.links, "conversion": planned, "sample": True}
 
 
 PANEL = "chat/room_admin.html#admin-panel"
@@ -63,17 +63,18 @@ ROOM_ADMIN = Section("room-admin", "Looking after a room", (
           "read access.", CONFIRMATION, lambda s: conversion(s, Room.Kind.PUBLIC)),
     State("room-header", "A room's name and kind", "The room page's header; every page of "
           "the room takes it again when it is renamed or converted.", HEADER,
-          lambda s: [{"room": s.room}, {"room": archived(s)}]),
+          lambda s: [{"room": s.room, "sample": True}, {"room": archived(s)}]),
     State("archived-notice", "Archived", "In place of the composer of an archived room, with "
           "Unarchive for its creator and staff.", "chat/room.html#archived-notice",
           lambda s: {"room": archived(s), "may_administer": True}, wrap="writing"),
     State("archived-live", "Archived, live", "What every open page of a room gets as it is "
           "archived: its header, and the notice (Unarchive… links to the settings, shown "
           "to those who may).", "chat/room.html#room-state",
-          lambda s: {"room": archived(s), "oob": True},
+          lambda s: {"room": archived(s), "oob": True, "sample": True},
           within=(*HEADER, "chat/room.html#archived-notice")),
     State("reopened-live", "Unarchived, live", "What every open page of it gets as it is "
-          "unarchived.", "chat/room.html#room-state", lambda s: {"room": s.room, "oob": True},
+          "unarchived.", "chat/room.html#room-state",
+          lambda s: {"room": s.room, "oob": True, "sample": True},
           within=(*HEADER, "chat/room.html#reopened-notice")),
 ))
 # fmt: on
