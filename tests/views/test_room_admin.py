@@ -219,6 +219,8 @@ def test_an_archived_room_shows_the_notice_instead_of_the_composer(login, alice,
         assert '<div id="archived-notice" class="archived-notice" role="status">' in page
         assert 'id="composer-form"' not in page and 'id="upload-form"' not in page
         assert ('action="/r/lunch/unarchive"' in page) is may
+        # Read-only: a message's actions but its link are hidden.
+        assert ".messages .message .action:not(.copy-link) { display: none; }" in page
 
 
 def test_posting_with_the_form_in_an_archived_room_is_refused(login, alice, member, lunch):
@@ -250,6 +252,7 @@ def test_unarchiving_keeps_old_links_and_brings_the_composer_back(login, alice, 
 
     page = login(member).get("/r/lunch/").content.decode()
     assert 'id="composer-form"' in page and 'id="archived-notice"' not in page
+    assert ".action:not(.copy-link)" not in page
     assert "/r/lunch/" in login(member).get("/").content.decode()
     assert login(member).post("/r/lunch/", {"body": "back"}).status_code == 302
 
