@@ -26,7 +26,8 @@ class ChatConfig(AppConfig):
         from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
         from chat.models import Attachment, LinkPreview, Profile
-        from chat.people import moderation, profiles
+        from chat.people import audit, moderation, profiles
+        from chat.rooms import admin as room_admin
         from chat.rooms import services as rooms
 
         request_finished.connect(receivers.request_finished, dispatch_uid="chat.request_finished")
@@ -45,6 +46,8 @@ class ChatConfig(AppConfig):
         # of messages, not the other way round).
         edits.deleted_by_staff.connect(moderation.record_deletion, dispatch_uid="audit_deletions")
         rooms.member_left.connect(bots.member_left, dispatch_uid="bots_of_leavers")
+        # What staff do to a room is logged; rooms sit under people and cannot log it.
+        room_admin.room_administered.connect(audit.room_administered, dispatch_uid="room_audit")
         # However a file's row goes (its message deleted, or the room or author with it).
         post_delete.connect(
             attachments.forget_files, sender=Attachment, dispatch_uid="chat.forget_files"

@@ -16,6 +16,7 @@ from chat.views import (
     messages,
     profiles,
     room,
+    room_admin,
     room_settings,
     search,
     staff,
@@ -53,6 +54,9 @@ urlpatterns = [
     # A group conversation's people: anyone in it adds someone, or leaves.
     path(BY_GROUP.pattern("members"), members.add_member, name="group-members"),
     path(BY_GROUP.pattern("members/remove"), members.remove_member, name="group-member-remove"),
+    room_path("archive", room_admin.archive, "room-archive"),
+    room_path("unarchive", room_admin.unarchive, "room-unarchive"),
+    room_path("delete", room_settings.room_delete, "room-delete"),
     room_path("bots", room_settings.bot_create, "room-bots"),
     room_path("bots/<int:bot_id>/revoke", room_settings.bot_revoke, "room-bot-revoke"),
     path("p/", lobby.direct_start, name="direct-start"),

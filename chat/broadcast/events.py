@@ -43,6 +43,10 @@ LOBBY_CHANGED = "lobby.changed"
 LOBBY_PUBLIC = "lobby.public"
 #: A person left or was removed from a room: their sockets in it close.
 MEMBERSHIP_ENDED = "membership.ended"
+#: A room was renamed, converted, archived, unarchived or deleted: its pages take its new
+#: header (``html``), its sockets check their reader again (``access``) or close (``gone``),
+#: and its members' lobbies and sidebars list it again.
+ROOM_CHANGED = "room.changed"
 #: A session of a person's logged out: its sockets close.
 SESSION_ENDED = "session.ended"
 #: A person's account changed (deactivated, a new password): their sockets check their session.
@@ -60,6 +64,7 @@ TYPES = (
     LOBBY_CHANGED,
     LOBBY_PUBLIC,
     MEMBERSHIP_ENDED,
+    ROOM_CHANGED,
     SESSION_ENDED,
     USER_CHANGED,
     PROFILE_CHANGED,
@@ -142,6 +147,15 @@ def typing(room_id: int, user_id: int, name: str) -> dict:
 async def atyping_started(room_id: int, user_id: int, name: str) -> bool:
     """Tell every process's typing board that someone types in the room."""
     return await fanout.asend(typing(room_id, user_id, name))
+
+
+def room_changed(room_id: int, html: str, *, access: bool = False, gone: bool = False) -> bool:
+    """The room itself changed (``chat.rooms.admin``): every page of it takes ``html`` (its
+    header again, rendered once); with ``access``, each socket checks its reader may still
+    read it and closes if not; with ``gone`` (deleted), every socket of it closes."""
+    group = fanout.room_group(room_id)
+    event = fanout.event(group, ROOM_CHANGED, room=room_id, html=html, access=access, gone=gone)
+    return fanout.send(event)
 
 
 # --- a person's sockets ----------------------------------------------------------------

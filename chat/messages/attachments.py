@@ -43,7 +43,7 @@ from chat.messages import posting as messages
 from chat.messages.forms import AttachmentForm
 from chat.messages.posting import Posted
 from chat.models import Attachment, Message, Room
-from chat.rooms import conversations
+from chat.rooms import admin, conversations
 from chat.storage import delete_stored, random_name
 
 logger = logging.getLogger(__name__)
@@ -245,6 +245,8 @@ def attach_many(
     the files an hour.
     """
     user = conversation.reader
+    if conversation.room is not None:
+        admin.check_writable(conversation.room)  # archived: read-only, before any work
     forms = _checked(uploads, data)
     _take(user, len(forms))  # before the work on images: a person over a limit costs nothing more
     examined = []

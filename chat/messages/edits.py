@@ -38,6 +38,7 @@ from chat.messages import attachments, formatting, mentions, replies
 from chat.messages.forms import MessageForm, ReactionForm
 from chat.messages.posting import next_revision
 from chat.models import LinkPreview, Message, Reaction, Room
+from chat.rooms import admin
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,7 @@ def edit_message(user: AbstractBaseUser, message_id: int, data: Mapping) -> Chan
     (the same rules as a new message), ``TooFast`` or ``Unavailable``.
     """
     message = readable_message(user, message_id)
+    admin.check_writable(message.room)  # archived: read-only
     check_edit(user, message)
     form = validated(MessageForm, {"body": data.get("body")})
     ratelimit.take(ratelimit.CHANGING, user.pk)
@@ -241,8 +243,10 @@ def erase(message: Message) -> list[Message]:
 
 def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
     """Delete a message (``erase``); a tombstone stays in its place. Its author, the room's
-    creator or staff may; staff deleting someone else's message is ``deleted_by_staff``."""
+    creator or staff may; staff deleting someone else's message is ``deleted_by_staff``.
+    An archived room is read-only, for staff too."""
     message = deletable_message(user, message_id)
+    admin.check_writable(message.room)
     check_delete(user, message)
     ratelimit.take(ratelimit.CHANGING, user.pk)
     requoted: list[Message] = []  # the replies quoting it, re-rendered after
@@ -262,6 +266,7 @@ def delete_message(user: AbstractBaseUser, message_id: int) -> Changed:
 def toggle_reaction(user: AbstractBaseUser, message_id: int, data: Mapping) -> Changed:
     """Add ``user``'s reaction (an emoji) to a message, or take it back if it was there."""
     message = readable_message(user, message_id)
+    admin.check_writable(message.room)  # archived: read-only
     check_reaction(message)
     form = validated(ReactionForm, data)
     ratelimit.take(ratelimit.CHANGING, user.pk)

@@ -27,12 +27,12 @@ from chat import ratelimit
 from chat.broadcast import events, notifications
 from chat.broadcast import frames as rendering
 from chat.conversations import Conversation
-from chat.errors import SignedOut, TooFast, Unavailable, validated
+from chat.errors import Forbidden, SignedOut, TooFast, Unavailable, validated
 from chat.limits import GROUP_SECONDS, RESUME_MAX_MESSAGES
 from chat.messages import formatting, mentions, replies
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
-from chat.rooms import conversations
+from chat.rooms import admin, conversations
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -119,8 +119,8 @@ def insert(
     in one transaction (with its ``attachment``, unsaved until then, whose files are in
     storage already; answering ``reply_to``, its author fetched along); the message and
     its mentions. Raises ``IntegrityError`` for a resent
-    ``client_id``, ``DatabaseError`` when storing fails and ``SignedOut`` for an account no
-    longer active: nothing is stored then."""
+    ``client_id``, ``DatabaseError`` when storing fails, ``SignedOut`` for an account no
+    longer active and ``Forbidden`` in an archived room: nothing is stored then."""
     with transaction.atomic():  # one transaction, one commit
         # Every HTTP request checks this as it signs its person in; a socket signed in long
         # ago, or a bot's token, must too. Read here, not trusted from a signal: a
@@ -138,6 +138,9 @@ def insert(
         # SQLite the database, until commit): no other post waits on Markdown.
         html = formatting.render(body, named)
         revision = next_revision(room.id)  # the room's row is locked from here on
+        # Asked with the row locked: an archive committed before this post refuses it,
+        # and one after it waits for it (a socket's room was read when it connected).
+        admin.check_writable_now(room.id)
         now = timezone.now()
         message = Message.objects.create(
             room=room,
@@ -189,6 +192,9 @@ def _store(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
         logger.exception("could not store a message in room %s", room.id)
         ratelimit.give_back(ratelimit.POSTING, author.pk)
         raise Unavailable(NOT_STORED) from error
+    except Forbidden:  # archived: nothing was said, so nothing counts
+        ratelimit.give_back(ratelimit.POSTING, author.pk)
+        raise
     return rendered(message, found, ack=form.ack)
 
 

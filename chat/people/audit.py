@@ -1,6 +1,7 @@
 """The audit log: every change an admin makes to someone's account, and every invitation
 made, revoked or used, with who did it and when. Written by the services that act
-(``chat.people.staff``, ``chat.people.invitations``), in the same transaction as what they
+(``chat.people.staff``, ``chat.people.invitations``; a room's admin through the
+``chat.rooms.admin.room_administered`` signal), in the same transaction as what they
 did, so an entry exists exactly when its change does. Read on ``/staff/audit/``.
 """
 
@@ -29,6 +30,13 @@ def record(
         target_name=target.get_username() if target is not None else "",
         details=details[:200],
     )
+
+
+def room_administered(sender, actor, action, details: str = "", **kwargs) -> None:
+    """Log what a staff member did to a room (``chat.rooms.admin.room_administered``, sent
+    inside the transaction of the change: rooms sit under people, so they cannot call
+    ``record`` themselves)."""
+    record(actor, action, details=details)
 
 
 def entries():

@@ -129,3 +129,43 @@ class PeopleForm(forms.Form):
         three inputs and always one blank (more people are typed without JavaScript)."""
         typed = self.typed if self.is_bound else []
         return typed + [""] * max(3 - len(typed), 1)
+class RenameForm(forms.Form):
+    """A room's new name (its address stays)."""
+
+    title = forms.CharField(
+        max_length=80,
+        strip=True,
+        error_messages={"required": "Give the room a name."},
+    )
+
+    def clean_title(self) -> str:
+        """A title must show something."""
+        title = self.cleaned_data["title"]
+        if not has_visible_text(title):
+            raise forms.ValidationError("Give the room a name.")
+        return title
+
+
+class ConvertForm(forms.Form):
+    """Public or private: who may read a room. ``confirmed`` once the person has seen who
+    loses or gains it."""
+
+    kind = forms.ChoiceField(
+        choices=[(Room.Kind.PUBLIC, "Public"), (Room.Kind.PRIVATE, "Private")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Pick public or private.",
+            "invalid_choice": "Pick public or private.",
+        },
+    )
+    confirmed = forms.BooleanField(required=False)
+
+
+class DeleteRoomForm(forms.Form):
+    """Deleting a room: its name, typed by the person as it is shown."""
+
+    confirm = forms.CharField(
+        max_length=80,
+        strip=True,
+        error_messages={"required": "Type the room's name to delete it."},
+    )

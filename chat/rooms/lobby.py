@@ -56,9 +56,9 @@ def _latest_author_name(room_ref: str) -> Subquery:
 
 def public_rooms(page_number: object = 1) -> Page:
     """A page of public rooms with ``member_count``, ``last_at`` and ``links``, most
-    recently active first."""
+    recently active first (archived ones are not listed: their address still opens them)."""
     rooms = (
-        Room.objects.filter(kind=Room.Kind.PUBLIC)
+        Room.objects.filter(kind=Room.Kind.PUBLIC, archived_at__isnull=True)
         .annotate(
             member_count=Count("memberships", distinct=True),
             last_at=_latest("created_at", "pk"),
@@ -73,7 +73,8 @@ def public_rooms(page_number: object = 1) -> Page:
 
 def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
     """The rooms, and the conversations between people (direct and group), ``user``
-    belongs to, newest activity first."""
+    belongs to, newest activity first; archived rooms are left out (search and their
+    address still find them)."""
     unread = Subquery(
         Message.objects.filter(room=OuterRef("room"), id__gt=OuterRef("last_read"))
         .exclude(author=user)
@@ -95,7 +96,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         output_field=IntegerField(),
     )
     memberships = (
-        Membership.objects.filter(user=user)
+        Membership.objects.filter(user=user, room__archived_at__isnull=True)
         .select_related("room")
         .annotate(
             unread=Coalesce(unread, 0),

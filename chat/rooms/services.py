@@ -319,6 +319,11 @@ def members_named(room: Room, prefix: str, limit: int = 8) -> list:
     return [m.user for m in chosen]
 
 
+def is_member(room: Room, user: AbstractBaseUser) -> bool:
+    """Whether ``user`` belongs to ``room``."""
+    return Membership.objects.filter(room=room, user=user).exists()
+
+
 def membership(room: Room, user: AbstractBaseUser) -> Membership:
     """``user``'s membership of ``room``; ``NotFound`` when they are not in it (a public room
     they only looked at)."""

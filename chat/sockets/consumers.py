@@ -162,6 +162,25 @@ class RoomConsumer(PersonsSocket):
         if self.room is not None and event["room"] == self.room.id:
             await self.close(code=CLOSE_NOT_ALLOWED)
 
+    async def room_changed(self, event: dict) -> None:
+        """Called when the room was renamed, converted, archived, unarchived or deleted:
+        closed when it is gone or its reader may no longer read it (made private while
+        they were not a member), else its header passed on."""
+        if not self.live or self.room is None or event["room"] != self.room.id:
+            return
+        if event.get("gone") or (event.get("access") and not await self._still_readable()):
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        await self.send(text_data=event["html"])
+
+    @database_sync_to_async
+    def _still_readable(self) -> bool:
+        try:
+            conversations.conversation(self.user, self.scope["url_route"]["kwargs"])
+        except NotFound:
+            return False
+        return True
+
     async def lobby_changed(self, event: dict) -> None:
         """Called when this person joined a room: for a socket waiting on a direct
         conversation, the room its first message made (either person's)."""

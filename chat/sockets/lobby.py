@@ -107,7 +107,18 @@ class LobbyConsumer(PersonsSocket):
 
     async def membership_ended(self, event: dict) -> None:
         """Called when the person left or was removed from a room."""
-        group = fanout.room_group(event["room"])
+        await self._leave_room(event["room"])
+
+    async def room_changed(self, event: dict) -> None:
+        """Called when one of the person's rooms was renamed, converted, archived (out of
+        the list), unarchived or deleted: the list again."""
+        if event.get("gone"):
+            await self._leave_room(event["room"])
+        else:
+            self._render_soon()
+
+    async def _leave_room(self, room_id: int) -> None:
+        group = fanout.room_group(room_id)
         if group in self.groups_joined:
             self.groups_joined.remove(group)
             await self.fanout.detach(self, [group])

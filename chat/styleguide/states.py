@@ -32,6 +32,7 @@ from chat.sockets import consumers
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
+from chat.styleguide.room_admin_states import ROOM_ADMIN
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
     Partial,
@@ -306,7 +307,7 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
-    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH, FORMS,
-    MODERATION,
+    MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH,
+    FORMS, MODERATION,
     DATA_PARTS,
 )  # fmt: skip

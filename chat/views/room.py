@@ -14,7 +14,7 @@ from chat.messages import posting as messages
 from chat.messages import replies, sounds
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
-from chat.rooms import lobby
+from chat.rooms import admin, lobby
 from chat.rooms import services as rooms
 from chat.rooms.forms import UsernameForm
 from chat.views.params import message_id
@@ -76,6 +76,8 @@ def page(
         "members": members,
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
         "may_delete_any": room is not None and rooms.may_moderate(room, request.user),
+        # Its admin (rename, archive…): the archived notice's Unarchive, for those who may.
+        "may_administer": room is not None and admin.may_administer(room, request.user),
         "member_form": UsernameForm(),
         # /play sounds on this instance (CHAT_SOUNDS): js/sounds.js plays them, unless the
         # reader muted them on this browser.
