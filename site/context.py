@@ -1,10 +1,11 @@
-"""What every page's header asks: which of the account links the viewer is offered."""
+"""What every page's header asks: which of the account links the viewer is offered, and the
+chat's own name, logo and accent."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
 
-from chat.people import invitations, staff
+from chat.people import instance, invitations, staff
 
 
 def account_links(request: HttpRequest) -> dict[str, bool]:
@@ -17,3 +18,8 @@ def account_links(request: HttpRequest) -> dict[str, bool]:
         "may_invite": invitations.may_invite(user),
         "may_manage_people": staff.may_manage_people(user),
     }
+
+
+def instance_settings(request: HttpRequest) -> dict[str, instance.Settings]:
+    """``instance``: the chat's name, logo and accent (cached: no query in the common case)."""
+    return {"instance": instance.current()}
