@@ -4,6 +4,7 @@ chat's own name, logo and accent."""
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from chat.people import instance, invitations, staff
 
@@ -21,5 +22,7 @@ def account_links(request: HttpRequest) -> dict[str, bool]:
 
 
 def instance_settings(request: HttpRequest) -> dict[str, instance.Settings]:
-    """``instance``: the chat's name, logo and accent (cached: no query in the common case)."""
-    return {"instance": instance.current()}
+    """``instance``: the chat's name, logo and accent (cached: no query in the common case),
+    read only when a template uses it: the error pages, which must render whatever else is
+    broken, never do."""
+    return {"instance": SimpleLazyObject(instance.current)}

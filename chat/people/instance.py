@@ -23,7 +23,7 @@ from functools import partial
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 
@@ -66,8 +66,17 @@ class Settings:
     set_up: bool = False
 
 
+#: What pages show while the settings cannot be read (never cached).
+FALLBACK = Settings()
+
+
 def _read() -> Settings:
-    row = Instance.objects.filter(pk=PK).first()
+    try:
+        row = Instance.objects.filter(pk=PK).first()
+    except DatabaseError:
+        # Never worth an error page: the page shows the defaults (and is not cached).
+        logger.exception("the instance's settings could not be read")
+        return FALLBACK
     if row is None:
         return Settings()
     accents = contrast.schemes(row.accent) if row.accent else {"light": "", "dark": ""}
@@ -90,6 +99,8 @@ def current() -> Settings:
         return _read()
     if found is None:
         found = _read()
+        if found is FALLBACK:
+            return found
         try:
             cache.set(CACHE_KEY, found, timeout=None)
         except Exception:

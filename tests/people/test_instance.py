@@ -198,3 +198,15 @@ def test_the_password_reset_mail_names_the_chat(admin, mailoutbox, settings):
 
     assert "Acme" in mailoutbox[0].subject
     assert "on Acme at" in mailoutbox[0].body
+
+
+def test_settings_that_cannot_be_read_show_the_defaults_uncached(monkeypatch):
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("no such table: chat_instance")
+
+    monkeypatch.setattr(Instance.objects, "filter", broken)
+
+    assert instance.current().name == "Chat"
+    assert cache.get(instance.CACHE_KEY) is None
