@@ -137,7 +137,8 @@ def to_edit(person) -> Instance:
     """The settings for the form; ``NotFound`` for anyone but active staff."""
     if not may_change(person):
         raise NotFound(staff.NO_SUCH_PAGE)
-    return row()
+    # Read only (the form's GET changes nothing): the row is made by the first save.
+    return Instance.objects.filter(pk=PK).first() or Instance(pk=PK)
 
 
 def change(person, data: Mapping, files: Mapping) -> Instance:

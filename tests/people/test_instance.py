@@ -210,3 +210,9 @@ def test_settings_that_cannot_be_read_show_the_defaults_uncached(monkeypatch):
 
     assert instance.current().name == "Chat"
     assert cache.get(instance.CACHE_KEY) is None
+
+
+def test_showing_the_settings_form_changes_nothing(login, admin):
+    assert login(admin).get("/staff/settings/").status_code == 200
+
+    assert not Instance.objects.exists()
