@@ -107,6 +107,19 @@ def test_once_set_up_asking_costs_no_query(alice, django_assert_num_queries):
         assert not setup.needs_setup()
 
 
+@pytest.mark.django_db
+def test_the_conditional_update_alone_refuses_a_second_administrator(monkeypatch):
+    # Someone else won a moment ago (set_up_at is set) though this visitor passed the
+    # check, and no account is visible yet: the update, not the check, must refuse.
+    monkeypatch.setattr(setup, "require_setup", lambda: None)
+    Instance.objects.create(pk=instance.PK, set_up_at="2026-12-06T10:00:00Z")
+
+    with pytest.raises(NotFound):
+        setup.set_up(FORM, "192.0.2.1")
+
+    assert not get_user_model().objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_visitors_cannot_both_become_administrator(monkeypatch):
     # Both pass the "nobody has an account" check before either writes: the conditional
