@@ -10,6 +10,7 @@ from chat.views import (
     files,
     health,
     history,
+    instance,
     invitations,
     lobby,
     members,
@@ -19,6 +20,7 @@ from chat.views import (
     room_admin,
     room_settings,
     search,
+    sign_in,
     staff,
     switcher,
 )
@@ -89,6 +91,12 @@ urlpatterns = [
     path("staff/people/<int:user_id>/ban/", staff.person_ban, name="staff-ban"),
     path("staff/people/<int:user_id>/<slug:action>/", staff.person_action, name="staff-action"),
     path("staff/audit/", staff.audit_page, name="staff-audit"),
+    path("staff/settings/", instance.settings_page, name="staff-settings"),
+    path("instance/logo/<str:name>", instance.logo, name="instance-logo"),
+    path("setup/", instance.setup_page, name="setup"),
+    path("accounts/sign-in-link/", sign_in.make_link, name="sign-in-link"),
+    path("accounts/sign-in/<str:token>/", sign_in.sign_in, name="sign-in"),
+    path("accounts/sign-ins/<int:link_id>/sign-out", sign_in.sign_out, name="sign-in-sign-out"),
     path("styleguide/", styleguide.styleguide_page, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
 ]

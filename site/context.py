@@ -1,11 +1,13 @@
-"""What every page's header asks: which of the account links the viewer is offered."""
+"""What every page's header asks: which of the account links the viewer is offered, and the
+chat's own name, logo and accent."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 from chat.messages import edits
-from chat.people import invitations, staff
+from chat.people import instance, invitations, staff
 
 
 def account_links(request: HttpRequest) -> dict[str, bool]:
@@ -20,3 +22,10 @@ def account_links(request: HttpRequest) -> dict[str, bool]:
         "may_manage_people": staff.may_manage_people(user),
         "may_delete_anywhere": edits.deletes_anywhere(user),
     }
+
+
+def instance_settings(request: HttpRequest) -> dict[str, instance.Settings]:
+    """``instance``: the chat's name, logo and accent (cached: no query in the common case),
+    read only when a template uses it: the error pages, which must render whatever else is
+    broken, never do."""
+    return {"instance": SimpleLazyObject(instance.current)}

@@ -79,7 +79,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "site.context.account_links",
+                "site.context.instance_settings",
             ],
+            # The chat's name in every title, partials rendered without a request included.
+            "builtins": ["chat.templatetags.instance"],
         },
     },
 ]

@@ -30,6 +30,7 @@ from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide.group_states import GROUPS
+from chat.styleguide.instance_states import INSTANCE
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
 from chat.styleguide.room_admin_states import ROOM_ADMIN
@@ -308,6 +309,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH,
-    FORMS, MODERATION,
+    FORMS, MODERATION, INSTANCE,
     DATA_PARTS,
 )  # fmt: skip

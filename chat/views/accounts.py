@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 
 from chat import ratelimit
 from chat.errors import Forbidden, TooFast
-from chat.people import accounts
+from chat.people import accounts, instance, setup
 from chat.people.forms import SignupForm
 from chat.views.refusals import KEPT_IN_FORM, form_holding
 
@@ -95,13 +95,16 @@ class ThrottledLoginView(LoginView):
         return response
 
     def get_context_data(self, **kwargs) -> dict:
-        """Django's, how to get an account when sign-up is not open, and why the person
-        was signed out when a page of theirs says so (``?why=``)."""
+        """Django's, how to get an account when sign-up is not open, why the person was
+        signed out when a page of theirs says so (``?why=``), and whether the chat still
+        needs setting up (``/setup/``)."""
         context = super().get_context_data(**kwargs)
         context.update(
             is_signup_open=accounts.is_signup_open(),
             how_to_join=accounts.how_to_join(),
             signed_out_because=accounts.signed_out_because(self.request.GET.get("why")),
+            # Nobody has an account yet: the way in is the first-run setup.
+            needs_setup=setup.needs_setup(),
         )
         return context
 
@@ -158,7 +161,11 @@ class ThrottledPasswordResetView(PasswordResetView):
             "subject_template_name": self.subject_template_name,
             "request": self.request,
             "html_email_template_name": self.html_email_template_name,
-            "extra_email_context": self.extra_email_context,
+            # The chat's name, read here: the mail is rendered on a mail thread.
+            "extra_email_context": {
+                **(self.extra_email_context or {}),
+                "instance": instance.current(),
+            },
         }
 
 

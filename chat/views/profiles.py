@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat.errors import NotFound
-from chat.people import profiles
+from chat.people import profiles, sign_in_links
 from chat.people.forms import ProfileForm
 from chat.views.files import stored_file
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -51,7 +51,9 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             status = refusal.status
         else:
             return redirect(reverse("profile", args=[request.user.get_username()]))
-    context = {"form": form, "profile": profile}
+    # The phone sign-in section: a button making a link, and the sessions links signed in.
+    sign_ins = sign_in_links.sign_ins(request.user)
+    context = {"form": form, "profile": profile, "sign_ins": sign_ins}
     return render(request, "chat/profile_edit.html", context, status=status)
 
 
