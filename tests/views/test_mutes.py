@@ -127,6 +127,8 @@ def test_the_muters_room_page_collapses_the_muted_persons_messages(
     style = _style(html)
     assert collapse_rule(bob) in style
     assert "Message from a muted person" in style
+    # The page's scripts neither count nor play their arrivals while the tab is hidden.
+    assert f'data-muted="{bob.pk}"' in html
     # The "show" link targets the article: :target opens it, without JavaScript.
     article = _article(html, muted_in_lunch.id)
     assert f'<a class="show-muted" href="#message-{muted_in_lunch.id}">Show message</a>' in article
@@ -149,6 +151,7 @@ def test_nothing_reveals_the_mute_to_the_muted_person_or_anyone_else(
         assert "Message from a muted person" not in html
         assert ":not(:target)" not in _style(html)
         assert "You muted" not in html
+        assert "data-muted" not in html
     assert 'action="/u/alice/mute"' in pages[2]  # alice's profile as for anyone
 
 
