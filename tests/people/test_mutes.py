@@ -11,7 +11,7 @@ from chat.broadcast import events, fanout, notifications
 from chat.errors import Forbidden, NotFound
 from chat.models import Mention, Mute
 from chat.people import mutes
-from chat.rooms import lobby
+from chat.rooms import lobby, switcher
 from chat.rooms import services as rooms
 from tests.support.events import record_events
 from tests.support.messages import say, write_to
@@ -188,3 +188,18 @@ def test_muting_the_other_way_round_changes_nothing_for_the_muter(alice, bob):
     [message] = say(room, bob, "ping")
 
     assert recipients_of(message) == [alice.pk]
+
+
+# --- the switcher ---------------------------------------------------------------------------
+
+
+def test_the_switcher_offers_a_muted_person_only_when_asked_by_name(alice, bob):
+    write_to(alice, bob, "hello")
+    mutes.mute(alice, "bob")
+
+    unasked = switcher.choices(alice, "")
+    asked = switcher.choices(alice, "bo")
+
+    assert unasked.people == []
+    assert [choice.detail for choice in asked.people] == ["@bob"]
+    assert [c.detail for c in switcher.choices(bob, "").people] == ["@alice"]
