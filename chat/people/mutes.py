@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
 
 from chat.broadcast import events
 from chat.errors import Forbidden, NotFound
@@ -42,11 +41,9 @@ def mute(user: AbstractBaseUser, username: str) -> AbstractBaseUser:
     person = _person(username)
     if person.pk == user.pk:
         raise Forbidden(NOT_YOURSELF)
-    try:
-        with transaction.atomic():
-            Mute.objects.get_or_create(user_id=user.pk, muted_id=person.pk)
-    except IntegrityError:
-        pass  # muted at the same moment from another tab: the one row stands
+    # One insert that a row already there (muted before, or a moment ago from another
+    # tab) leaves as it is: the database's unique pair decides, never a read first.
+    Mute.objects.bulk_create([Mute(user_id=user.pk, muted_id=person.pk)], ignore_conflicts=True)
     _recount(user, person)
     return person
 

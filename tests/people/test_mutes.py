@@ -4,7 +4,10 @@ notifications; and that unmuting gives it all back."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from django.db import connection
 
 from chat.bots import services as bots
 from chat.broadcast import events, fanout, notifications
@@ -203,3 +206,37 @@ def test_the_switcher_offers_a_muted_person_only_when_asked_by_name(alice, bob):
     assert unasked.people == []
     assert [choice.detail for choice in asked.people] == ["@bob"]
     assert [c.detail for c in switcher.choices(bob, "").people] == ["@alice"]
+
+
+# --- at the same moment -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_muting_from_two_tabs_at_once_keeps_one_mute_and_refuses_neither(alice, bob, monkeypatch):
+    both_found = threading.Barrier(2, timeout=10)
+    find = mutes._person
+
+    def found_then_wait(username):
+        person = find(username)
+        both_found.wait()  # each has found bob before either inserts
+        return person
+
+    monkeypatch.setattr(mutes, "_person", found_then_wait)
+    outcomes: list[object] = []
+
+    def mute() -> None:
+        try:
+            outcomes.append(mutes.mute(alice, "bob"))
+        except Exception as error:
+            outcomes.append(error)
+        finally:
+            connection.close()
+
+    tabs = [threading.Thread(target=mute) for _ in range(2)]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+
+    assert outcomes == [bob, bob]
+    assert Mute.objects.filter(user=alice, muted=bob).count() == 1
