@@ -53,6 +53,14 @@ SWITCHER_MAX_CHOICES = 8
 SWITCHES_PER_WINDOW = 120
 SWITCHES_WINDOW_SECONDS = 60
 
+#: The people directory (``/people/?q=``): the longest query used (clipped beyond, and the
+#: page says so), the people a page lists, and the lookups one person may make in
+#: DIRECTORY_WINDOW_SECONDS (htmx asks once per pause in typing).
+DIRECTORY_MAX_CHARS = 150
+DIRECTORY_PAGE_SIZE = 30
+DIRECTORY_LOOKUPS_PER_WINDOW = 120
+DIRECTORY_WINDOW_SECONDS = 60
+
 #: Messages one person may post within POST_WINDOW_SECONDS, on every path together.
 POSTS_PER_WINDOW = 20
 POST_WINDOW_SECONDS = 10

@@ -127,6 +127,13 @@ SWITCHING = Rate(
     limits.SWITCHES_WINDOW_SECONDS,
     "You are looking for rooms too fast. Wait {wait} and type again.",
 )
+#: Looking people up in the directory (``chat.people.directory``): one per pause in typing.
+DIRECTORY = Rate(
+    "directory",
+    limits.DIRECTORY_LOOKUPS_PER_WINDOW,
+    limits.DIRECTORY_WINDOW_SECONDS,
+    "You are looking people up too fast. Wait {wait} and type again.",
+)
 LOGIN_FAILURES = Rate(
     "login-failure",
     limits.LOGIN_FAILURES_PER_ADDRESS,

@@ -1,5 +1,6 @@
 """Who hears of a message while away: the other people of a direct or group conversation,
-and the members it mentions, unless they turned that room down (``Membership.notify``).
+and the members it mentions, unless they turned that room down (``Membership.notify``) or
+muted its author (``chat.people.mutes``: nothing of a muted person reaches the muter).
 
 Each of them gets one small frame on every socket of theirs (any room, the lobby), the
 same bytes for all of them: the page shows a browser notification if its tab is hidden
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from chat.conversations import address_of
-from chat.models import Membership, Mention, Message, Room, name_of
+from chat.models import Membership, Mention, Message, Mute, Room, name_of
 
 PREVIEW_CHARS = 140
 
@@ -31,6 +32,13 @@ def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
             .values_list("user_id", flat=True)
         )
     wanted.discard(message.author_id)
+    if not wanted:
+        return []
+    wanted -= set(
+        Mute.objects.filter(user_id__in=wanted, muted_id=message.author_id).values_list(
+            "user_id", flat=True
+        )
+    )
     if not wanted:
         return []
     mentioned = {mention.user_id for mention in mentions}

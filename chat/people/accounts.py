@@ -30,7 +30,7 @@ from chat import mail, ratelimit, usernames
 from chat.broadcast import events
 from chat.errors import Forbidden, TooFast, validated
 from chat.models import Profile
-from chat.people import bans
+from chat.people import bans, welcome
 from chat.people.forms import SignupForm
 
 logger = logging.getLogger(__name__)
@@ -78,7 +78,9 @@ def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
     form = valid_signup(data)
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():
-        return form.save()
+        user = form.save()
+        welcome.greet_later(user)
+    return user
 
 
 # --- passwords --------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ from urllib.parse import parse_qs
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
 from chat.conversations import name_and_links
 from chat.limits import LOBBY_PAGE_SIZE
 from chat.links import BY_SLUG, RoomLinks
-from chat.models import Membership, Mention, Message, Room, name_of_sql, words_of
+from chat.models import Membership, Mention, Message, Mute, Room, name_of_sql, words_of
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,16 @@ class RoomEntry:
     mentioned: int = 0
     #: What of the room I want to hear of (``Membership.Notify``).
     notify: str = Membership.Notify.EVERYTHING
+    #: A pair conversation with someone I muted (``chat.people.mutes``): held back, listed
+    #: apart, counting nothing until I unmute them.
+    held: bool = False
 
     @property
     def counted(self) -> int:
-        """The unread messages this room adds to my total: all, my mentions, or none."""
+        """The unread messages this room adds to my total: all, my mentions, or none
+        (none either while the conversation is held back)."""
+        if self.held:
+            return 0
         if self.notify == Membership.Notify.EVERYTHING:
             return self.unread
         return self.mentioned if self.notify == Membership.Notify.MENTIONS else 0
@@ -85,6 +91,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
     )
     others = Membership.objects.filter(room=OuterRef("room")).exclude(user=user)
     partner = Subquery(others.values("user__username")[:1])
+    partner_id = Subquery(others.values("user_id")[:1])
     partner_name = Subquery(others.annotate(name=name_of_sql("user__")).values("name")[:1])
     mentioned = Subquery(
         Mention.objects.filter(
@@ -107,7 +114,12 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
             last_author=_latest_author_name("room"),
             last_file=_latest("attachment__name", "room"),
             partner=partner,
+            partner_id=partner_id,
             partner_name=partner_name,
+        )
+        # Whether I muted the other person (one query still: a subquery on the partner).
+        .annotate(
+            partner_muted=Exists(Mute.objects.filter(user=user, muted=OuterRef("partner_id")))
         )
         .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
     )
@@ -125,6 +137,7 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         entry = RoomEntry(
             m.room, links, name, m.unread, words_of(m.last_html, m.last_body), m.last_author,
             m.last_file, m.mentioned, m.notify,
+            held=m.room.is_direct and m.partner_muted,
         )  # fmt: skip
         (directs if m.room.between_people else groups).append(entry)
     return groups, directs
@@ -150,6 +163,12 @@ def _group_people(
     return people
 
 
+def held_apart(directs: list[RoomEntry]) -> tuple[list[RoomEntry], list[RoomEntry]]:
+    """``directs`` as the lobby lists them: the conversations shown, and those held back
+    (with someone I muted), which are listed apart, without counts."""
+    return [e for e in directs if not e.held], [e for e in directs if e.held]
+
+
 def unread_total(entries: list[RoomEntry]) -> int:
     """Unread messages in all of ``entries`` that I want to hear of (the title's number)."""
     return sum(entry.counted for entry in entries)
@@ -166,9 +185,11 @@ def my_rooms_frame(user: AbstractBaseUser) -> str:
     """``user``'s rooms and conversations with their unread counts (and the page title
     they make): rendered for one person, as the counts are theirs."""
     groups, directs = my_rooms(user)
+    shown, held = held_apart(directs)
     context = {
         "my_rooms": groups,
-        "my_directs": directs,
+        "my_directs": shown,
+        "held_directs": held,
         "unread_total": unread_total(groups + directs),
         "user": user,
         "oob": True,
@@ -188,7 +209,9 @@ def sidebar(user: AbstractBaseUser, here: str) -> dict:
     there are), and ``here``, the page path of the conversation it sits beside (marked
     as the current one)."""
     groups, directs = my_rooms(user)
-    return {"sidebar_rooms": groups, "sidebar_directs": directs, "here": here}
+    # Held-back conversations (someone I muted) stay out of the sidebar: the lobby lists them.
+    shown, _held = held_apart(directs)
+    return {"sidebar_rooms": groups, "sidebar_directs": shown, "here": here}
 
 
 def sidebar_here(query_string: bytes) -> str:

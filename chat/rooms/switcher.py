@@ -7,7 +7,7 @@ room of others never), by title or address, theirs first; and people with an act
 account (not bots), by username or display name, each a link to the direct conversation
 with them (one's own name is one's notes). Names that start with the query come before
 those that only hold it. An empty query lists the reader's own rooms and the people they
-have talked with.
+have talked with (but those they muted).
 
 Two queries, however many rooms and people there are. What was typed is clipped to
 ``SWITCHER_MAX_CHARS`` and only ever a LIKE parameter (Django escapes ``%`` and ``_``);
@@ -27,7 +27,7 @@ from django.db.models.functions import Lower
 from chat import ratelimit
 from chat.limits import SWITCHER_MAX_CHARS, SWITCHER_MAX_CHOICES
 from chat.links import BY_GROUP, BY_PERSON, BY_SLUG
-from chat.models import Membership, Room, name_of
+from chat.models import Membership, Mute, Room, name_of
 
 #: What the switcher says when a query was longer than what it uses.
 CLIPPED = f"Only the first {SWITCHER_MAX_CHARS} characters are used."
@@ -103,7 +103,14 @@ def _people(user: AbstractBaseUser, query: str) -> QuerySet:
         talked_with = Membership.objects.filter(
             room__kind=Room.Kind.DIRECT, room__memberships__user_id=user.pk
         ).exclude(user_id=user.pk)
-        return people.filter(pk__in=talked_with.values("user_id")).order_by("username")
+        # Someone I muted stays out of the ones offered unasked (chat.people.mutes): their
+        # conversation is held back; typing their name still finds them.
+        muted = Mute.objects.filter(user_id=user.pk).values("muted_id")
+        return (
+            people.filter(pk__in=talked_with.values("user_id"))
+            .exclude(pk__in=muted)
+            .order_by("username")
+        )
     people = people.filter(Q(username__icontains=query) | Q(profile__display_name__icontains=query))
     starts = _starts_first("username", "profile__display_name", query=query)
     return people.annotate(starts=starts).order_by("starts", "username")

@@ -34,6 +34,7 @@ from chat.styleguide.instance_states import INSTANCE
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
 from chat.styleguide.room_admin_states import ROOM_ADMIN
+from chat.styleguide.people_states import PEOPLE_DIRECTORY
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
     Partial,
@@ -309,6 +310,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH,
-    FORMS, MODERATION, INSTANCE,
+    FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY,
     DATA_PARTS,
 )  # fmt: skip

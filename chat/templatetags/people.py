@@ -7,6 +7,7 @@ from django import template
 
 from chat.conversations import address_of
 from chat.models import name_of
+from chat.people import mutes
 
 register = template.Library()
 
@@ -23,3 +24,10 @@ def members_url(room) -> str:
     under its slug for a private room, its key for a group conversation."""
     address = address_of(room)
     return f"{address.links(address.key_of(room.slug)).page}members"
+
+
+@register.simple_tag
+def muted_authors(user) -> list[int]:
+    """The ids of the people ``user`` muted (``chat.people.mutes``): the page's own style
+    block collapses their messages, on this person's pages only."""
+    return mutes.muted_ids(user)

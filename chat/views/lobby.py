@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from chat.conversations import address_of
 from chat.links import BY_PERSON, BY_SLUG
 from chat.models import Room
+from chat.people import welcome
 from chat.rooms import groups, lobby
 from chat.rooms import services as rooms
 from chat.rooms.forms import PeopleForm, RoomForm
@@ -41,10 +42,13 @@ def lobby_page(request: HttpRequest) -> HttpResponse:
 
 def _render_lobby(request: HttpRequest, *, status: int = 200, **forms) -> HttpResponse:
     groups, directs = lobby.my_rooms(request.user)
+    shown, held = lobby.held_apart(directs)
     context = {
         "public_rooms": lobby.public_rooms(request.GET.get("page", 1)),
         "my_rooms": groups,
-        "my_directs": directs,
+        "my_directs": shown,
+        "held_directs": held,
+        "welcome": welcome.welcome_for(request.user),
         "unread_total": lobby.unread_total(groups + directs),
         "room_form": forms.get("room_form") or RoomForm(),
         "direct_form": forms.get("direct_form") or PeopleForm(),

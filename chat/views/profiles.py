@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat.errors import NotFound
-from chat.people import profiles, sign_in_links
+from chat.people import mutes, profiles, sign_in_links
 from chat.people.forms import ProfileForm
 from chat.views.files import stored_file
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -32,7 +32,10 @@ def profile_page(request: HttpRequest, username: str) -> HttpResponse:
         page = profiles.person_page(request.user, username)
     except NotFound as refusal:
         return render(request, "chat/profile.html", {"missing": refusal.message}, status=404)
-    return render(request, "chat/profile.html", {"page": page})
+    # Whether I muted them: shown on this page only, which only I receive.
+    muted = not page.is_me and mutes.is_muted(request.user, page.person)
+    context = {"page": page, "person": page.person, "muted": muted}
+    return render(request, "chat/profile.html", context)
 
 
 @login_required

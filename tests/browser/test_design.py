@@ -82,6 +82,7 @@ def test_axe_finds_nothing_wrong_on_any_page(people, server: LiveServer, scheme)
         ("my profile", "/accounts/profile/"),
         ("password", "/accounts/password/"),
         ("invitations", "/invitations/"),
+        ("people", "/people/"),
     ]:
         bob.page.goto(path)
         found[page] = axe_violations(bob.page)

@@ -6,6 +6,8 @@
 // most once and only when it arrives while hidden. "Turn on notifications" asks the
 // browser's permission, shown only while it has not been asked.
 
+import { isMuted } from "./page.js";
+
 let pageTitle = document.title;
 let unseen = 0;           // messages by others that arrived while the tab was hidden
 const notified = {};      // tags already shown, in this tab
@@ -33,7 +35,8 @@ function notify() {
 
 // A new message let into the list (message-list.js), by someone else, while nobody looks.
 document.addEventListener("chat:new-message", (event) => {
-  if (document.hidden && event.detail.author !== document.body.dataset.viewer) unseen += 1;
+  const author = event.detail.author;
+  if (document.hidden && author !== document.body.dataset.viewer && !isMuted(author)) unseen += 1;
 });
 
 document.addEventListener("htmx:wsAfterMessage", () => {

@@ -30,3 +30,9 @@ export function lastMessageId() {
 export function announce(name, detail) {
   document.dispatchEvent(new CustomEvent(name, { detail: detail || {} }));
 }
+
+// Whether the reader muted this author (body's data-muted, on the reader's own pages
+// only): their arrivals neither count as unseen nor play sounds.
+export function isMuted(author) {
+  return (document.body.dataset.muted || "").split(" ").includes(String(author));
+}

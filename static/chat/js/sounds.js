@@ -5,7 +5,7 @@
 // refusal is quiet. #sounds-toggle (shown only while the server plays sounds, CHAT_SOUNDS)
 // mutes them on this browser: the choice is kept in localStorage, nowhere else.
 
-import { messages } from "./page.js";
+import { isMuted, messages } from "./page.js";
 
 const MUTED = "chat:sounds-muted";
 
@@ -47,7 +47,9 @@ document.addEventListener("htmx:oobBeforeSwap", (event) => {
   if (event.target !== messages() || fragment.nodeType !== Node.ELEMENT_NODE) return;
   if (!fragment.hasAttribute("data-live") || !toggle() || muted()) return;
   fragment.querySelectorAll("article.message[data-sound]").forEach((article) => {
-    if (!document.getElementById(article.id)) play(article.dataset.sound);
+    // Not one already on the page, nor by someone the reader muted.
+    if (document.getElementById(article.id) || isMuted(article.dataset.author)) return;
+    play(article.dataset.sound);
   });
 });
 
