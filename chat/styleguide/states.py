@@ -33,8 +33,8 @@ from chat.styleguide.group_states import GROUPS
 from chat.styleguide.instance_states import INSTANCE
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
-from chat.styleguide.room_admin_states import ROOM_ADMIN
 from chat.styleguide.people_states import PEOPLE_DIRECTORY
+from chat.styleguide.room_admin_states import ROOM_ADMIN
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
     Partial,
