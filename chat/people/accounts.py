@@ -31,6 +31,7 @@ from chat.broadcast import events
 from chat.errors import Forbidden, TooFast, validated
 from chat.models import Profile
 from chat.people.forms import SignupForm
+from chat.rooms import joining
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +70,17 @@ def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
 
     Raises ``Forbidden`` (with how to get in) unless ``CHAT_SIGNUP`` is "open", ``Invalid``
     (the form, with its errors) and ``TooFast`` past ``SIGNUPS_PER_ADDRESS_PER_HOUR``
-    accounts from one client address.
+    accounts from one client address. The new account joins the default room
+    (``CHAT_DEFAULT_ROOM``).
     """
     if not is_signup_open():
         raise Forbidden(how_to_join())
     form = valid_signup(data)
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():
-        return form.save()
+        user = form.save()
+        joining.welcome_to_default_room(user)  # with the account, or neither
+    return user
 
 
 # --- passwords --------------------------------------------------------------------------------
@@ -257,4 +261,3 @@ def why_socket_session_ended(session: SessionBase | None, user_id: int) -> str |
 def signed_out_because(why: str | None) -> str:
     """The login page's words for a ``?why=`` a page was sent with; none for anything else."""
     return SIGNED_OUT_BECAUSE.get(why or "", "")
-

@@ -33,6 +33,7 @@ from chat.errors import Forbidden, Missing, NotFound, validated
 from chat.models import Invitation
 from chat.people import accounts, audit
 from chat.people.forms import InvitationForm
+from chat.rooms import joining
 from chat.tokens import new_token, token_hash
 
 UNKNOWN = "This invitation link is not valid: check that it was copied whole, or ask for a new one."
@@ -243,6 +244,7 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
             ratelimit.give_back(ratelimit.SIGNUP, address)
             raise _refusal(invitation) or Forbidden(USED_UP)
         user = form.save()
+        joining.welcome_to_default_room(user)  # as every new account does
         audit.record(
             user,
             audit.Action.JOINED_BY_INVITATION,
