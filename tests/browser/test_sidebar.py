@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.support.browsing import (
     axe_violations,
     create_public_room,
+    join_room,
     message_with,
     send,
     sign_up,
@@ -37,8 +38,8 @@ def two_rooms(people, server: LiveServer, **options) -> tuple:
     sign_up(bob, server)
     create_public_room(alice, server, "Tea", "tea")
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/tea/")  # visiting a public room joins it
-    bob.page.goto("/r/lunch/")
+    join_room(bob, "tea")
+    join_room(bob, "lunch")
     return alice, bob
 
 

@@ -31,9 +31,8 @@ def test_a_visitor_sees_the_join_bar_and_is_not_listed_nor_joined(login, alice, 
     html = login(bob).get("/r/lunch/").content.decode()
 
     assert JOIN_BAR in html
-    assert "Join it to keep it in your lobby and sidebar, with unread counts and notifications." in (
-        html
-    )
+    offer = "Join it to keep it in your lobby and sidebar, with unread counts and notifications."
+    assert offer in html
     assert '<form method="post" action="/r/lunch/join"' in html
     assert "Members (1)" in html
     assert 'href="/u/bob/"' not in html.split('id="members"')[1].split("</div>")[0]
