@@ -29,6 +29,7 @@ from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
+from chat.styleguide.joining_states import JOINING
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
@@ -309,5 +310,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
-    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, SIDEBAR, SEARCH, FORMS, DATA_PARTS,
+    MESSAGES, CONVERSATION, COMPOSER, ROOM, PEOPLE, LOBBY, JOINING, SIDEBAR, SEARCH, FORMS,
+    DATA_PARTS,
 )  # fmt: skip
