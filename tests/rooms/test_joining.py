@@ -13,6 +13,7 @@ from chat.models import Membership, Profile, Room
 from chat.rooms import joining, lobby
 from chat.rooms import services as rooms
 from tests.support.attachments import attach
+from tests.support.bots import make_bot
 from tests.support.events import record_events
 from tests.support.files import png
 from tests.support.joining import join
@@ -133,6 +134,17 @@ def test_leaving_a_public_room_takes_it_out_of_my_lobby_and_keeps_it_readable(
     # Their pages of the room stay open: no "membership ended" closes them.
     assert not any(event["type"] == events.MEMBERSHIP_ENDED for event in sent)
     assert any(event["type"] == events.MEMBERS for event in sent)
+
+
+def test_the_bots_a_leaver_made_for_a_public_room_go_with_them(bob, lunch):
+    join(bob, "lunch")
+    bot, _token = make_bot(lunch, bob)
+
+    joining.leave_room(lunch, bob)
+
+    bot.refresh_from_db()
+    assert bot.revoked_at is not None
+    assert not is_member(lunch, bot.user)
 
 
 def test_leaving_a_public_room_one_is_not_in_is_refused(bob, lunch):
