@@ -16,7 +16,7 @@ from django.utils.text import slugify
 
 from chat.broadcast import events, presence
 from chat.errors import Forbidden, Missing
-from chat.models import Membership, Room
+from chat.models import Membership, Message, Room
 from chat.rooms import lobby
 from chat.rooms import services as rooms
 
@@ -31,6 +31,15 @@ def is_member(room: Room | None, user: AbstractBaseUser) -> bool:
     return Membership.objects.filter(room=room, user_id=user.pk).exists()
 
 
+def _become_member(room: Room, user: AbstractBaseUser) -> bool:
+    # Read up to the latest message: what was said before one joined is history, not news
+    # (the lobby would otherwise count a busy room's whole past as unread).
+    latest = Message.objects.filter(room=room).order_by("-id").values_list("id", flat=True)
+    defaults = {"last_read": latest.first() or 0}
+    _membership, joined = Membership.objects.get_or_create(room=room, user=user, defaults=defaults)
+    return joined
+
+
 def join_room(room: Room, user: AbstractBaseUser) -> bool:
     """``user`` (a reader of ``room``, found through ``readable_room``) joins it; True if
     they were not a member yet. Every reader of any other kind of room is a member already.
@@ -40,7 +49,7 @@ def join_room(room: Room, user: AbstractBaseUser) -> bool:
     """
     if room.kind != Room.Kind.PUBLIC:
         return False
-    _membership, joined = Membership.objects.get_or_create(room=room, user=user)
+    joined = _become_member(room, user)
     if joined:
         rooms.members_changed(room, user)
     return joined
@@ -130,7 +139,6 @@ def welcome_to_default_room(user: AbstractBaseUser) -> Room | None:
     room = default_room()
     if room is None:
         return None
-    _membership, joined = Membership.objects.get_or_create(room=room, user=user)
-    if joined:
+    if _become_member(room, user):
         transaction.on_commit(lambda: rooms.members_changed(room, user))
     return room

@@ -54,6 +54,17 @@ def test_joining_puts_the_room_in_my_lobby_and_tells_my_lobbies(bob, lunch, monk
     assert any(event["type"] == events.MEMBERS for event in sent)  # the members list again
 
 
+def test_what_was_said_before_joining_is_not_unread(alice, bob, lunch):
+    say(lunch, alice, "one", "two")
+
+    join(bob, "lunch")
+    [entry] = [e for e in lobby.my_rooms(bob)[0] if e.room.id == lunch.id]
+    assert entry.unread == 0
+    say(lunch, alice, "three")
+    [entry] = [e for e in lobby.my_rooms(bob)[0] if e.room.id == lunch.id]
+    assert entry.unread == 1
+
+
 def test_joining_twice_changes_nothing(bob, lunch, monkeypatch):
     joining.join_room(lunch, bob)
     sent = record_events(monkeypatch)
