@@ -1,4 +1,5 @@
-"""Rooms and who belongs to them: finding, creating, joining, adding and removing members.
+"""Rooms and who belongs to them: finding, creating (and who may), adding and removing
+members. Joining and leaving public rooms, by one's own choice, is ``chat.rooms.joining``'s.
 
 Every rule about who may see or change a room is here (``chat.rooms.conversations`` finds
 a conversation with them). Views and consumers call these and turn ``chat.errors`` into
