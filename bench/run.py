@@ -172,8 +172,8 @@ def set_up_ours(base_url: str, users: int, rooms: int, sockets: int) -> wire.Our
     """Sign up the users, create the public rooms, have each person open their rooms' pages.
 
     A socket to a public room is accepted without membership, but in a browser the page
-    comes before its socket, and opening it joins the room: each person opens the page
-    of every room they have sockets in (room r's creator, person r mod K, landed on it
+    comes before its socket, and its Join bar makes one a member: each person opens and
+    joins every room they have sockets in (room r's creator, person r mod K, landed on it
     already). Each person's CSRF token comes from the lobby's form, once. Requests run
     a few at a time (``SETUP_THREADS``); one server worker serves them in turn anyway.
     """

@@ -12,6 +12,7 @@ from chat.views import (
     history,
     instance,
     invitations,
+    joining,
     lobby,
     members,
     messages,
@@ -52,6 +53,8 @@ urlpatterns = [
     *conversation_paths("mentions", room.mention_choices),
     *conversation_paths("settings", room_settings.room_settings),
     *conversation_paths("attachments", attachments.send_file),
+    room_path("join", joining.join, "room-join"),
+    room_path("leave", joining.leave, "room-leave"),
     room_path("members", members.add_member, "room-members"),
     room_path("members/remove", members.remove_member, "room-member-remove"),
     # A group conversation's people: anyone in it adds someone, or leaves.

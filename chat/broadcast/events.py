@@ -37,7 +37,8 @@ NOTIFY = "chat.notify"
 MEMBERS = "presence.members"
 #: Someone types in a room: heard by every process's typing board, not by sockets.
 TYPING = "typing.started"
-#: A person joined a room (``joined``) or read one on another tab (``read``): their lobbies.
+#: A person joined a room (``joined``), left a public room they may still read (``left``)
+#: or read one on another tab (``read``): their lobbies.
 LOBBY_CHANGED = "lobby.changed"
 #: The first page of public rooms again, for every lobby showing it.
 LOBBY_PUBLIC = "lobby.public"
@@ -187,6 +188,12 @@ def room_joined(user_id: int, room_id: int) -> bool:
 def room_read(user_id: int, room_id: int) -> bool:
     """The person read the room, or changed what of it reaches them: their lobbies count again."""
     return fanout.send(fanout.event(fanout.user_group(user_id), LOBBY_CHANGED, read=room_id))
+
+
+def room_left(user_id: int, room_id: int) -> bool:
+    """The person left a public room: their lobbies and sidebars stop following it (their
+    pages of it stay open: anyone may read a public room)."""
+    return fanout.send(fanout.event(fanout.user_group(user_id), LOBBY_CHANGED, left=room_id))
 
 
 def membership_ended(user_id: int, room_id: int) -> bool:

@@ -32,7 +32,7 @@ from chat.limits import GROUP_SECONDS, RESUME_MAX_MESSAGES
 from chat.messages import formatting, mentions, replies
 from chat.messages.forms import MessageForm
 from chat.models import Attachment, Message, Room
-from chat.rooms import admin, conversations
+from chat.rooms import admin, conversations, joining
 from chat.rooms import services as rooms
 
 logger = logging.getLogger(__name__)
@@ -117,10 +117,11 @@ def insert(
 ) -> tuple[Message, list]:
     """Store a message that passed its form and its limits, with the room's next revision,
     in one transaction (with its ``attachment``, unsaved until then, whose files are in
-    storage already; answering ``reply_to``, its author fetched along); the message and
-    its mentions. Raises ``IntegrityError`` for a resent
-    ``client_id``, ``DatabaseError`` when storing fails, ``SignedOut`` for an account no
-    longer active and ``Forbidden`` in an archived room: nothing is stored then."""
+    storage already; answering ``reply_to``, its author fetched along), joining its author
+    to a public room they were only reading; the message and its mentions. Raises
+    ``IntegrityError`` for a resent ``client_id``, ``DatabaseError`` when storing fails,
+    ``SignedOut`` for an account no longer active and ``Forbidden`` in an archived room:
+    nothing is stored then."""
     with transaction.atomic():  # one transaction, one commit
         # Every HTTP request checks this as it signs its person in; a socket signed in long
         # ago, or a bot's token, must too. Read here, not trusted from a signal: a
@@ -158,6 +159,10 @@ def insert(
             attachment.message = message  # and the message keeps it, for its article
             attachment.save()
         found = mentions.record(message, named)
+        # Writing in a public room is joining it: an explicit act, as "Join" is.
+        if joining.join_by_writing(room, author):
+            # Once committed (several files are stored in one outer transaction).
+            transaction.on_commit(lambda: joining.announce_joined(room, author))
         rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}

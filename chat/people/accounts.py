@@ -32,6 +32,7 @@ from chat.errors import Forbidden, TooFast, validated
 from chat.models import Profile
 from chat.people import bans, welcome
 from chat.people.forms import SignupForm
+from chat.rooms import joining
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
     Raises ``Forbidden`` (with how to get in) unless ``CHAT_SIGNUP`` is "open", or while
     ``address`` is banned (``chat.people.bans``), ``Invalid`` (the form, with its errors) and
     ``TooFast`` past ``SIGNUPS_PER_ADDRESS_PER_HOUR`` accounts from one client address.
+    The new account joins the default room (``CHAT_DEFAULT_ROOM``).
     """
     if not is_signup_open():
         raise Forbidden(how_to_join())
@@ -79,8 +81,16 @@ def sign_up(data: Mapping, address: str) -> AbstractBaseUser:
     ratelimit.take(ratelimit.SIGNUP, address)
     with transaction.atomic():
         user = form.save()
-        welcome.greet_later(user)
+        welcome_new_account(user)  # with the account, or neither
     return user
+
+
+def welcome_new_account(user: AbstractBaseUser) -> None:
+    """What every account a person makes gets (sign-up, an invitation, the first run): the
+    default room (``CHAT_DEFAULT_ROOM``) and the lobby's welcome. Called inside the
+    transaction that makes the account."""
+    welcome.greet_later(user)
+    joining.welcome_to_default_room(user)
 
 
 # --- passwords --------------------------------------------------------------------------------
@@ -261,4 +271,3 @@ def why_socket_session_ended(session: SessionBase | None, user_id: int) -> str |
 def signed_out_because(why: str | None) -> str:
     """The login page's words for a ``?why=`` a page was sent with; none for anything else."""
     return SIGNED_OUT_BECAUSE.get(why or "", "")
-

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from chat import ratelimit
 from chat.errors import Forbidden, Missing, NotFound, validated
 from chat.models import Invitation
-from chat.people import accounts, audit, bans, welcome
+from chat.people import accounts, audit, bans
 from chat.people.forms import InvitationForm
 from chat.tokens import new_token, token_hash
 
@@ -245,7 +245,7 @@ def join(token: str, data: Mapping, address: str) -> AbstractBaseUser:
             ratelimit.give_back(ratelimit.SIGNUP, address)
             raise _refusal(invitation) or Forbidden(USED_UP)
         user = form.save()
-        welcome.greet_later(user)
+        accounts.welcome_new_account(user)
         audit.record(
             user,
             audit.Action.JOINED_BY_INVITATION,

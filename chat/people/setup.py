@@ -7,11 +7,9 @@ Two visitors racing cannot both become administrator: one conditional UPDATE of
 the account; the database serialises the two on the row, so exactly one sees a row
 updated. The loser's account is never made.
 
-The account gets what sign-up gives an account (its profile, by the user model's
-``post_save``). NOTE for whoever extends sign-up (``chat.people.accounts.sign_up``): what
-it does for a new account beyond ``form.save()`` (joining the default room) must be done
-here too, after ``form.save()`` below; sign-up's own function cannot be called, since it
-refuses unless ``CHAT_SIGNUP`` is "open" and opens its own transaction.
+The account gets what every account a person makes gets (``accounts.welcome_new_account``:
+the default room and the welcome); sign-up itself is not called, since it refuses unless
+``CHAT_SIGNUP`` is "open" and opens its own transaction.
 """
 
 from __future__ import annotations
@@ -26,7 +24,7 @@ from django.utils import timezone
 from chat import ratelimit
 from chat.errors import NotFound, validated
 from chat.models import Instance
-from chat.people import audit, instance
+from chat.people import accounts, audit, instance
 from chat.people.instance_forms import SetupForm
 
 ALREADY_SET_UP = "This chat is already set up: sign in, or ask its administrator for an account."
@@ -84,6 +82,7 @@ def set_up(data: Mapping, address: str) -> AbstractBaseUser:
             user = form.save(commit=False)
             user.is_staff = user.is_superuser = True
             user.save()
+            accounts.welcome_new_account(user)
             named = form.cleaned_data["instance_name"]
             audit.record(user, audit.Action.SET_UP, details=f"named it “{named}”")
             instance.forget()

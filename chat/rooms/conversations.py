@@ -20,19 +20,19 @@ from chat.models import Room
 from chat.rooms import services as rooms
 
 
-def _by_slug(reader: AbstractBaseUser, slug: str, *, enter: bool) -> Conversation:
-    room = rooms.enter_room(reader, slug) if enter else rooms.readable_room(reader, slug)
-    return Conversation(reader, BY_SLUG, room)
+def _by_slug(reader: AbstractBaseUser, slug: str) -> Conversation:
+    # Reading a public room joins nobody (chat.rooms.joining).
+    return Conversation(reader, BY_SLUG, rooms.readable_room(reader, slug))
 
 
-def _by_person(reader: AbstractBaseUser, username: str, *, enter: bool) -> Conversation:
+def _by_person(reader: AbstractBaseUser, username: str) -> Conversation:
     # Anyone may read their conversation with anyone (not a bot); looking opens nothing.
     other = rooms.person(username)
     others = () if other.pk == reader.pk else (other,)
     return Conversation(reader, BY_PERSON, rooms.find_direct_room(reader, other), others)
 
 
-def _by_group(reader: AbstractBaseUser, key: str, *, enter: bool) -> Conversation:
+def _by_group(reader: AbstractBaseUser, key: str) -> Conversation:
     # Only its people may read a group: anyone else meets it as one that does not exist.
     if not reader.is_authenticated:
         raise NotFound(rooms.NO_SUCH_ROOM)
@@ -46,7 +46,7 @@ def _by_group(reader: AbstractBaseUser, key: str, *, enter: bool) -> Conversatio
     return Conversation(reader, BY_GROUP, room, others)
 
 
-#: How each address finds its conversation: ``(reader, key, enter=)``.
+#: How each address finds its conversation: ``(reader, key)``.
 _FINDERS: dict[Address, Callable[..., Conversation]] = {
     BY_SLUG: _by_slug,
     BY_PERSON: _by_person,
@@ -58,19 +58,17 @@ def conversation(
     reader: AbstractBaseUser,
     route: Mapping[str, object],
     *,
-    enter: bool = False,
     begun: bool = True,
 ) -> Conversation:
     """The conversation a URL route's keyword arguments name, if ``reader`` may read it;
     ``NotFound`` otherwise.
 
-    ``enter``: the reader is opening its page, and visiting a public room joins it.
     ``begun``: only a conversation someone has written in will do (its older messages,
     its settings); otherwise one between people nobody has written in yet comes without
     a room, and its first message makes it (``begin``).
     """
     address, key = addressed(route)
-    found = _FINDERS[address](reader, key, enter=enter)
+    found = _FINDERS[address](reader, key)
     if begun and found.room is None:
         raise NotFound(rooms.NO_SUCH_ROOM)
     return found

@@ -1,4 +1,5 @@
-"""Rooms and who belongs to them: finding, creating, joining, adding and removing members.
+"""Rooms and who belongs to them: finding, creating (and who may), adding and removing
+members. Joining and leaving public rooms, by one's own choice, is ``chat.rooms.joining``'s.
 
 Every rule about who may see or change a room is here (``chat.rooms.conversations`` finds
 a conversation with them). Views and consumers call these and turn ``chat.errors`` into
@@ -10,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -34,6 +36,10 @@ ONLY_PRIVATE_ROOMS_HAVE_MEMBERS = (
 )
 BOTS_STAY_OUT = "{name} is a bot: bots have no place in a conversation between people."
 ONLY_CREATOR_REMOVES = "Only the room's creator can remove members."
+ONLY_STAFF_CREATE = "Only staff can create rooms here: ask one of them for the room you need."
+MEMBERS_OF_PRIVATE_ROOMS = (
+    "Members are chosen for private rooms only: anyone may join a public room."
+)
 
 
 # --- finding rooms -------------------------------------------------------------
@@ -56,16 +62,6 @@ def readable_room(user: AbstractBaseUser, slug: str) -> Room:
     room = Room.objects.readable(user, slug)
     if room is None or room.kind in (Room.Kind.DIRECT, Room.Kind.GROUP):
         raise NotFound(NO_SUCH_ROOM)
-    return room
-
-
-def enter_room(user: AbstractBaseUser, slug: str) -> Room:
-    """Called when a person opens a room page: visiting a public room joins it."""
-    room = readable_room(user, slug)
-    if room.kind == Room.Kind.PUBLIC:
-        _membership, joined = Membership.objects.get_or_create(room=room, user=user)
-        if joined:
-            members_changed(room, user)
     return room
 
 
@@ -155,27 +151,55 @@ def _refuse_clash(user: AbstractBaseUser, form: RoomForm, title: str, kind: str)
     raise Invalid(form)
 
 
-def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
-    """Create a public or private room from the lobby form, with ``user`` as first member.
+def may_create_rooms(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may create rooms: anyone, or staff only when ``CHAT_ROOM_CREATION``
+    is "staff" (read when asked)."""
+    return settings.CHAT_ROOM_CREATION != "staff" or bool(user.is_staff)
 
-    Raises ``Invalid`` (the form, with its errors) for a bad title or one that clashes
-    with a room the user can see, and ``TooFast`` past ``ROOMS_PER_HOUR``.
+
+def _first_members(user: AbstractBaseUser, form: RoomForm, kind: str) -> list:
+    # Bots belong to the room they were made for; a public room is joined by choice.
+    chosen = [person for person in form.cleaned_data["members"] if person.pk != user.pk]
+    if chosen and kind != Room.Kind.PRIVATE:
+        form.add_error("members", MEMBERS_OF_PRIVATE_ROOMS)
+    bots = [person.get_username() for person in chosen if _is_bot(person)]
+    if bots:
+        form.add_error("members", BOTS_STAY_HOME.format(name=", ".join(bots)))
+    if form.errors:
+        raise Invalid(form)
+    return chosen
+
+
+def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
+    """Create a public or private room from the lobby form, with ``user`` as first member
+    and, in a private room, the people its members field names.
+
+    Raises ``Forbidden`` when only staff may create rooms (``may_create_rooms``),
+    ``Invalid`` (the form, with its errors) for a bad title, one that clashes with a room
+    the user can see, or members that are unknown, bots or named for a public room, and
+    ``TooFast`` past ``ROOMS_PER_HOUR``.
     """
+    if not may_create_rooms(user):
+        raise Forbidden(ONLY_STAFF_CREATE)
     form = validated(RoomForm, data)
     title, kind = form.cleaned_data["title"], form.cleaned_data["kind"]
+    others = _first_members(user, form, kind)
     _refuse_clash(user, form, title, kind)
     ratelimit.take(ratelimit.ROOM_CREATION, user.pk)
     slug = _private_slug(title) if kind == Room.Kind.PRIVATE else _base_slug(title)
     try:
         with transaction.atomic():
             room = Room.objects.create(slug=slug, title=title, kind=kind, created_by=user)
-            Membership.objects.create(room=room, user=user)
+            Membership.objects.bulk_create(
+                [Membership(room=room, user=member) for member in [user, *others]]
+            )
     except IntegrityError:
         # Someone created the same public room between the check and the insert.
         ratelimit.give_back(ratelimit.ROOM_CREATION, user.pk)
         _refuse_clash(user, form, title, kind)
         raise
-    events.room_joined(user.pk, room.id)
+    for member in [user, *others]:
+        events.room_joined(member.pk, room.id)
     if kind == Room.Kind.PUBLIC:
         events.public_rooms_changed(lobby.public_rooms_frame())
     return room
@@ -185,7 +209,8 @@ def create_room(user: AbstractBaseUser, data: Mapping) -> Room:
 
 
 def _private_room(room: Room) -> Room:
-    # Public rooms are joined by visiting, direct rooms have their two people for ever.
+    # Public rooms are joined and left by choice (chat.rooms.joining), direct rooms have
+    # their two people for ever; a group's people add and leave.
     if room.kind not in (Room.Kind.PRIVATE, Room.Kind.GROUP):
         raise Missing(ONLY_PRIVATE_ROOMS_HAVE_MEMBERS)
     return room
@@ -329,7 +354,7 @@ def membership(room: Room, user: AbstractBaseUser) -> Membership:
     they only looked at)."""
     found = Membership.objects.filter(room=room, user=user).first()
     if found is None:
-        raise Missing("You are not a member of this room: open it once to join.")
+        raise Missing("You are not a member of this room: join it first.")
     return found
 
 

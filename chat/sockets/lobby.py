@@ -97,31 +97,32 @@ class LobbyConsumer(PersonsSocket):
         self._render_soon()
 
     async def lobby_changed(self, event: dict) -> None:
-        """Called when the person joined a room, or read one on another tab."""
+        """Called when the person joined or left a room, or read one on another tab."""
         joined = event.get("joined")
         group = fanout.room_group(joined) if joined else None
         if group and group not in self.groups_joined:
             self.groups_joined.append(group)
             await self.fanout.attach(self, [group])
+        if event.get("left"):
+            await self._stop_following(event["left"])
         self._render_soon()
-
-    async def membership_ended(self, event: dict) -> None:
-        """Called when the person left or was removed from a room."""
-        await self._leave_room(event["room"])
 
     async def room_changed(self, event: dict) -> None:
         """Called when one of the person's rooms was renamed, converted, archived (out of
         the list), unarchived or deleted: the list again."""
         if event.get("gone"):
-            await self._leave_room(event["room"])
-        else:
-            self._render_soon()
+            await self._stop_following(event["room"])
+        self._render_soon()
 
-    async def _leave_room(self, room_id: int) -> None:
+    async def _stop_following(self, room_id: int) -> None:
         group = fanout.room_group(room_id)
         if group in self.groups_joined:
             self.groups_joined.remove(group)
             await self.fanout.detach(self, [group])
+
+    async def membership_ended(self, event: dict) -> None:
+        """Called when the person left or was removed from a room."""
+        await self._stop_following(event["room"])
         self._render_soon()
 
 

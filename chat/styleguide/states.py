@@ -31,6 +31,7 @@ from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.instance_states import INSTANCE
+from chat.styleguide.joining_states import JOINING
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
 from chat.styleguide.people_states import PEOPLE_DIRECTORY
@@ -309,7 +310,7 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
-    MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, GROUPS, SIDEBAR, SEARCH,
-    FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY,
+    MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
+    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY,
     DATA_PARTS,
 )  # fmt: skip

@@ -37,7 +37,7 @@ def _form_again(
     return render(request, "chat/room.html#upload-answer", context, status=status)
 
 
-@conversation_view(["POST"], enter=True, begun=False)
+@conversation_view(["POST"], begun=False)
 def send_file(request: HttpRequest, conversation: Conversation) -> HttpResponse:
     """Files (``file``, up to ``FILES_PER_SEND`` of them, each its own message, in order)
     and optional words (``body``, with the first), sent as a message would be; a

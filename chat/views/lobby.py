@@ -51,6 +51,7 @@ def _render_lobby(request: HttpRequest, *, status: int = 200, **forms) -> HttpRe
         "welcome": welcome.welcome_for(request.user),
         "unread_total": lobby.unread_total(groups + directs),
         "room_form": forms.get("room_form") or RoomForm(),
+        "may_create_rooms": rooms.may_create_rooms(request.user),
         "direct_form": forms.get("direct_form") or PeopleForm(),
     }
     return render(request, "chat/lobby.html", context, status=status)

@@ -74,6 +74,8 @@ def page(
         # person, makes the room, and the socket joins it (chat.sockets.consumers).
         "socket_url": links.socket,
         "members": members,
+        # A reader of a public room who has not joined it gets the Join bar (chat.rooms.joining).
+        "is_member": room is None or any(member.user.pk == request.user.pk for member in members),
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),
         "may_delete_any": room is not None and rooms.may_moderate(room, request.user),
         # Its admin (rename, archive…): the archived notice's Unarchive, for those who may.
@@ -89,10 +91,10 @@ def page(
     return render(request, "chat/room.html", context, status=status)
 
 
-@conversation_view(["GET", "POST"], enter=True, begun=False)
+@conversation_view(["GET", "POST"], begun=False)
 def room_page(request: HttpRequest, conversation: Conversation) -> HttpResponse:
-    """The page (visiting a public room joins it; looking at a conversation changes
-    nothing). A POST sends a message without JavaScript; the first one opens a
+    """The page (looking changes nothing: a public room is joined by "Join" or by writing
+    in it). A POST sends a message without JavaScript; the first one opens a
     conversation."""
     if request.method == "GET":
         return page(request, conversation, around=message_id(request.GET.get("around")))

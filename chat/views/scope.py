@@ -23,13 +23,10 @@ from chat.rooms import conversations
 _KEYWORDS = frozenset(address.keyword for address in ADDRESSES)
 
 
-def conversation_view(
-    methods: Sequence[str] = ("GET",), *, enter: bool = False, begun: bool = True
-) -> Callable:
+def conversation_view(methods: Sequence[str] = ("GET",), *, begun: bool = True) -> Callable:
     """Make ``view(request, conversation, **rest)`` a view of the conversation its URL
     names, for signed-in people, answering ``methods`` only.
 
-    ``enter``: this is the conversation's page, and visiting a public room joins it.
     ``begun``: a conversation between people nobody has written in yet is not found
     (its older messages, its settings); with ``begun=False`` it comes without a room.
     """
@@ -41,9 +38,7 @@ def conversation_view(
         def scoped(request: HttpRequest, **kwargs: object) -> HttpResponse:
             route = {key: value for key, value in kwargs.items() if key in _KEYWORDS}
             rest = {key: value for key, value in kwargs.items() if key not in _KEYWORDS}
-            request.conversation = conversations.conversation(
-                request.user, route, enter=enter, begun=begun
-            )
+            request.conversation = conversations.conversation(request.user, route, begun=begun)
             return view(request, request.conversation, **rest)
 
         return scoped

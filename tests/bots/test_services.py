@@ -15,6 +15,7 @@ from chat.models import Bot, Membership, Message, Room
 from chat.people.forms import SignupForm
 from chat.rooms import services as rooms
 from tests.support.bots import make_bot
+from tests.support.joining import join
 
 pytestmark = pytest.mark.usefixtures("hooks_finish")
 
@@ -153,7 +154,7 @@ def test_only_a_member_makes_a_bot(alice, bob, lunch):
     with pytest.raises(NotFound) as refused:
         make_bot(lunch, bob)
 
-    assert refused.value.message == "You are not a member of this room: open it once to join."
+    assert refused.value.message == "You are not a member of this room: join it first."
     assert not Bot.objects.exists()
 
 
@@ -214,7 +215,7 @@ def test_the_11th_bot_in_an_hour_is_refused(alice, lunch):
 
 @pytest.mark.django_db
 def test_a_member_revokes_a_bot_and_it_leaves_the_members_list(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     bot, _token = make_bot(lunch, alice)
 
     bots.revoke_bot(lunch, bob, bot.pk)

@@ -14,6 +14,7 @@ from chat.rooms import lobby
 from chat.rooms import services as rooms
 from tests.support.events import record_events
 from tests.support.files import upload
+from tests.support.joining import join
 from tests.support.messages import in_room, say
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def test_a_direct_message_reaches_the_other_person(alice, bob):
 
 
 def test_a_mention_reaches_the_person_mentioned(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
 
     message = say(lunch, alice, "@bob lunch?")[0]
 
@@ -47,7 +48,7 @@ def test_a_mention_reaches_the_person_mentioned(alice, bob, lunch):
 
 
 def test_a_plain_message_in_a_group_room_reaches_nobody(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
 
     message = say(lunch, alice, "lunch?")[0]
 
@@ -61,7 +62,7 @@ def test_mentioning_yourself_notifies_nobody(alice, lunch):
 
 
 def test_a_room_turned_to_nothing_notifies_nothing(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     choose(lunch, bob, Membership.Notify.NOTHING)
 
     message = say(lunch, alice, "@bob lunch?")[0]
@@ -80,7 +81,7 @@ def test_mentions_only_keeps_mentions_and_drops_the_rest_of_a_conversation(alice
 
 
 def test_the_frame_names_the_message_for_every_recipient_alike(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     message = say(lunch, alice, "@bob <b>lunch</b>?")[0]
 
     frame = notifications.frame(message, alice)
@@ -139,7 +140,7 @@ def entry_of(user, room):
 
 
 def test_a_room_heard_in_full_counts_every_unread_message(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "one", "@bob two")
 
     entry = entry_of(bob, lunch)
@@ -148,7 +149,7 @@ def test_a_room_heard_in_full_counts_every_unread_message(alice, bob, lunch):
 
 
 def test_a_room_heard_for_mentions_counts_only_them(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     choose(lunch, bob, Membership.Notify.MENTIONS)
     say(lunch, alice, "one", "@bob two")
 
@@ -156,7 +157,7 @@ def test_a_room_heard_for_mentions_counts_only_them(alice, bob, lunch):
 
 
 def test_a_muted_room_counts_nothing_and_says_so(alice, bob, lunch, login):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     choose(lunch, bob, Membership.Notify.NOTHING)
     say(lunch, alice, "one", "@bob two")
 
@@ -206,7 +207,7 @@ def test_someone_who_never_joined_a_public_room_has_no_settings_for_it(mallory, 
     response = login(mallory).get("/r/lunch/settings")
 
     assert response.status_code == 404
-    assert "You are not a member of this room: open it once to join." in response.content.decode()
+    assert "You are not a member of this room: join it first." in response.content.decode()
 
 
 def test_an_outsider_cannot_reach_a_private_rooms_settings(mallory, secret, login):

@@ -16,8 +16,8 @@ from django.core.cache.backends import locmem as cache_locmem
 
 from chat.broadcast import events, fanout, presence
 from chat.models import Membership
-from chat.rooms import services as rooms
 from tests.support.events import record_events
+from tests.support.joining import ajoin, join
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -155,7 +155,7 @@ def test_online_with_the_cache_down_is_empty_and_logged(alice, monkeypatch, capl
 
 
 def test_members_frame_marks_who_is_online(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     mark_online(alice)
 
     html = presence.members_frame(lunch.id)
@@ -177,7 +177,7 @@ def test_members_frame_with_the_cache_down_shows_everyone_away(alice, lunch, mon
 async def test_members_frame_reaches_a_room_socket_when_someone_arrives(
     open_socket, alice, bob, lunch
 ):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     alice_socket = await open_socket("/ws/r/lunch/", alice)
     await members_frame_showing(alice_socket, alice)  # her own arrival, out of the way
 
@@ -191,7 +191,7 @@ async def test_members_frame_is_the_same_string_for_every_reader(
     open_socket, alice, bob, mallory, lunch
 ):
     for person in (bob, mallory):
-        await database_sync_to_async(rooms.enter_room)(person, "lunch")
+        await ajoin(person, "lunch")
     alice_socket = await open_socket("/ws/r/lunch/", alice)
     bob_socket = await open_socket("/ws/r/lunch/", bob)
 
@@ -220,7 +220,7 @@ async def test_flush_sends_fifty_arrivals_as_one_members_list(lunch, monkeypatch
 
 
 async def test_flush_sends_nothing_when_the_list_is_unchanged(alice, bob, lunch, monkeypatch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     await database_sync_to_async(mark_online)(bob)  # online through another process
     monkeypatch.setattr(presence, "FLUSH_SECONDS", 3600)
     sent = record_events(monkeypatch)

@@ -9,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from chat.broadcast.reading import _write
 from chat.models import Membership
-from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import say
 
 
 def test_a_batch_locks_rows_in_one_order_whatever_order_it_was_noted_in(alice, bob, lunch):
     # Two processes flushing overlapping batches in different orders deadlock on
     # PostgreSQL; one order everywhere makes the second wait for the first instead.
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     upto = say(lunch, alice, "read me")[-1].id
     noted_last_first = {(bob.pk, lunch.pk): upto, (alice.pk, lunch.pk): upto}
 

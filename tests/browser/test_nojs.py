@@ -8,7 +8,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import MESSAGES, create_public_room, message_with, seed, sign_up
+from tests.support.browsing import (
+    MESSAGES,
+    create_public_room,
+    join_room,
+    message_with,
+    seed,
+    sign_up,
+)
 from tests.support.files import PDF
 from tests.support.live_server import LiveServer
 
@@ -29,7 +36,7 @@ def test_reading_and_writing_without_javascript(people, server: LiveServer) -> N
     sign_up(alice, server)
     sign_up(bob, server)
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/lunch/")  # joins
+    join_room(bob, "lunch")
     seed(server, "lunch", [("bob", f"message {n}") for n in range(55)])
     page = alice.page
 

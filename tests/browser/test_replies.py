@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from tests.support.browsing import (
     axe_violations,
     create_public_room,
+    join_room,
     lunch_for_two,
     message_with,
     seed,
@@ -111,7 +112,7 @@ def test_reply_and_links_without_javascript(people, server: LiveServer) -> None:
     sign_up(alice, server)
     sign_up(bob, server)
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/lunch/")  # joins
+    join_room(bob, "lunch")
     seed(server, "lunch", [("bob", "Soup or salad?")])
     page = alice.page
     page.goto("/r/lunch/")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from tests.support.browsing import (
     axe_violations,
     create_public_room,
+    join_room,
     message_with,
     send,
     sign_up,
@@ -37,8 +38,8 @@ def two_rooms(people, server: LiveServer, **options) -> tuple:
     sign_up(bob, server)
     create_public_room(alice, server, "Tea", "tea")
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/tea/")  # visiting a public room joins it
-    bob.page.goto("/r/lunch/")
+    join_room(bob, "tea")
+    join_room(bob, "lunch")
     return alice, bob
 
 
@@ -91,7 +92,8 @@ def test_the_sidebar_counts_live_and_the_switcher_jumps(people, server: LiveServ
     expect(switcher).to_be_visible()
     field = page.locator("#switcher-q")
     expect(field).to_be_focused()
-    expect(switcher.locator("a.choice")).to_have_text(["Lunch", "Tea"])  # mine, at first
+    # Mine, at first: General (every new account's) and the two he joined.
+    expect(switcher.locator("a.choice")).to_have_text(["General", "Lunch", "Tea"])
     field.press_sequentially("lun")
     expect(switcher.locator("a.choice")).to_have_text(["Lunch"])
     page.keyboard.press("ArrowDown")
@@ -176,8 +178,8 @@ def test_the_sidebar_and_the_switcher_without_javascript(people, server: LiveSer
     sign_up(bob, server)
     create_public_room(alice, server, "Tea", "tea")
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/tea/")
-    bob.page.goto("/r/lunch/")
+    join_room(bob, "tea")
+    join_room(bob, "lunch")
     alice.page.goto("/r/tea/")
     send(alice, "Tea time")
 

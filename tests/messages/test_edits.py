@@ -13,6 +13,7 @@ from chat.limits import EDIT_WINDOW_SECONDS
 from chat.messages import edits as changes
 from chat.models import Mention, Message, Reaction
 from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import react, revision_of, say
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_edit_returns_the_article_to_swap_in_by_id_marked_edited(alice, lunch):
 
 
 def test_edit_records_a_mention_the_edit_adds(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [message] = say(lunch, alice, "lunch at noon")
 
     changes.edit_message(alice, message.id, {"body": "lunch at noon, @bob?"})
@@ -64,7 +65,7 @@ def test_edit_records_a_mention_the_edit_adds(alice, bob, lunch):
 
 
 def test_edit_returns_an_article_linking_the_member_the_edit_mentions(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [message] = say(lunch, alice, "lunch at noon")
 
     changed = changes.edit_message(alice, message.id, {"body": "lunch at noon, @bob?"})
@@ -76,7 +77,7 @@ def test_edit_returns_an_article_linking_the_member_the_edit_mentions(alice, bob
 
 
 def test_edit_forgets_a_mention_the_edit_removes(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [message] = say(lunch, alice, "lunch at noon, @bob?")
 
     changes.edit_message(alice, message.id, {"body": "lunch at noon?"})
@@ -201,7 +202,7 @@ def test_a_message_of_a_room_one_cannot_read_is_not_found_like_a_missing_one(
 
 
 def test_delete_by_the_author_leaves_no_body_reactions_or_mentions(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [message] = say(lunch, alice, "@bob lunch at noon?")
     react(bob, message)
     before = revision_of(lunch)

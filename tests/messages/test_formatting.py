@@ -17,10 +17,10 @@ from chat.messages import edits as changes
 from chat.messages import formatting
 from chat.messages import posting as messages
 from chat.models import Message
-from chat.rooms import services as rooms
 from tests.support.attachments import attach
 from tests.support.bots import make_bot
 from tests.support.files import png
+from tests.support.joining import join
 from tests.support.messages import say
 
 REL = 'rel="nofollow noopener noreferrer"'
@@ -319,7 +319,7 @@ def test_plain_text_is_the_words_without_markup():
 
 @pytest.mark.django_db
 def test_a_posted_message_is_stored_rendered_with_its_mentions(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
 
     [message] = say(lunch, alice, "**@bob** lunch?")
 

@@ -12,6 +12,7 @@ from chat.models import Mention, Message
 from chat.rooms import lobby
 from chat.rooms import services as rooms
 from tests.support.events import record_events
+from tests.support.joining import join
 from tests.support.messages import HTMX
 
 # --- finding names ----------------------------------------------------------------------
@@ -73,7 +74,7 @@ def test_a_member_of_another_room_only_is_not_mentioned(
 ):
     # bob belongs to one of alice's rooms, and is named in the other.
     if said_in == "private":
-        rooms.enter_room(bob, "lunch")
+        join(bob, "lunch")
         room = secret
     else:
         rooms.add_member(secret, alice, {"username": "bob"})
@@ -102,7 +103,7 @@ def test_record_ignores_names_of_nobody(alice, lunch):
 
 @pytest.mark.django_db
 def test_record_matches_a_member_whatever_the_case_typed(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     message = Message.objects.create(room=lunch, author=alice, body="@BOB and @Bob")
 
     mentions.record(message)

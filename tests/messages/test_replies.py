@@ -17,8 +17,8 @@ from chat.messages import posting as messages
 from chat.messages import replies
 from chat.models import Membership, Mention, Message
 from chat.rooms import lobby
-from chat.rooms import services as rooms
 from tests.support.events import record_events
+from tests.support.joining import ajoin, join
 from tests.support.messages import HTMX, said
 from tests.support.sockets import TIMEOUT, frame, message_frames, receive_frames
 
@@ -38,7 +38,7 @@ def entry_of(user, room):
 
 
 def test_a_reply_links_to_the_message_it_answers(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     posted = reply(lunch, bob, original)
@@ -51,7 +51,7 @@ def test_a_reply_links_to_the_message_it_answers(alice, bob, lunch):
 def test_a_reply_to_another_rooms_message_is_refused_and_nothing_is_stored(
     alice, bob, lunch, secret
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     elsewhere = said(secret, alice, "the plan")
     count = Message.objects.count()
 
@@ -64,7 +64,7 @@ def test_a_reply_to_another_rooms_message_is_refused_and_nothing_is_stored(
 
 
 def test_a_reply_to_a_deleted_message_is_refused(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     changes.delete_message(alice, original.id)
 
@@ -91,7 +91,7 @@ def test_an_empty_reply_to_is_a_plain_message(alice, lunch):
 
 
 def test_the_original_author_is_mentioned_and_notified(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     posted = reply(lunch, bob, original)
@@ -104,7 +104,7 @@ def test_the_original_author_is_mentioned_and_notified(alice, bob, lunch):
 
 
 def test_a_reply_to_oneself_mentions_nobody(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     posted = reply(lunch, alice, original, "or one")
@@ -114,7 +114,7 @@ def test_a_reply_to_oneself_mentions_nobody(alice, bob, lunch):
 
 
 def test_a_former_member_is_not_mentioned_by_a_reply(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, bob, "Lunch at noon?")
     Membership.objects.filter(room=lunch, user=bob).delete()
 
@@ -124,7 +124,7 @@ def test_a_former_member_is_not_mentioned_by_a_reply(alice, bob, lunch):
 
 
 def test_a_reply_that_also_names_its_author_mentions_them_once(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     posted = reply(lunch, bob, original, "@alice yes")
@@ -133,7 +133,7 @@ def test_a_reply_that_also_names_its_author_mentions_them_once(alice, bob, lunch
 
 
 def test_editing_a_reply_keeps_its_author_mentioned(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     posted = reply(lunch, bob, original)
 
@@ -145,7 +145,7 @@ def test_editing_a_reply_keeps_its_author_mentioned(alice, bob, lunch):
 
 
 def test_the_notification_names_the_reply(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     posted = reply(lunch, bob, original)
@@ -158,7 +158,7 @@ def test_the_notification_names_the_reply(alice, bob, lunch):
 
 
 def test_the_article_quotes_the_original_once_for_everyone(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "<b>Lunch</b> at noon? " + "and more " * 30)
 
     posted = reply(lunch, bob, original)
@@ -177,7 +177,7 @@ def test_the_article_quotes_the_original_once_for_everyone(alice, bob, lunch):
 
 
 def test_a_quote_reads_the_words_of_a_formatted_message_not_its_markup(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "**Lunch** at *noon*, `table 4`")
 
     posted = reply(lunch, bob, original)
@@ -186,7 +186,7 @@ def test_a_quote_reads_the_words_of_a_formatted_message_not_its_markup(alice, bo
 
 
 def test_a_quote_of_a_message_deleted_since_says_so(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     posted = reply(lunch, bob, original)
     changes.delete_message(alice, original.id)
@@ -201,7 +201,7 @@ def test_a_quote_of_a_message_deleted_since_says_so(login, alice, bob, lunch):
 def test_a_page_of_replies_costs_no_query_per_message(
     login, alice, bob, lunch, django_assert_num_queries
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     client = login(bob)
     reply(lunch, bob, original, "one")
@@ -220,7 +220,7 @@ def test_a_page_of_replies_costs_no_query_per_message(
 
 
 def test_the_form_posts_a_reply(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     response = login(bob).post("/r/lunch/", {"body": "yes", "reply_to": original.id})
@@ -231,7 +231,7 @@ def test_the_form_posts_a_reply(login, alice, bob, lunch):
 
 
 def test_a_refused_form_reply_keeps_the_text_and_the_reply(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     response = login(bob).post("/r/lunch/", {"body": " ", "reply_to": original.id})
@@ -245,7 +245,7 @@ def test_a_refused_form_reply_keeps_the_text_and_the_reply(login, alice, bob, lu
 def test_a_form_reply_to_another_rooms_message_is_refused_with_the_text_kept(
     login, alice, bob, lunch, secret
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     elsewhere = said(secret, alice, "the plan")
 
     response = login(bob).post("/r/lunch/", {"body": "what plan?", "reply_to": elsewhere.id})
@@ -262,7 +262,7 @@ def test_a_form_reply_to_another_rooms_message_is_refused_with_the_text_kept(
 
 
 def test_reply_for_htmx_is_the_composers_reply_bar(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch <at> noon?")
 
     html = login(bob).get(f"/m/{original.id}/reply", **HTMX).content.decode()
@@ -274,7 +274,7 @@ def test_reply_for_htmx_is_the_composers_reply_bar(login, alice, bob, lunch):
 
 
 def test_reply_without_javascript_is_a_form_posting_to_the_conversation(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
 
     html = login(bob).get(f"/m/{original.id}/reply").content.decode()
@@ -305,7 +305,7 @@ def test_reply_is_404_for_a_non_reader_and_405_for_a_post(login, alice, mallory,
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_reply_sent_on_the_socket_quotes_the_original(open_socket, alice, bob, lunch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     original = await database_sync_to_async(said)(lunch, alice, "Lunch at noon?")
     bob_tab = await open_socket("/ws/r/lunch/", bob)
     alice_tab = await open_socket("/ws/r/lunch/", alice)
@@ -328,7 +328,7 @@ async def test_a_reply_sent_on_the_socket_quotes_the_original(open_socket, alice
 async def test_a_socket_reply_to_another_rooms_message_comes_back_refused(
     open_socket, alice, bob, lunch, secret
 ):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     elsewhere = await database_sync_to_async(said)(secret, alice, "the plan")
     bob_tab = await open_socket("/ws/r/lunch/", bob)
 
@@ -346,7 +346,7 @@ async def test_a_socket_reply_to_another_rooms_message_comes_back_refused(
 
 
 def test_deleting_the_original_requotes_its_replies_for_every_page(alice, bob, lunch, monkeypatch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     posted = reply(lunch, bob, original)
     cursor = posted.message.revision
@@ -365,7 +365,7 @@ def test_deleting_the_original_requotes_its_replies_for_every_page(alice, bob, l
 
 
 def test_editing_the_original_requotes_its_replies(alice, bob, lunch, monkeypatch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, alice, "Lunch at noon?")
     posted = reply(lunch, bob, original)
     sent = record_events(monkeypatch)

@@ -17,6 +17,7 @@ from chat.limits import PROFILE_CHANGES_PER_HOUR
 from chat.messages import posting as messages
 from chat.people import profiles
 from chat.rooms import services as rooms
+from tests.support.joining import ajoin
 from tests.support.messages import say
 from tests.support.profiles import edit
 
@@ -110,7 +111,7 @@ async def next_frame(socket, prefix: str) -> str:
 
 @pytest.mark.django_db(transaction=True)
 async def test_a_new_name_reaches_the_members_list_of_open_pages(open_socket, alice, bob, lunch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     bob_socket = await open_socket("/ws/r/lunch/", bob)
 
     await database_sync_to_async(edit)(alice, display_name="Ada Lovelace")
@@ -123,7 +124,7 @@ async def test_a_new_name_reaches_the_members_list_of_open_pages(open_socket, al
 async def test_a_new_name_reaches_every_copy_of_the_person_on_open_pages(
     open_socket, alice, bob, lunch
 ):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     bob_socket = await open_socket("/ws/r/lunch/", bob)
 
     await database_sync_to_async(edit)(alice, display_name="Ada Lovelace")
@@ -141,7 +142,7 @@ async def test_a_new_name_reaches_every_copy_of_the_person_on_open_pages(
 
 @pytest.mark.django_db(transaction=True)
 async def test_an_open_socket_types_and_posts_under_the_new_name(open_socket, alice, bob, lunch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     alice_socket = await open_socket("/ws/r/lunch/", alice)
     bob_socket = await open_socket("/ws/r/lunch/", bob)
     await database_sync_to_async(edit)(alice, display_name="Ada Lovelace")

@@ -14,6 +14,7 @@ from chat.rooms import lobby
 from chat.rooms import services as rooms
 from tests.support.attachments import attach
 from tests.support.files import png, stored_files
+from tests.support.joining import join
 from tests.support.messages import react, said, say, write_to
 from tests.support.previews import give_preview
 from tests.support.search import found_bodies
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def member(bob, lunch):
-    rooms.enter_room(bob, lunch.slug)
+    join(bob, lunch.slug)
     return bob
 
 

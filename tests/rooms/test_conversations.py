@@ -41,12 +41,11 @@ def test_a_direct_room_is_never_found_by_its_slug(alice, bob):
         find(alice, slug=room.slug)
 
 
-def test_entering_a_public_room_joins_it_and_finding_it_does_not(bob, lunch):
-    find(bob, slug="lunch")
-    assert not Membership.objects.filter(room=lunch, user=bob).exists()
+def test_finding_a_public_room_joins_nobody(bob, lunch):
+    found = find(bob, slug="lunch")
 
-    conversations.conversation(bob, {"slug": "lunch"}, enter=True)
-    assert Membership.objects.filter(room=lunch, user=bob).exists()
+    assert found.room == lunch
+    assert not Membership.objects.filter(room=lunch, user=bob).exists()
 
 
 def test_a_conversation_nobody_wrote_in_waits_for_its_first_message(alice, bob):

@@ -13,6 +13,7 @@ from chat.limits import LOBBY_PAGE_SIZE
 from chat.models import Membership, Room
 from chat.rooms import lobby
 from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import say
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_public_rooms_leaves_out_private_and_direct_rooms(alice, bob, lunch, sec
 
 
 def test_public_rooms_counts_members(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "one", "two", "three")
 
     [room] = lobby.public_rooms()
@@ -132,7 +133,7 @@ def test_my_rooms_lists_my_notes_under_my_own_name(alice):
 
 
 def test_my_rooms_counts_what_others_wrote_since_i_last_read(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "one", "two", "three")
 
     [entry], _directs = lobby.my_rooms(bob)
@@ -141,7 +142,7 @@ def test_my_rooms_counts_what_others_wrote_since_i_last_read(alice, bob, lunch):
 
 
 def test_my_rooms_counts_nothing_once_read(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [*_, last] = say(lunch, alice, "one", "two")
     rooms.mark_room_read(bob, lunch, last.id)
 
@@ -151,7 +152,7 @@ def test_my_rooms_counts_nothing_once_read(alice, bob, lunch):
 
 
 def test_my_rooms_never_counts_my_own_messages_as_unread(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "one")
     say(lunch, bob, "two", "three")
     Membership.objects.filter(user=bob).update(last_read=0)  # e.g. posted from elsewhere
@@ -162,7 +163,7 @@ def test_my_rooms_never_counts_my_own_messages_as_unread(alice, bob, lunch):
 
 
 def test_my_rooms_shows_the_last_message_and_its_author(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "first")
     say(lunch, bob, "last")
 

@@ -13,6 +13,7 @@ from chat.limits import LOBBY_PAGE_SIZE
 from chat.models import Room
 from chat.rooms import lobby
 from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import say
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def create(user, title: str, minutes_ago: int) -> Room:
 
 def test_mentioned_counts_the_unread_mentions_of_me(alice, bob, mallory, lunch):
     for person in (bob, mallory):
-        rooms.enter_room(person, "lunch")
+        join(person, "lunch")
 
     say(lunch, bob, "@alice one", "@mallory two", "three", "@alice four")
 
@@ -45,7 +46,7 @@ def test_mentioned_counts_the_unread_mentions_of_me(alice, bob, mallory, lunch):
 
 
 def test_mentioned_is_zero_once_read_past_them(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     posted = say(lunch, bob, "@alice one", "@alice two")
 
     rooms.mark_room_read(alice, lunch, posted[-1].id)
@@ -54,7 +55,7 @@ def test_mentioned_is_zero_once_read_past_them(alice, bob, lunch):
 
 
 def test_mentioned_counts_only_those_after_the_read_position(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     posted = say(lunch, bob, "@alice one", "@alice two")
 
     rooms.mark_room_read(alice, lunch, posted[0].id)
@@ -64,7 +65,7 @@ def test_mentioned_counts_only_those_after_the_read_position(alice, bob, lunch):
 
 def test_mentioned_of_someone_else_does_not_count_for_me(alice, bob, mallory, lunch):
     for person in (bob, mallory):
-        rooms.enter_room(person, "lunch")
+        join(person, "lunch")
 
     say(lunch, bob, "@mallory hi")
 
@@ -75,7 +76,7 @@ def test_mentioned_of_someone_else_does_not_count_for_me(alice, bob, mallory, lu
 
 
 def test_unread_total_adds_up_every_room_and_conversation(alice, bob, lunch, secret):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     rooms.add_member(secret, alice, {"username": "bob"})
     say(lunch, bob, "one", "two")
     say(secret, bob, "three")
@@ -96,7 +97,7 @@ def test_unread_total_of_nothing_is_zero():
 
 
 def test_my_rooms_frame_puts_the_unread_total_in_the_page_title(alice, bob, lunch, secret):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     rooms.add_member(secret, alice, {"username": "bob"})
     say(lunch, bob, "one", "two")
     say(secret, bob, "three")

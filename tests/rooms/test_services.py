@@ -41,12 +41,6 @@ def test_readable_room_hides_a_private_room_like_a_missing_one(mallory, secret):
     assert hidden.value.message == missing.value.message == "No such room."
 
 
-def test_enter_room_joins_a_public_room(bob, lunch):
-    rooms.enter_room(bob, "lunch")
-
-    assert Membership.objects.filter(room=lunch, user=bob).exists()
-
-
 # --- direct rooms ---------------------------------------------------------------------
 
 

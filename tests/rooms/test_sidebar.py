@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from chat.models import Membership, Room
 from chat.rooms import lobby
 from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import say
 
 pytestmark = pytest.mark.django_db
@@ -51,10 +52,10 @@ def lobby_badges(html: str) -> dict[int, dict[str, int]]:
 def busy(alice, bob, mallory, lunch, secret):
     """bob is in lunch (read up to nothing), secret (added), a direct conversation with
     alice, and a muted room; others have written in each, mentioning him here and there."""
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     rooms.add_member(secret, alice, {"username": "bob"})
     tea = rooms.create_room(mallory, {"title": "Tea", "kind": Room.Kind.PUBLIC})
-    rooms.enter_room(bob, "tea")
+    join(bob, "tea")
     Membership.objects.filter(room=tea, user=bob).update(notify=Membership.Notify.NOTHING)
     say(lunch, alice, "one", "@bob two", "three")
     say(secret, alice, "@bob psst")
@@ -112,7 +113,7 @@ def test_the_sidebar_lists_rooms_and_conversations_apart(login, bob, busy):
 
 
 def test_the_sidebar_never_lists_others_private_rooms(login, alice, mallory, lunch, secret):
-    rooms.enter_room(mallory, "lunch")
+    join(mallory, "lunch")
 
     html = sidebar_of(login(mallory).get("/r/lunch/").content.decode())
 
@@ -123,7 +124,7 @@ def test_the_sidebar_never_lists_others_private_rooms(login, alice, mallory, lun
 
 def test_the_sidebar_escapes_names(login, alice, bob):
     room = rooms.create_room(alice, {"title": "<b>bold</b> & co", "kind": Room.Kind.PUBLIC})
-    rooms.enter_room(bob, room.slug)
+    join(bob, room.slug)
 
     html = sidebar_of(login(bob).get(f"/r/{room.slug}/").content.decode())
 
@@ -162,13 +163,13 @@ def test_the_sidebar_is_one_query(bob, busy, django_assert_num_queries):
 def test_a_room_page_costs_the_same_however_many_rooms_are_beside_it(
     login, alice, bob, lunch, django_assert_num_queries
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "hello")
     client = login(bob)
     few = page_queries(client, "/r/lunch/")
     for number in range(8):
         room = rooms.create_room(alice, {"title": f"Room {number}", "kind": Room.Kind.PUBLIC})
-        rooms.enter_room(bob, room.slug)
+        join(bob, room.slug)
         say(room, alice, f"@bob in room {number}")
     client.get("/r/lunch/")  # the session back in the cache, which say() cleared
 

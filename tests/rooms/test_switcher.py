@@ -11,6 +11,7 @@ from chat.limits import SWITCHER_MAX_CHARS, SWITCHER_MAX_CHOICES
 from chat.models import Room
 from chat.rooms import services as rooms
 from chat.rooms import switcher
+from tests.support.joining import join
 from tests.support.profiles import edit
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_rooms_match_by_address_too(alice):
 def test_my_rooms_come_before_the_others(alice, bob, mallory):
     make(mallory, "Lunch A")
     make(bob, "Lunch B")
-    rooms.enter_room(alice, "lunch-b")
+    join(alice, "lunch-b")
 
     assert names(switcher.choices(alice, "lunch").rooms) == ["Lunch B", "Lunch A"]
 

@@ -16,6 +16,7 @@ from chat.rooms import lobby
 from chat.rooms import services as rooms
 from chat.sockets.consumers import RoomConsumer
 from chat.sockets.lobby import LobbyConsumer
+from tests.support.joining import ajoin
 from tests.support.messages import asay, say
 from tests.support.sockets import drain, refused_with
 
@@ -66,7 +67,6 @@ async def frames_until(socket, last: str) -> list[str]:
 
 
 create_room = database_sync_to_async(rooms.create_room)
-enter_room = database_sync_to_async(rooms.enter_room)
 
 
 # --- typing ----------------------------------------------------------------------------
@@ -99,7 +99,7 @@ async def test_typing_flood_is_dropped_quietly(open_socket, bob, lunch, monkeypa
         return await real_started(room_id, user)
 
     monkeypatch.setattr(typists, "started", counted)
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     socket = await open_socket("/ws/r/lunch/", bob)
     await next_frame(socket, MEMBERS)  # his arrival, out of the way
 
@@ -158,7 +158,7 @@ async def test_lobby_anonymous_is_closed_as_signed_out(open_socket):
 
 
 async def test_lobby_shows_a_new_message_in_my_room_as_unread(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     socket = await open_socket("/ws/lobby/", alice)
     await next_frame(socket, MINE)  # rendered on opening, out of the way
 
@@ -170,7 +170,7 @@ async def test_lobby_shows_a_new_message_in_my_room_as_unread(open_socket, alice
 
 
 async def test_lobby_shows_a_mention_of_me(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     socket = await open_socket("/ws/lobby/", alice)
     await next_frame(socket, MINE)
 
@@ -226,7 +226,7 @@ async def test_lobby_follows_a_private_room_i_am_added_to(open_socket, alice, bo
 async def test_lobby_a_message_arriving_while_it_renders_is_shown_next(
     open_socket, alice, bob, lunch, monkeypatch
 ):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     handled = threading.Event()
     real_handler = LobbyConsumer.chat_message
 
@@ -270,7 +270,7 @@ async def test_lobby_logging_out_closes_that_sessions_lobby(open_socket, login, 
 async def test_a_direct_message_notifies_the_other_persons_lobby_and_other_rooms(
     open_socket, alice, bob, lunch
 ):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     room = await database_sync_to_async(rooms.open_direct_room)(alice, bob)
     lobby_socket = await open_socket("/ws/lobby/", bob)
     elsewhere = await open_socket("/ws/r/lunch/", bob)

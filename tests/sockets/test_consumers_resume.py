@@ -14,7 +14,7 @@ from chat.broadcast.reading import read_tracker
 from chat.limits import RESUME_MAX_MESSAGES
 from chat.messages import posting as messages
 from chat.models import Membership
-from chat.rooms import services as rooms
+from tests.support.joining import ajoin
 from tests.support.messages import asay, edit_directly
 from tests.support.sockets import TIMEOUT, receive_frames
 
@@ -108,7 +108,7 @@ async def test_malformed_resume_gets_notice(open_socket, alice, lunch, fields):
 
 
 async def test_messages_shown_live_are_marked_read(open_socket, alice, bob, lunch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     socket = await open_socket("/ws/r/lunch/", bob)
     posted = await asay(lunch, alice, "read me", "and me")
     await receive_frames(socket, 2)
@@ -120,7 +120,7 @@ async def test_messages_shown_live_are_marked_read(open_socket, alice, bob, lunc
 
 
 async def test_messages_shown_by_resume_are_marked_read(open_socket, alice, bob, lunch):
-    await database_sync_to_async(rooms.enter_room)(bob, "lunch")
+    await ajoin(bob, "lunch")
     posted = await asay(lunch, alice, "missed")
     socket = await open_socket("/ws/r/lunch/", bob)
     await socket.send_to(text_data=json.dumps({"type": "resume", "after": 0}))

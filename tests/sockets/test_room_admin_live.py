@@ -13,8 +13,8 @@ from channels.db import database_sync_to_async
 from chat.messages import search
 from chat.models import Message, Room
 from chat.rooms import admin as room_admin
-from chat.rooms import services as rooms
 from chat.sockets.persons import CLOSE_NOT_ALLOWED
+from tests.support.joining import ajoin
 from tests.support.messages import asay
 from tests.support.search import found_bodies
 from tests.support.sockets import TIMEOUT
@@ -31,7 +31,6 @@ convert = database_sync_to_async(room_admin.convert)
 archive = database_sync_to_async(room_admin.archive)
 unarchive = database_sync_to_async(room_admin.unarchive)
 delete = database_sync_to_async(room_admin.delete)
-enter_room = database_sync_to_async(rooms.enter_room)
 found = database_sync_to_async(lambda person, words: found_bodies(search.search(person, words)))
 
 
@@ -57,7 +56,7 @@ def posted(body: str) -> str:
 
 
 async def test_every_page_of_the_room_sees_the_new_name(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     alices = await open_socket("/ws/r/lunch/", alice)
     bobs = await open_socket("/ws/r/lunch/", bob)
 
@@ -74,7 +73,7 @@ async def test_every_page_of_the_room_sees_the_new_name(open_socket, alice, bob,
 
 
 async def test_lobbies_and_sidebars_list_the_new_name(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     lobby = await open_socket("/ws/lobby/?public=1", bob)
     sidebar = await open_socket("/ws/sidebar/?here=/r/lunch/", bob)
     await next_frame(lobby, MINE)  # rendered on opening, out of the way
@@ -90,7 +89,7 @@ async def test_lobbies_and_sidebars_list_the_new_name(open_socket, alice, bob, l
 async def test_archiving_replaces_every_composer_and_refuses_socket_posts(
     open_socket, alice, bob, lunch
 ):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     bobs = await open_socket("/ws/r/lunch/", bob)
 
     await archive(lunch, alice)
@@ -129,7 +128,7 @@ async def test_archiving_takes_the_room_out_of_the_public_lobby(open_socket, ali
 async def test_a_converted_rooms_former_readers_lose_the_page_the_socket_and_search_at_once(
     open_socket, login, alice, bob, mallory, lunch
 ):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     await asay(lunch, alice, "the soup recipe")
     # mallory reads it without being a member: her page's socket, and search.
     mallorys = await open_socket("/ws/r/lunch/", mallory)
@@ -166,7 +165,7 @@ async def test_a_room_made_public_joins_the_public_lobby(open_socket, alice, mal
 
 
 async def test_deleting_closes_every_socket_and_updates_lobbies(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     sockets = [await open_socket("/ws/r/lunch/", person) for person in (alice, bob)]
     lobby = await open_socket("/ws/lobby/?public=1", bob)
     await next_frame(lobby, MINE)

@@ -11,6 +11,7 @@ from channels.db import database_sync_to_async
 
 from chat.models import Room
 from chat.rooms import services as rooms
+from tests.support.joining import ajoin
 from tests.support.messages import asay
 from tests.support.sockets import TIMEOUT, refused_with
 
@@ -18,7 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 SIDEBAR = '<div id="sidebar-list" class="sidebar-list" hx-swap-oob="true">'
 
-enter_room = database_sync_to_async(rooms.enter_room)
 create_room = database_sync_to_async(rooms.create_room)
 
 
@@ -40,7 +40,7 @@ async def test_signed_out_it_is_closed_as_signed_out(open_socket):
 
 
 async def test_a_message_in_another_room_of_mine_shows_as_unread(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     tea = await create_room(bob, {"title": "Tea", "kind": Room.Kind.PUBLIC})
     socket = await open_socket("/ws/sidebar/?here=/r/tea/", bob)
     await next_sidebar(socket)  # rendered on opening, out of the way
@@ -57,7 +57,7 @@ async def test_a_message_in_another_room_of_mine_shows_as_unread(open_socket, al
 
 
 async def test_the_room_being_read_gets_no_badge(open_socket, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     room_socket = await open_socket("/ws/r/lunch/", bob)
     socket = await open_socket("/ws/sidebar/?here=/r/lunch/", bob)
     await next_sidebar(socket)
@@ -71,7 +71,7 @@ async def test_the_room_being_read_gets_no_badge(open_socket, alice, bob, lunch)
 
 
 async def test_a_room_read_on_another_tab_loses_its_badge(open_socket, login, alice, bob, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     await asay(lunch, alice, "one", "two")
     socket = await open_socket("/ws/sidebar/?here=/p/alice/", bob)
     assert '<span class="unread" title="unread messages">2</span>' in entry(
@@ -88,7 +88,7 @@ async def test_a_room_i_join_elsewhere_is_listed_and_followed(open_socket, alice
     socket = await open_socket("/ws/sidebar/?here=/p/alice/", bob)
     await next_sidebar(socket)
 
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     while f'id="sidebar-room-{lunch.id}"' not in await next_sidebar(socket):
         pass  # the render on opening may come before the one listing the room
     await asay(lunch, alice, "welcome")
@@ -99,7 +99,7 @@ async def test_a_room_i_join_elsewhere_is_listed_and_followed(open_socket, alice
 
 
 async def test_it_sends_the_sidebar_only(open_socket, alice, bob, mallory, lunch):
-    await enter_room(bob, "lunch")
+    await ajoin(bob, "lunch")
     lobby = await open_socket("/ws/lobby/?public=1", bob)
     socket = await open_socket("/ws/sidebar/?here=/r/lunch/&public=1", bob)
     await next_sidebar(socket)

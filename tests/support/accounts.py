@@ -92,6 +92,10 @@ def create_public_room(browser: Browser, title: str, token: str | None = None) -
 
 
 def open_room_page(browser: Browser, username: str, slug: str) -> Person:
-    """Open the room page (a public room's visitor joins it) as the page's socket would."""
+    """Open the room page, and join the room with its Join bar if it offers one (a visit
+    alone joins nobody), as a person about to open the page's socket would."""
     page = browser.get(f"/r/{slug}/")
-    return Person(username=username, cookie=browser.cookie_header(), csrf=csrf_token(page))
+    token = csrf_token(page)
+    if f'action="/r/{slug}/join"' in page:
+        browser.post_form(f"/r/{slug}/join", {}, token)
+    return Person(username=username, cookie=browser.cookie_header(), csrf=token)

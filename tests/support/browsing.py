@@ -188,6 +188,15 @@ def create_public_room(person: Person, server: LiveServer, title: str, slug: str
     expect(person.page).to_have_url(f"{server.url}/r/{slug}/")
 
 
+def join_room(person: Person, slug: str) -> None:
+    """Open the public room ``slug`` and join it with its Join bar (a visit alone joins
+    nobody); with or without JavaScript, the page then offers "Leave room"."""
+    page = person.page
+    page.goto(f"/r/{slug}/")
+    page.locator("#membership").get_by_role("button", name=re.compile(r"^Join ")).click()
+    expect(page.get_by_role("button", name="Leave room")).to_be_visible()
+
+
 def send(person: Person, text: str) -> None:
     """Type ``text`` and press Enter; wait until the server hands back a fresh composer."""
     person.composer.press_sequentially(text)
@@ -222,12 +231,12 @@ def message_with(person: Person, text: str):
 
 
 def meet_in_lunch(people: Callable[..., Person], server: LiveServer, **b_options) -> tuple:
-    """Alice signs up and creates the public room "Lunch"; Bob signs up and opens it."""
+    """Alice signs up and creates the public room "Lunch"; Bob signs up, opens it and joins."""
     alice, bob = people("alice"), people("bob", **b_options)
     sign_up(alice, server)
     sign_up(bob, server)
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/lunch/")  # visiting a public room joins it
+    join_room(bob, "lunch")
     expect(bob.page.locator("h1")).to_have_text("Lunch")
     expect(bob.page.locator("#members")).to_contain_text("alice")
     expect(bob.page.locator("#members")).to_contain_text("bob")
@@ -245,7 +254,7 @@ def lunch_for_two(people: Callable[..., Person], server: LiveServer, **options) 
     sign_up(alice, server)
     sign_up(bob, server)
     create_public_room(alice, server, "Lunch", "lunch")
-    bob.page.goto("/r/lunch/")
+    join_room(bob, "lunch")
     for person in (alice, bob):
         expect(person.badge).to_have_attribute("data-state", "live")
     return alice, bob

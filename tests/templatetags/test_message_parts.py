@@ -11,7 +11,6 @@ from django.template import Context, Template
 from django.utils import timezone
 
 from chat.models import Message, Reaction
-from chat.rooms import services as rooms
 from chat.templatetags.message_parts import (
     ReactionGroup,
     body_class,
@@ -19,6 +18,7 @@ from chat.templatetags.message_parts import (
     body_text,
     reactions,
 )
+from tests.support.joining import join
 from tests.support.messages import say
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_reactions_of_a_message_without_any_are_none(alice, lunch):
 
 
 def test_body_html_links_the_recorded_mentions(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, alice, "<i>@bob</i>, lunch?")
 
     [shown] = fetched(lunch)
@@ -85,7 +85,7 @@ def test_body_html_links_the_recorded_mentions(alice, bob, lunch):
 def test_filters_on_fetched_messages_ask_the_database_nothing(
     alice, bob, lunch, django_assert_num_queries
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     for message in say(lunch, alice, "@bob lunch?", "@bob and @alice: noon"):
         Reaction.objects.create(message=message, user=bob, emoji="👍")
     shown = fetched(lunch)
@@ -117,7 +117,7 @@ def test_body_html_is_the_html_rendered_when_the_message_was_stored(alice, lunch
 def test_a_message_stored_before_formatting_is_rendered_when_shown_asking_nothing(
     alice, bob, lunch, django_assert_num_queries
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     [message] = say(lunch, alice, "**@bob** lunch?")
     Message.objects.filter(pk=message.pk).update(html="")  # as the rows before migration 0011
     [shown] = fetched(lunch)

@@ -12,6 +12,7 @@ from chat.messages import attachments
 from chat.models import Membership, Message, Room
 from chat.rooms import services as rooms
 from tests.support.files import upload
+from tests.support.joining import join
 from tests.support.messages import HTMX, in_room, post_many, say
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_lobby_lists_public_rooms_with_member_count(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
 
     html = login(bob).get("/").content.decode()
 
@@ -29,7 +30,7 @@ def test_lobby_lists_public_rooms_with_member_count(login, alice, bob, lunch):
 
 
 def test_lobby_shows_unread_counts(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     post_many(lunch, alice, 3)
 
     html = login(bob).get("/").content.decode()
@@ -38,7 +39,7 @@ def test_lobby_shows_unread_counts(login, alice, bob, lunch):
 
 
 def test_lobby_unread_clears_after_visiting(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     post_many(lunch, alice, 3)
     client = login(bob)
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from chat.models import Mute
 from chat.people import mutes
-from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import HTMX, say, write_to
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -112,8 +112,8 @@ def test_signed_out_visitors_mute_nobody(bob):
 @pytest.fixture
 def muted_in_lunch(alice, bob, carol, lunch):
     """alice muted bob; bob said something in lunch, where all three are."""
-    rooms.enter_room(bob, "lunch")
-    rooms.enter_room(carol, "lunch")
+    join(bob, "lunch")
+    join(carol, "lunch")
     mutes.mute(alice, "bob")
     [message] = say(lunch, bob, "secret soup")
     return message

@@ -14,6 +14,7 @@ from chat.models import Profile
 from chat.people import profiles
 from chat.rooms import services as rooms
 from tests.support.files import HTML, opened, png, upload
+from tests.support.joining import join
 from tests.support.messages import HTMX, say
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
@@ -238,7 +239,7 @@ def test_a_message_and_the_members_list_show_the_display_name(login, alice, lunc
 
 
 def test_a_hostile_display_name_is_escaped_in_messages_members_and_lobby(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     named(alice, HOSTILE)
     say(lunch, alice, "hello")
     say(rooms.open_direct_room(alice, bob), alice, "psst")
@@ -268,7 +269,7 @@ def test_the_lobby_names_a_conversation_and_its_last_author_by_display_name(logi
 
 
 def test_mention_suggestions_show_display_name_and_username(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     named(bob, "Robert")
 
     by_username = login(alice).get("/r/lunch/mentions?q=bo", **HTMX).content.decode()
@@ -312,7 +313,7 @@ def test_a_room_page_costs_the_same_queries_for_many_authors(
         person = make_user(f"person{n}")
         named(person, f"Person {n}")
         with_picture(person)
-        rooms.enter_room(person, "lunch")
+        join(person, "lunch")
         say(lunch, person, f"hello from {n}")
 
     cache.clear()

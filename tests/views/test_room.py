@@ -11,6 +11,7 @@ from django.test import Client
 from chat.limits import PAGE_SIZE
 from chat.models import Membership, Message, Room
 from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import HTMX, article_ids, post_many, say
 
 pytestmark = pytest.mark.django_db
@@ -47,14 +48,14 @@ def test_room_page_short_history_shows_beginning(login, alice, lunch):
     assert '<p id="older" class="older start">' in html
 
 
-def test_visiting_public_room_joins_it(login, bob, lunch):
+def test_visiting_public_room_joins_nobody(login, bob, lunch):
     login(bob).get("/r/lunch/")
 
-    assert Membership.objects.filter(room=lunch, user=bob).exists()
+    assert not Membership.objects.filter(room=lunch, user=bob).exists()
 
 
 def test_room_page_lists_members(login, alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
 
     html = login(alice).get("/r/lunch/").content.decode()
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from chat.models import Membership, Message, Room
 from chat.rooms import admin as room_admin
-from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import said
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ ACTIONS = [
 
 @pytest.fixture
 def member(bob, lunch):
-    rooms.enter_room(bob, lunch.slug)
+    join(bob, lunch.slug)
     return bob
 
 

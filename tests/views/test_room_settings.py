@@ -145,7 +145,7 @@ def test_someone_who_never_joined_a_public_room_cannot_make_its_bots(login, bob,
     response = login(bob).post("/r/lunch/bots", {"name": "helper"})
 
     assert response.status_code == 404
-    assert "You are not a member of this room: open it once to join." in response.content.decode()
+    assert "You are not a member of this room: join it first." in response.content.decode()
     assert not Bot.objects.exists()
 
 
