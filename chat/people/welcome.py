@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 
 from chat.links import BY_SLUG
 from chat.models import Profile, Room
+from chat.rooms import joining
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,12 @@ def welcome_for(user: AbstractBaseUser) -> Welcome | None:
     welcomed = Profile.objects.filter(user_id=user.pk).values_list("welcomed", flat=True)
     if welcomed.first() is not False:
         return None
-    slug = settings.CHAT_DEFAULT_ROOM
-    room = Room.objects.filter(slug=slug, kind=Room.Kind.PUBLIC).first() if slug else None
+    named = joining.default_room_name()  # looked for, never made by looking
+    room = (
+        Room.objects.filter(slug=named[0], kind=Room.Kind.PUBLIC, archived_at=None).first()
+        if named
+        else None
+    )
     if room is None:
         return Welcome(None, None)
     return Welcome(BY_SLUG.links(room.slug).page, room.title)

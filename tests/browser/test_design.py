@@ -213,7 +213,8 @@ def test_a_phone_gets_a_layout_of_its_own(people, server: LiveServer) -> None:
 
 #: Each radio of a page with its words: whether the radio is on the same line as the words,
 #: before them (the words' first line box, from a Range over the label's text).
-RADIOS_BESIDE_WORDS = """() => [...document.querySelectorAll('input[type=radio]')].map(radio => {
+RADIOS_BESIDE_WORDS = """(form) => [...document.querySelectorAll(`${form} input[type=radio]`)]
+.map(radio => {
   const label = radio.closest('label');
   const range = document.createRange();
   range.setStart(radio.nextSibling, 0);
@@ -229,9 +230,12 @@ def test_each_radio_sits_beside_its_words(people, server: LiveServer) -> None:
     for width in (1100, 390):
         alice.page.set_viewport_size({"width": width, "height": 800})
         alice.page.goto("/r/lunch/settings")
-        beside = alice.page.evaluate(RADIOS_BESIDE_WORDS)
+        beside = alice.page.evaluate(RADIOS_BESIDE_WORDS, "#notify-form")
         assert [words for words, _ in beside] == ["Everything", "Mentions of me only", "Nothing"]
         assert all(ok for _, ok in beside), (width, beside)
+        kinds = alice.page.evaluate(RADIOS_BESIDE_WORDS, ".room-admin")
+        assert [words.split(":")[0] for words, _ in kinds] == ["Public", "Private"]
+        assert all(ok for _, ok in kinds), (width, kinds)
 
 
 def test_the_profile_editor_fits_a_phone(people, server: LiveServer) -> None:

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import axe_violations, message_with, send, sign_up
+from tests.support.browsing import axe_violations, message_with, screenshot, send, sign_up
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,7 @@ def start_group(person, *usernames: str) -> str:
     return re.search(r"/g/[0-9a-f]{10}/$", page.url)[0]
 
 
+@pytest.mark.screenshots
 def test_three_people_talk_in_a_group_and_one_leaves(people, server: LiveServer) -> None:
     alice, bob, carol = people("alice"), people("bob"), people("carol")
     for person in (alice, bob, carol):
@@ -64,6 +65,7 @@ def test_three_people_talk_in_a_group_and_one_leaves(people, server: LiveServer)
     send(bob, "@carol are you in?")
     expect(message_with(alice, "@carol are you in?")).to_have_count(1)
     expect(message_with(carol, "@carol are you in?").locator("a.mention")).to_have_count(1)
+    screenshot(alice.page, "group.png")
 
     # Carol keeps a second tab on the group, then leaves from the first.
     other_tab = carol.context.new_page()

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import sign_up
+from tests.support.browsing import screenshot, sign_up
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.screenshots
 def test_a_newcomer_is_welcomed_dismisses_it_and_finds_people_as_she_types(
     people, server: LiveServer
 ):
@@ -43,3 +44,4 @@ def test_a_newcomer_is_welcomed_dismisses_it_and_finds_people_as_she_types(
     )
     assert alice.page.evaluate("() => window.__notReloaded") is True
     expect(alice.page).to_have_url(f"{server.url}/people/?q=bo")
+    screenshot(alice.page, "directory.png")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import axe_violations, sign_up
+from tests.support.browsing import axe_violations, screenshot, sign_up
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -21,6 +21,7 @@ PHONE = {
 }
 
 
+@pytest.mark.screenshots
 def test_a_phone_signs_in_by_the_link_and_is_signed_out_from_the_profile(
     people, server: LiveServer
 ) -> None:
@@ -34,6 +35,7 @@ def test_a_phone_signs_in_by_the_link_and_is_signed_out_from_the_profile(
     link = alice.page.get_by_label("The link").input_value()
     assert re.fullmatch(rf"{re.escape(server.url)}/accounts/sign-in/[\w-]+/", link)
     assert axe_violations(alice.page) == []
+    screenshot(alice.page.locator(".phone-sign-in"), "sign-in-link.png")
 
     phone = people("phone", **PHONE)
     phone.page.goto(link)

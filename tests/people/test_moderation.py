@@ -23,6 +23,7 @@ from tests.support.attachments import attach
 from tests.support.events import record_events
 from tests.support.files import png, stored_files
 from tests.support.invitations import invite
+from tests.support.joining import join
 from tests.support.messages import post_many, revision_of, said, write_to
 from tests.support.previews import give_preview
 from tests.support.signups import signup_data
@@ -117,7 +118,7 @@ def test_a_ban_deactivates_signs_out_and_logs(
     admin, bob, signed_in_bob, lunch, django_capture_on_commit_callbacks
 ):
     key = signed_in_bob.session.session_key
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     bot, _token = bots.create_bot(lunch, bob, {"name": "bobs-bot"})
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +194,7 @@ def test_a_purge_deletes_every_message_in_batches_each_sent_once_committed(
     admin, alice, bob, lunch, monkeypatch
 ):
     monkeypatch.setattr(moderation, "PURGE_BATCH", 100)
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     private = rooms.create_room(bob, {"title": "Bob's", "kind": Room.Kind.PRIVATE})
     post_many(lunch, bob, 120)
     post_many(private, bob, 110)
@@ -233,7 +234,7 @@ def test_a_purge_deletes_every_message_in_batches_each_sent_once_committed(
 def test_a_purge_takes_files_thumbnails_and_pictures_out_of_storage(
     admin, alice, bob, lunch, media_root, django_capture_on_commit_callbacks
 ):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     attach(lunch, bob, "chart.png", png(800, 600), body="look")
     attach(lunch, bob, "notes.txt", b"notes")
     linked = said(lunch, bob, "https://harbour.example/menu")
@@ -250,7 +251,7 @@ def test_a_purge_takes_files_thumbnails_and_pictures_out_of_storage(
 
 
 def test_a_reply_quoting_a_purged_message_is_sent_again(admin, alice, bob, lunch, monkeypatch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     original = said(lunch, bob, "spam")
     answer = {"body": "stop it", "reply_to": str(original.id)}
     reply = posting.post_message(lunch, alice, answer).message

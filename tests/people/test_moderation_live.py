@@ -14,7 +14,7 @@ from django.db import connection
 from chat.messages import mentions, posting
 from chat.models import Message
 from chat.people import moderation
-from chat.rooms import services as rooms
+from tests.support.joining import join
 from tests.support.messages import say, write_to
 from tests.support.sockets import TIMEOUT
 
@@ -33,7 +33,7 @@ async def tombstones(socket, count: int) -> set[int]:
 
 def history(lunch, alice, bob):
     """bob wrote twice in Lunch and once to alice; alice once in Lunch."""
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     in_lunch = [m.id for m in say(lunch, bob, "spam one", "spam two")]
     _room, posted = write_to(bob, alice, "spam to you")
     say(lunch, alice, "what is this?")
@@ -66,7 +66,7 @@ async def test_a_ban_without_purge_sends_no_tombstone(open_socket, admin, alice,
 
 @pytest.mark.django_db(transaction=True)
 def test_a_message_being_stored_as_the_ban_lands_is_purged_too(admin, bob, lunch, monkeypatch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, bob, "spam")
     checked, banned = threading.Event(), threading.Event()
     named = mentions.members_named

@@ -15,16 +15,11 @@ from chat.errors import Forbidden, NotFound
 from chat.models import Mention, Mute
 from chat.people import mutes
 from chat.rooms import lobby, switcher
-from chat.rooms import services as rooms
 from tests.support.events import record_events
+from tests.support.joining import join
 from tests.support.messages import say, write_to
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
 
 
 def recipients_of(message) -> list[int]:
@@ -142,7 +137,7 @@ def test_muting_and_unmuting_recount_the_muters_lobbies_and_tell_nobody_else(
 
 
 def test_a_group_room_is_not_held_back(alice, bob, lunch):
-    rooms.enter_room(bob, "lunch")
+    join(bob, "lunch")
     say(lunch, bob, "soup today")
     mutes.mute(alice, "bob")
 
@@ -165,8 +160,8 @@ def test_a_muted_persons_direct_message_notifies_nobody(alice, bob):
 
 
 def test_a_muted_persons_mention_in_a_room_notifies_the_muter_only_not(alice, bob, carol, lunch):
-    rooms.enter_room(bob, "lunch")
-    rooms.enter_room(carol, "lunch")
+    join(bob, "lunch")
+    join(carol, "lunch")
     mutes.mute(alice, "bob")
 
     [message] = say(lunch, bob, "@alice @carol lunch?")

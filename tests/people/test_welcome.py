@@ -8,7 +8,6 @@ from django.test import Client
 
 from chat.models import Profile, Room
 from chat.people import accounts, invitations, welcome
-from chat.rooms import services as rooms
 from tests.support.invitations import invite
 from tests.support.messages import HTMX
 from tests.support.signups import ADDRESS, signup_data
@@ -44,14 +43,18 @@ def test_an_account_made_otherwise_is_not_greeted(alice):
     assert welcome.welcome_for(alice) is None
 
 
-def test_the_welcome_links_the_default_room_when_there_is_one(newcomer, alice, settings):
-    settings.CHAT_DEFAULT_ROOM = "general"
-    assert welcome.welcome_for(newcomer).default_room_url is None
-    rooms.create_room(alice, {"title": "General", "kind": Room.Kind.PUBLIC})
-
+def test_the_welcome_links_the_default_room_the_newcomer_joined(newcomer):
     found = welcome.welcome_for(newcomer)
 
     assert (found.default_room_url, found.default_room_title) == ("/r/general/", "General")
+
+
+def test_without_a_default_room_the_welcome_links_none(settings):
+    settings.CHAT_SIGNUP, settings.CHAT_DEFAULT_ROOM = "open", ""
+    newcomer = accounts.sign_up(signup_data("newcomer"), ADDRESS)
+
+    assert welcome.welcome_for(newcomer).default_room_url is None
+    assert not Room.objects.exists()
 
 
 def test_the_lobby_shows_the_welcome_until_it_is_dismissed(login, newcomer):

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, Route, expect
 from chat.broadcast import frames as rendering
 from chat.links import BY_PERSON
 from chat.messages.forms import AttachmentForm, MessageForm
+from chat.people import instance
 
 ORIGIN = "http://chat.test"
 #: Where the page's static files are: collected (``tests.support.environment``), so the names the
@@ -81,6 +82,9 @@ def room_page(revision: int) -> str:
     request.user = AnonymousUser()
     links = BY_PERSON.links("bob")
     context = {
+        # The page is made on the browser's event loop: the chat's own settings are the
+        # defaults, not read from a database.
+        "instance": instance.FALLBACK,
         "room": None,
         "room_name": "bob",
         "kind": "Direct",

@@ -18,11 +18,6 @@ from tests.support.messages import HTMX, say, write_to
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 
 
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
-
-
 def _style(html: str) -> str:
     return re.search(r"<style nonce=[^>]*>(.*?)</style>", html, re.S).group(1)
 

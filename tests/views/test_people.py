@@ -20,11 +20,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media_root")]
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def carol(make_user):
-    return make_user("carol")
-
-
 # --- the directory -----------------------------------------------------------------------
 
 
@@ -155,3 +150,16 @@ def test_the_top_bar_links_the_directory(login, alice):
     html = login(alice).get("/").content.decode()
 
     assert '<a class="directory-link" href="/people/">Directory</a>' in html
+
+
+def test_the_people_picked_in_the_directory_open_their_group(login, alice, bob, carol):
+    client = login(alice)
+    html = client.get("/people/").content.decode()
+    assert 'form="pick-people"' in html and 'action="/p/"' in html
+
+    # What the form sends: a checkbox named "username" for each person picked.
+    response = client.post("/p/", {"username": ["bob", "carol"]})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/g/")
+    assert client.get(response["Location"]).status_code == 200
