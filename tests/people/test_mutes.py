@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from chat.bots import services as bots
 from chat.broadcast import events, fanout, notifications
@@ -18,6 +17,7 @@ from chat.rooms import lobby, switcher
 from tests.support.events import record_events
 from tests.support.joining import join
 from tests.support.messages import say, write_to
+from tests.support.races import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -217,21 +217,7 @@ def test_muting_from_two_tabs_at_once_keeps_one_mute_and_refuses_neither(alice, 
         return person
 
     monkeypatch.setattr(mutes, "_person", found_then_wait)
-    outcomes: list[object] = []
-
-    def mute() -> None:
-        try:
-            outcomes.append(mutes.mute(alice, "bob"))
-        except Exception as error:
-            outcomes.append(error)
-        finally:
-            connection.close()
-
-    tabs = [threading.Thread(target=mute) for _ in range(2)]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join()
+    outcomes = at_once(lambda: mutes.mute(alice, "bob"), lambda: mutes.mute(alice, "bob"))
 
     assert outcomes == [bob, bob]
     assert Mute.objects.filter(user=alice, muted=bob).count() == 1

@@ -4,18 +4,15 @@ good, and two visitors racing cannot both become administrator."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, transaction
 from django.test import Client
 
 from chat.errors import NotFound
 from chat.models import AuditEntry, Instance
 from chat.people import instance, setup
 from tests.support.accounts import PASSWORD
+from tests.support.races import at_once, meet_before_writing, raised
 
 FORM = {
     "username": "root",
@@ -124,41 +121,19 @@ def test_the_conditional_update_alone_refuses_a_second_administrator(monkeypatch
 def test_two_racing_visitors_cannot_both_become_administrator(monkeypatch):
     # Both pass the "nobody has an account" check before either writes: the conditional
     # UPDATE of set_up_at, not timing, must then choose one.
-    both_checked = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    real_atomic = transaction.atomic
+    instance.row()  # made before: its get_or_create would wait for the other visitor
+    meet_before_writing(monkeypatch, setup)
 
-    @contextmanager
-    def atomic_after_both_checked(*args, **kwargs):
-        if not getattr(waited, "done", False):  # the service's own block
-            waited.done = True
-            both_checked.wait()
-        with real_atomic(*args, **kwargs):
-            yield
+    outcomes = at_once(
+        *[
+            lambda name=name: setup.set_up(FORM | {"username": name}, f"192.0.2.{len(name)}")
+            for name in ("ann", "bobby")
+        ]
+    )
 
-    instance.row()  # made before: its get_or_create would wait at the barrier
-    monkeypatch.setattr(setup.transaction, "atomic", atomic_after_both_checked)
-    made, refused, errors = [], [], []
-
-    def visit(username: str) -> None:
-        try:
-            made.append(setup.set_up(FORM | {"username": username}, f"192.0.2.{len(username)}"))
-        except NotFound:
-            refused.append(username)
-        except Exception as error:  # reported below, with the thread's own traceback
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=visit, args=(name,)) for name in ("ann", "bobby")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    made = [outcome for outcome in outcomes if not isinstance(outcome, BaseException)]
     assert len(made) == 1
-    assert len(refused) == 1
+    assert [type(error) for error in raised(outcomes)] == [NotFound]
     assert get_user_model().objects.count() == 1
     assert get_user_model().objects.get().username == made[0].username
     assert AuditEntry.objects.filter(action=AuditEntry.Action.SET_UP).count() == 1

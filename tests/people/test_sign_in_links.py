@@ -5,8 +5,6 @@ way to sign that session out."""
 from __future__ import annotations
 
 import re
-import threading
-from contextlib import contextmanager
 from datetime import timedelta
 from importlib import import_module
 from unittest import mock
@@ -15,7 +13,6 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
-from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -23,6 +20,7 @@ from chat.errors import Forbidden, TooFast
 from chat.models import SignInLink
 from chat.people import sign_in_links
 from chat.tokens import token_hash
+from tests.support.races import at_once, meet_before_writing, raised
 
 pytestmark = pytest.mark.django_db
 
@@ -240,39 +238,16 @@ def test_two_devices_racing_for_one_link_sign_in_once(make_user, monkeypatch):
     # timing, must give it to one.
     owner = make_user("owner")
     _link, token = sign_in_links.make_link(owner)
-    both_found = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    real_atomic = transaction.atomic
+    meet_before_writing(monkeypatch, sign_in_links)
 
-    @contextmanager
-    def atomic_after_both_found(*args, **kwargs):
-        if not getattr(waited, "done", False):  # the service's own block
-            waited.done = True
-            both_found.wait()
-        with real_atomic(*args, **kwargs):
-            yield
+    def use(device: str) -> str:
+        sign_in_links.use_link(token, "192.0.2.9", device, lambda user: f"key-{device}")
+        return device
 
-    monkeypatch.setattr(sign_in_links.transaction, "atomic", atomic_after_both_found)
-    signed_in, refused, errors = [], [], []
+    outcomes = at_once(lambda: use("phone"), lambda: use("tablet"))
 
-    def use(device: str) -> None:
-        try:
-            sign_in_links.use_link(token, "192.0.2.9", device, lambda user: f"key-{device}")
-            signed_in.append(device)
-        except Forbidden:
-            refused.append(device)
-        except Exception as error:  # reported below, with the thread's own traceback
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=use, args=(name,)) for name in ("phone", "tablet")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
-    assert len(signed_in) == len(refused) == 1
+    signed_in = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    assert len(signed_in) == 1
+    assert [type(error) for error in raised(outcomes)] == [Forbidden]
     link = SignInLink.objects.get()
     assert (link.user_agent, link.session_key) == (signed_in[0], f"key-{signed_in[0]}")

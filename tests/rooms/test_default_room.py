@@ -13,6 +13,7 @@ from chat.models import Membership, Room
 from chat.people import accounts, invitations
 from chat.rooms import joining
 from tests.support.invitations import invite
+from tests.support.races import at_once, raised
 from tests.support.signups import ADDRESS, signup_data
 
 pytestmark = pytest.mark.django_db
@@ -111,24 +112,10 @@ def race(monkeypatch, *runs) -> list:
         return found
 
     monkeypatch.setattr(Room.objects, "filter", filter_then_wait)
-    results, errors = [], []
-
-    def run(job) -> None:
-        try:
-            results.append(job())
-        except Exception as error:  # reported below, with the thread's own traceback
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in runs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = at_once(*runs)
     monkeypatch.undo()  # the test's own lookups wait for nobody
-    assert errors == []
-    return results
+    assert raised(outcomes) == []
+    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

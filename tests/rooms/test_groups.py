@@ -5,11 +5,8 @@ person or leaves, and its key follows its people."""
 from __future__ import annotations
 
 import hashlib
-import threading
-from contextlib import contextmanager
 
 import pytest
-from django.db import connection, transaction
 
 from chat.errors import Forbidden, Invalid, NotFound
 from chat.links import BY_GROUP
@@ -19,6 +16,7 @@ from chat.rooms import services as rooms
 from chat.rooms.people_keys import people_key
 from tests.support.bots import make_bot
 from tests.support.groups import names
+from tests.support.races import at_once, meet_before_writing, raised
 
 pytestmark = pytest.mark.django_db
 
@@ -192,39 +190,14 @@ def test_a_group_is_left_out_of_moderation_and_bots(alice, bob, carol):
 def test_two_starting_the_same_group_at_once_make_one_room(alice, bob, carol, monkeypatch):
     # Both pass the "does it exist?" lookup before either creates: the unique key, not
     # timing, must then keep the group single.
-    both_looked = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    real_atomic = transaction.atomic
+    meet_before_writing(monkeypatch, groups)
 
-    @contextmanager
-    def atomic_after_both_looked(*args, **kwargs):
-        if not getattr(waited, "done", False):  # the service's own block, not Django's inner ones
-            waited.done = True
-            both_looked.wait()
-        with real_atomic(*args, **kwargs):
-            yield
+    opened = at_once(
+        lambda: groups.open_group_room(alice, [bob, carol]),
+        lambda: groups.open_group_room(carol, [bob, alice]),
+    )
 
-    monkeypatch.setattr(groups.transaction, "atomic", atomic_after_both_looked)
-    opened, errors = [], []
-
-    def start(user, others):
-        try:
-            opened.append(groups.open_group_room(user, others))
-        except Exception as error:  # reported below, with the thread's own traceback
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=start, args=(alice, [bob, carol])),
-        threading.Thread(target=start, args=(carol, [bob, alice])),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert raised(opened) == []
     assert len({room.id for room in opened}) == 1
     assert Room.objects.filter(kind=Room.Kind.GROUP).count() == 1
     assert Membership.objects.filter(room=opened[0]).count() == 3

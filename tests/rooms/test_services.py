@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
-from contextlib import contextmanager
 
 import pytest
-from django.db import connection, transaction
 
 from chat.errors import Forbidden, Invalid, NotFound, TooFast
 from chat.models import Membership, Room
 from chat.rooms import services as rooms
+from tests.support.races import at_once, meet_before_writing, raised
 
 pytestmark = pytest.mark.django_db
 
@@ -48,39 +46,13 @@ def test_readable_room_hides_a_private_room_like_a_missing_one(mallory, secret):
 def test_open_direct_room_concurrent_first_messages_make_one_room(alice, bob, monkeypatch):
     # Both pass the "does it exist?" lookup before either creates: the unique slug,
     # not timing, must then keep the room single.
-    both_looked = threading.Barrier(2, timeout=10)
-    waited = threading.local()
-    real_atomic = transaction.atomic
+    meet_before_writing(monkeypatch, rooms)
 
-    @contextmanager
-    def atomic_after_both_looked(*args, **kwargs):
-        if not getattr(waited, "done", False):  # the service's own block, not Django's inner ones
-            waited.done = True
-            both_looked.wait()
-        with real_atomic(*args, **kwargs):
-            yield
+    opened = at_once(
+        lambda: rooms.open_direct_room(alice, bob), lambda: rooms.open_direct_room(bob, alice)
+    )
 
-    monkeypatch.setattr(rooms.transaction, "atomic", atomic_after_both_looked)
-    opened, errors = [], []
-
-    def first_message(user, other):
-        try:
-            opened.append(rooms.open_direct_room(user, other))
-        except Exception as error:  # reported below, with the thread's own traceback
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=first_message, args=(alice, bob)),
-        threading.Thread(target=first_message, args=(bob, alice)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
+    assert raised(opened) == []
     assert len({room.id for room in opened}) == 1
     assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
     assert Membership.objects.filter(room=opened[0]).count() == 2
