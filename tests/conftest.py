@@ -44,14 +44,24 @@ DATABASE_FIXTURES = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark ``database`` the tests that use this process's database, so ``make test`` runs
-    only those again on PostgreSQL: the rest could not tell the two databases apart."""
+    only those again on PostgreSQL: the rest could not tell the two databases apart. Tests
+    marked ``postgresql`` are left out of a run on any other database (deselected, not
+    skipped: the PostgreSQL run of ``make test`` is where they count)."""
+    on_postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    kept, left_out = [], []
     for item in items:
         if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
             "django_db"
         ):
             item.add_marker(pytest.mark.database)
+        (left_out if item.get_closest_marker("postgresql") and not on_postgresql else kept).append(
+            item
+        )
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

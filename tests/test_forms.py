@@ -253,7 +253,7 @@ def test_room_form_title_is_stripped():
     form = RoomForm({"title": "  Lunch ", "kind": "private"})
 
     assert form.is_valid()
-    assert form.cleaned_data == {"title": "Lunch", "kind": "private"}
+    assert form.cleaned_data == {"title": "Lunch", "kind": "private", "members": []}
 
 
 def test_room_form_refuses_a_direct_kind():

@@ -174,7 +174,7 @@ def test_logging_out_closes_that_sessions_sockets_on_every_worker(deployment) ->
 def test_typing_and_presence_reach_a_socket_on_the_other_worker(deployment) -> None:
     fay, gus = deployment.person("fay"), deployment.person("gus")
     slug = create_public_room(fay, "Porch")
-    gus.get(f"/r/{slug}/")  # a visit to a public room joins it
+    gus.join_room(slug)
     gus_id = re.search(r'data-viewer="(\d+)"', gus.get("/"))[1]
     first, second = deployment.workers
     server = deployment.server

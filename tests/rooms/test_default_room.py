@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from chat.models import Membership, Room
@@ -132,12 +131,11 @@ def test_two_welcomes_at_once_make_one_room(monkeypatch, alice, bob):
     assert rooms_of(alice) == rooms_of(bob) == ["general"]
 
 
+# SQLite lets one transaction write at a time: the first sign-up's account holds the
+# database until it commits, so the second cannot look before the first makes the room.
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_first_sign_ups_at_once_make_one_room(monkeypatch):
-    if connection.vendor != "postgresql":
-        # SQLite lets one transaction write at a time: the first sign-up's account holds
-        # the database until it commits, so the second cannot look before the first makes.
-        pytest.skip("two sign-ups' transactions write at once only on PostgreSQL")
     made = race(
         monkeypatch,
         lambda: accounts.sign_up(signup_data("carol"), "203.0.113.7"),

@@ -293,7 +293,7 @@ def test_a_killed_workers_people_go_offline_on_every_page(two_workers_short_pres
     alice.sign_up("alice")
     bob.sign_up("bob")
     alice.post_form("/", {"title": "Lunch", "kind": "public"})
-    bob.fetch("/r/lunch/")  # joins it
+    bob.join_room("lunch")
     with contextlib.ExitStack() as opened:
         watching = socket_on_worker(alice, "/ws/r/lunch/", workers[0], server, workers, opened)
         socket_on_worker(bob, "/ws/r/lunch/", workers[1], server, workers, opened)

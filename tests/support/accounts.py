@@ -41,6 +41,15 @@ class Browser:
         with self.opener.open(request, timeout=TIMEOUT) as reply:
             return reply.geturl()
 
+    def join_room(self, slug: str) -> str:
+        """Open the room page and join the room with its Join bar, if it offers one (a visit
+        alone joins nobody); the page's CSRF token."""
+        page = self.get(f"/r/{slug}/")
+        token = csrf_token(page)
+        if f'action="/r/{slug}/join"' in page:
+            self.post_form(f"/r/{slug}/join", {}, token)
+        return token
+
     def cookie_header(self) -> str:
         """The ``Cookie`` header a browser would send with a socket handshake."""
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
@@ -94,8 +103,5 @@ def create_public_room(browser: Browser, title: str, token: str | None = None) -
 def open_room_page(browser: Browser, username: str, slug: str) -> Person:
     """Open the room page, and join the room with its Join bar if it offers one (a visit
     alone joins nobody), as a person about to open the page's socket would."""
-    page = browser.get(f"/r/{slug}/")
-    token = csrf_token(page)
-    if f'action="/r/{slug}/join"' in page:
-        browser.post_form(f"/r/{slug}/join", {}, token)
+    token = browser.join_room(slug)
     return Person(username=username, cookie=browser.cookie_header(), csrf=token)
