@@ -68,16 +68,25 @@ def next_revision(room_id: int) -> int:
     The UPDATE locks the room's row until commit, so changes to one room commit in
     revision order: a reader who sees revision N has every revision below it.
     """
+    return _take_revision(room_id)[0]
+
+
+def _take_revision(room_id: int) -> tuple[int, bool]:
+    """``next_revision``, and whether the room is archived, read by the same statement
+    (with its row locked): a new message asks this, and no second query."""
     if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
         table = connection.ops.quote_name(Room._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s RETURNING revision",  # noqa: S608 - our own table name
+                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s"  # noqa: S608 - our own table name
+                " RETURNING revision, archived_at",
                 [room_id],
             )
-            return cursor.fetchone()[0]
+            revision, archived_at = cursor.fetchone()
+            return revision, archived_at is not None
     Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
-    return Room.objects.values_list("revision", flat=True).get(pk=room_id)
+    revision, archived_at = Room.objects.values_list("revision", "archived_at").get(pk=room_id)
+    return revision, archived_at is not None
 
 
 def earlier_message(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
@@ -138,10 +147,12 @@ def insert(
         # Rendered before the room's revision is taken (which locks the room's row, and on
         # SQLite the database, until commit): no other post waits on Markdown.
         html = formatting.render(body, named)
-        revision = next_revision(room.id)  # the room's row is locked from here on
-        # Asked with the row locked: an archive committed before this post refuses it,
-        # and one after it waits for it (a socket's room was read when it connected).
-        admin.check_writable_now(room.id)
+        revision, archived = _take_revision(room.id)  # the row is locked from here on
+        # The room as it is now, read with its row locked: an archive committed before this
+        # post refuses it, and one after it waits for it (a socket's room was read when it
+        # connected).
+        room.archived_at = (room.archived_at or timezone.now()) if archived else None
+        admin.check_writable(room)
         now = timezone.now()
         message = Message.objects.create(
             room=room,
@@ -159,11 +170,13 @@ def insert(
             attachment.message = message  # and the message keeps it, for its article
             attachment.save()
         found = mentions.record(message, named)
-        # Writing in a public room is joining it: an explicit act, as "Join" is.
-        if joining.join_by_writing(room, author):
+        # A member (the usual case) has read up to their own message: one statement. Else,
+        # writing in a public room is joining it: an explicit act, as "Join" is.
+        if not rooms.mark_room_read(author, room, message.id) and joining.join_by_writing(
+            room, author, message.id
+        ):
             # Once committed (several files are stored in one outer transaction).
             transaction.on_commit(lambda: joining.announce_joined(room, author))
-        rooms.mark_room_read(author, room, message.id)
     # What the article shows, known already: rendering it asks the database nothing more.
     message._prefetched_objects_cache = {"mentions": found, "reactions": []}
     Message.preview.related.set_cached_value(message, None)  # its preview comes later

@@ -82,14 +82,6 @@ def check_writable(room: Room) -> None:
         raise Forbidden(ARCHIVED)
 
 
-def check_writable_now(room_id: int) -> None:
-    """``Forbidden`` when room ``room_id`` is archived now, read from the database: for a
-    socket's room, read when it connected, and inside the transaction storing a message
-    (after its row is locked, so an archive and a post cannot pass each other)."""
-    if Room.objects.filter(pk=room_id, archived_at__isnull=False).exists():
-        raise Forbidden(ARCHIVED)
-
-
 # --- what changed, for every page ------------------------------------------------------
 
 

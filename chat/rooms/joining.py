@@ -55,13 +55,16 @@ def join_room(room: Room, user: AbstractBaseUser) -> bool:
     return joined
 
 
-def join_by_writing(room: Room, user: AbstractBaseUser) -> bool:
+def join_by_writing(room: Room, user: AbstractBaseUser, read_upto: int = 0) -> bool:
     """Make ``user`` a member of the public room they are writing in, inside the
-    transaction that stores their message (so a message not stored joins nobody); True if
-    they joined. The caller announces it once committed (``announce_joined``)."""
+    transaction that stores their message (so a message not stored joins nobody), having
+    read it up to ``read_upto`` (their message); True if they joined. The caller announces
+    it once committed (``announce_joined``)."""
     if room.kind != Room.Kind.PUBLIC:
         return False
-    _membership, joined = Membership.objects.get_or_create(room=room, user=user)
+    _membership, joined = Membership.objects.get_or_create(
+        room=room, user=user, defaults={"last_read": read_upto}
+    )
     return joined
 
 

@@ -368,9 +368,14 @@ def set_notify(room: Room, user: AbstractBaseUser, data: Mapping) -> Membership:
     return joined
 
 
-def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> None:
-    """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards)."""
-    Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(last_read=upto)
+def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> bool:
+    """Record that ``user`` has read ``room`` up to message ``upto`` (never backwards);
+    whether their read position moved (False too when they are not a member)."""
+    return bool(
+        Membership.objects.filter(room=room, user=user, last_read__lt=upto).update(
+            last_read=upto
+        )
+    )
 
 
 def open_room(user: AbstractBaseUser, room: Room, upto: int) -> None:
