@@ -42,14 +42,18 @@ def rekey(room: Room) -> None:
 
     If another group already has this set of people, ``room`` gives up its key rather
     than take the other's: the unique key refuses the second, and the other one stays found.
+    The room's row is locked before its members are read, so two people leaving at once
+    rekey one after the other, and the later one reads both changes.
     """
-    memberships = Membership.objects.filter(room=room).select_related("user__profile")
-    people = [m.user for m in memberships]
-    key, title = people_key(person.pk for person in people), title_of(people)
-    try:
-        with transaction.atomic():
-            Room.objects.filter(pk=room.pk).update(people_key=key, title=title)
-    except IntegrityError:
-        key = None
-        Room.objects.filter(pk=room.pk).update(people_key=None, title=title)
+    with transaction.atomic():
+        Room.objects.select_for_update().filter(pk=room.pk).values_list("pk").first()
+        memberships = Membership.objects.filter(room=room).select_related("user__profile")
+        people = [m.user for m in memberships]
+        key, title = people_key(person.pk for person in people), title_of(people)
+        try:
+            with transaction.atomic():
+                Room.objects.filter(pk=room.pk).update(people_key=key, title=title)
+        except IntegrityError:
+            key = None
+            Room.objects.filter(pk=room.pk).update(people_key=None, title=title)
     room.people_key, room.title = key, title

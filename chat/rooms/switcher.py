@@ -85,8 +85,8 @@ def _starts_first(*fields: str, query: str) -> Case:
 def _rooms(user: AbstractBaseUser, query: str) -> QuerySet[Room]:
     mine = Exists(Membership.objects.filter(room=OuterRef("pk"), user_id=user.pk))
     rooms = Room.objects.visible_to(user).exclude(kind=Room.Kind.DIRECT).annotate(mine=mine)
-    if not query:
-        return rooms.filter(mine=True).order_by(Lower("title"), "pk")
+    if not query:  # what the sidebar lists: an archived room is found by its name only
+        return rooms.filter(mine=True, archived_at=None).order_by(Lower("title"), "pk")
     rooms = rooms.filter(Q(title__icontains=query) | Q(slug__icontains=query))
     starts = _starts_first("title", "slug", query=query)
     return rooms.annotate(starts=starts).order_by("-mine", "starts", Lower("title"), "pk")

@@ -5,13 +5,14 @@ person or leaves, and its key follows its people."""
 from __future__ import annotations
 
 import hashlib
+import threading
 
 import pytest
 
 from chat.errors import Forbidden, Invalid, NotFound
 from chat.links import BY_GROUP
 from chat.models import Membership, Room
-from chat.rooms import conversations, groups, switcher
+from chat.rooms import conversations, groups, people_keys, switcher
 from chat.rooms import services as rooms
 from chat.rooms.people_keys import people_key
 from tests.support.bots import make_bot
@@ -117,6 +118,43 @@ def test_anyone_leaves_a_group_and_the_key_follows_those_who_stay(alice, bob, ca
     assert usernames(room) == ["alice", "bob", "dave"]
     assert room.people_key == people_key([alice.pk, bob.pk, dave.pk])
     assert room.kind == Room.Kind.GROUP
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_two_leaving_at_once_leave_the_key_of_those_who_stay(alice, bob, carol, dave, monkeypatch):
+    # Carol's rekey has read the members (dave still among them) when dave leaves and
+    # rekeys: his must wait for hers, and then read both departures. Without the room's
+    # lock, dave's finishes first and carol's stale key is written last. Carol's waits for
+    # dave's for at most two seconds: with the lock it cannot come.
+    room = groups.start(alice, names(["bob", "carol", "dave"]))
+    carol_read, dave_done = threading.Event(), threading.Event()
+    in_carols = threading.local()
+    title_of = people_keys.title_of
+
+    def title_then_wait(people):
+        if getattr(in_carols, "rekey", False):
+            carol_read.set()
+            dave_done.wait(2)
+        return title_of(people)
+
+    monkeypatch.setattr(people_keys, "title_of", title_then_wait)
+
+    def carol_leaves():
+        in_carols.rekey = True
+        return rooms.remove_member(room, carol, {"username": "carol"})
+
+    def dave_leaves():
+        carol_read.wait(10)
+        left = rooms.remove_member(room, dave, {"username": "dave"})
+        dave_done.set()
+        return left
+
+    assert at_once(carol_leaves, dave_leaves) == [carol, dave]
+
+    room.refresh_from_db()
+    assert room.people_key == people_key([alice.pk, bob.pk])
+    assert room.title == people_keys.title_of([alice, bob])
 
 
 def test_nobody_removes_another_from_a_group(alice, bob, carol):

@@ -9,8 +9,8 @@ from chat import ratelimit
 from chat.errors import TooFast
 from chat.limits import SWITCHER_MAX_CHARS, SWITCHER_MAX_CHOICES
 from chat.models import Room
+from chat.rooms import admin, switcher
 from chat.rooms import services as rooms
-from chat.rooms import switcher
 from tests.support.joining import join
 from tests.support.profiles import edit
 
@@ -118,6 +118,14 @@ def test_an_empty_query_lists_my_rooms_and_the_people_i_talk_with(alice, bob, ma
     assert found.query == ""
     assert names(found.rooms) == ["Lunch"]
     assert names(found.people) == ["bob"]
+
+
+def test_an_archived_room_is_listed_only_when_its_name_is_typed(alice, lunch):
+    make(alice, "Old plans")
+    admin.archive(Room.objects.get(title="Old plans"), alice)
+
+    assert names(switcher.choices(alice, "").rooms) == ["Lunch"]  # as the sidebar lists
+    assert names(switcher.choices(alice, "old").rooms) == ["Old plans"]
 
 
 def test_nothing_matches(alice, lunch):
