@@ -193,6 +193,9 @@ def join_room(person: Person, slug: str) -> None:
     nobody); with or without JavaScript, the page then offers "Leave room"."""
     page = person.page
     page.goto(f"/r/{slug}/")
+    if page.evaluate("() => !!window.htmx && !!document.querySelector('[ws-connect]')"):
+        # The socket first: the members list that names the newcomer comes over it.
+        expect(person.badge).to_have_attribute("data-state", "live")
     page.locator("#membership").get_by_role("button", name=re.compile(r"^Join ")).click()
     expect(page.get_by_role("button", name="Leave room")).to_be_visible()
 
