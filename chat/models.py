@@ -164,6 +164,15 @@ class Profile(models.Model):
     #: The client address the person last signed up or signed in from: a ban refuses new
     #: sign-ups from it for a while (``chat.people.moderation``).
     last_address = models.GenericIPAddressField(null=True, blank=True)
+    #: Read receipts in conversations of two: off, the other person does not see how far
+    #: this person read, and this person sees no one's (``chat.people.receipts``).
+    send_receipts = models.BooleanField(default=True)
+    #: E-mail for what is still unread (``chat.people.digests``); the unsubscribe link in
+    #: every digest turns it off, signed out.
+    email_digests = models.BooleanField(default=True)
+    #: When the last digest was mailed: one per person per period, claimed by one
+    #: conditional UPDATE so two task consumers never both send it.
+    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -261,6 +270,9 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(default=timezone.now)
     last_read = models.PositiveBigIntegerField(default=0)
     notify = models.CharField(max_length=10, choices=Notify.choices, default=Notify.EVERYTHING)
+    #: The newest message of this room already mailed to this member in a digest
+    #: (``chat.people.digests``): a message is mailed once, and never once read.
+    mailed_upto = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -527,6 +539,14 @@ class Bot(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    #: Where every event of its room is POSTed, in order (``chat.bots.feed``; empty: nowhere).
+    feed_url = models.URLField(max_length=500, blank=True)
+    #: The room revision of the last event the bot has had, by the feed or by reading
+    #: ``GET /bots/messages?after=``: the feed resumes after it, so each event arrives once.
+    feed_revision = models.PositiveBigIntegerField(default=0)
+    #: Since when deliveries to ``feed_url`` fail (None while they succeed); after
+    #: ``CHAT_BOT_FEED_GIVE_UP_MINUTES`` the feed stops retrying until the next event.
+    feed_failing_since = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"bot {self.user} in {self.room}"
@@ -648,6 +668,10 @@ class Instance(models.Model):
     #: When the first visitor made the administrator's account in the browser: one
     #: conditional UPDATE of this column decides which of two racing visitors does.
     set_up_at = models.DateTimeField(null=True, blank=True)
+    #: Web Push's VAPID key pair (``chat.people.push``), made once and kept: the private
+    #: key as PEM, the public one as the browser wants it (uncompressed point, base64url).
+    vapid_private_key = models.TextField(blank=True)
+    vapid_public_key = models.CharField(max_length=100, blank=True)
 
     def __str__(self) -> str:
         return self.name
@@ -675,3 +699,41 @@ class SignInLink(models.Model):
 
     def __str__(self) -> str:
         return f"sign-in link {self.pk} of {self.user}"
+
+
+class PushSubscription(models.Model):
+    """One browser's Web Push subscription (``chat.people.push``): where the push service
+    takes messages for it, and the keys the payload is encrypted with."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=1000, unique=True)
+    #: The browser's ECDH public key and auth secret (base64url), from its subscription.
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"push subscription of {self.user}"
+
+
+class RecentSearch(models.Model):
+    """A search a person made (the last few are offered again on the search page)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recent_searches"
+    )
+    query = models.CharField(max_length=200)
+    searched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "query"], name="one_recent_search_per_query")
+        ]
+        indexes = [models.Index(fields=["user", "-searched_at"], name="recent_search_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.user} searched {self.query!r}"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "huey.contrib.djhuey",
     "chat",
 ]
 
@@ -220,6 +221,46 @@ CHAT_SIGNUP = env.choice("CHAT_SIGNUP", "open", ("open", "invite", "closed"))
 CHAT_ROOM_CREATION = env.choice("CHAT_ROOM_CREATION", "everyone", ("everyone", "staff"))
 # The public room every new account joins (made when first needed); "" for none.
 CHAT_DEFAULT_ROOM = env.string("CHAT_DEFAULT_ROOM", "general")
+# Background and scheduled work (chat/tasks.py): huey. Its queue lives in Redis with REDIS_URL
+# (every process of every box shares it; each task goes to one consumer), else in a SQLite
+# file beside the data. `manage.py serve` (and so `make run`) starts its consumer itself.
+# CHAT_TASKS_IMMEDIATE runs each task at once, in the process that asks (the test process).
+CHAT_TASKS_IMMEDIATE = env.flag("CHAT_TASKS_IMMEDIATE", False)
+CHAT_TASKS_FILE = env.path(
+    "CHAT_TASKS_FILE",
+    Path(f"{DATABASES['default']['NAME']}-tasks")
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    else BASE_DIR / "tasks.sqlite3",
+)
+if CHAT_TASKS_IMMEDIATE:
+    HUEY = {"huey_class": "huey.MemoryHuey", "name": "chat", "immediate": True}
+elif REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "chat",
+        "immediate": False,
+        "url": REDIS_URL,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "chat",
+        "immediate": False,
+        "filename": str(CHAT_TASKS_FILE),
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+# E-mail for what is still unread (chat/people/digests.py): a direct message or a mention
+# unread this many minutes is mailed, at most one digest per person in that time.
+CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)
+# Web Push (chat/people/push.py): 0 turns it off (no keys made, nothing sent).
+CHAT_PUSH = env.flag("CHAT_PUSH", True)
+# Push services are public; a test's own endpoint on loopback needs this (like the fetch
+# setting above, which it follows unless set).
+CHAT_PUSH_ALLOW_PRIVATE_URLS = env.flag("CHAT_PUSH_ALLOW_PRIVATE_URLS", False)
+# A bot's event feed (chat/bots/feed.py) retries with backoff for this long, then gives up
+# (the bot catches up with GET /bots/messages?after=<revision>).
+CHAT_BOT_FEED_GIVE_UP_MINUTES = env.integer("CHAT_BOT_FEED_GIVE_UP_MINUTES", 60)
 # Password resets (chat.people.accounts): links asked for one e-mail address, and asked from one
 # client address, within an hour.
 CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.integer("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)

@@ -63,5 +63,9 @@ def _redis_databases_of_this_process() -> None:
 
 
 os.environ.update(PRODUCTION)
+# The test process runs each background task at once, where it is asked for (huey's
+# immediate mode); servers the tests start run the real queue and its consumer
+# (``tests.support.live_server``).
+os.environ["CHAT_TASKS_IMMEDIATE"] = "1"
 _collect_static()
 _redis_databases_of_this_process()

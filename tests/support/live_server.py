@@ -45,6 +45,8 @@ class LiveServer:
             # No link a test posts is fetched (a test of previews passes "1", and its own
             # page server).
             "CHAT_LINK_PREVIEWS": "0",
+            # The real task queue (a file beside the database) and its consumer, as shipped.
+            "CHAT_TASKS_IMMEDIATE": "0",
             **(env or {}),
         }
         self.serve_args = serve_args
