@@ -22,6 +22,7 @@ class ChatConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from chat import receivers
+        from chat.bots import feed as bot_feed
         from chat.bots import services as bots
         from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
@@ -39,6 +40,9 @@ class ChatConfig(AppConfig):
         # Bots' outgoing hooks follow new messages; chat.messages.posting knows nothing of
         # bots.
         messages.message_posted.connect(bots.message_posted, dispatch_uid="bot_hooks")
+        # Bots' event feeds follow every committed change of a room (and importing the module
+        # registers its task with the queue's consumer).
+        messages.revision_taken.connect(bot_feed.revision_taken, dispatch_uid="bot_feeds")
         # Link previews follow new and edited messages, which know nothing of them.
         messages.message_posted.connect(previews.message_posted, dispatch_uid="link_previews")
         edits.message_edited.connect(previews.message_edited, dispatch_uid="link_previews_edit")

@@ -86,7 +86,10 @@ urlpatterns = [
     path("files/<int:attachment_id>/<str:name>", files.attachment_file, name="attachment"),
     path("previews/<int:preview_id>/image", files.preview_image, name="preview-image"),
     path("bots/messages", bots.bot_messages, name="bot-messages"),
-    path("bots/<str:token>/messages", bots.bot_messages, name="bot-messages-in-url"),
+    path("bots/<str:token>/messages", bots.bot_messages_in_url, name="bot-messages-in-url"),
+    path("bots/messages/<int:message_id>/edit", bots.bot_edit, name="bot-message-edit"),
+    path("bots/messages/<int:message_id>/delete", bots.bot_delete, name="bot-message-delete"),
+    path("bots/messages/<int:message_id>/react", bots.bot_react, name="bot-message-react"),
     path("invitations/", invitations.invitations_page, name="invitations"),
     path(
         "invitations/<int:invitation_id>/revoke",

@@ -19,7 +19,8 @@ AVATAR_REFUSED = "The avatar is one or two visible characters."
 class BotForm(forms.Form):
     """A room's new bot: a name (its account's username, under the sign-up rules), its
     avatar's letter (the name's first, upper-cased, unless given) and, optionally, the URL
-    to call when someone mentions it (``chat.bots.webhooks`` says which URLs may be called)."""
+    to call when someone mentions it (``chat.bots.webhooks`` says which URLs may be called)
+    and the URL its room's every event is sent to (``chat.bots.feed``), under the same rules."""
 
     # NFKC-normalised and held to Django's own username rule (letters, digits and @.+-_),
     # exactly as a name typed at sign-up.
@@ -36,6 +37,13 @@ class BotForm(forms.Form):
         error_messages={"max_length": AVATAR_REFUSED},
     )
     outgoing_url = forms.URLField(
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a whole address, starting with https:// or http://."},
+    )
+
+    feed_url = forms.URLField(
         required=False,
         max_length=500,
         assume_scheme="https",
@@ -64,6 +72,14 @@ class BotForm(forms.Form):
     def clean_outgoing_url(self) -> str:
         """Only a URL the hook would call: http(s), no credentials, no private address."""
         url = self.cleaned_data["outgoing_url"]
+        problem = hooks.url_problem(url) if url else None
+        if problem is not None:
+            raise forms.ValidationError(f"This address cannot be called: {problem}.")
+        return url
+
+    def clean_feed_url(self) -> str:
+        """Every event of the room goes there (``chat.bots.feed``): the outgoing URL's rules."""
+        url = self.cleaned_data["feed_url"]
         problem = hooks.url_problem(url) if url else None
         if problem is not None:
             raise forms.ValidationError(f"This address cannot be called: {problem}.")

@@ -104,6 +104,7 @@ def create_bot(room: Room, creator: AbstractBaseUser, data: Mapping) -> tuple[Bo
                 avatar_letter=form.cleaned_data["avatar_letter"],
                 token_hash=token_hash(token),
                 outgoing_url=form.cleaned_data["outgoing_url"],
+                feed_url=form.cleaned_data["feed_url"],
                 created_by=creator,
             )
     except IntegrityError:
@@ -187,7 +188,7 @@ def bot_for_token(token: str) -> Bot:
     return bot
 
 
-def _require_may_post(bot: Bot) -> Bot:
+def require_may_post(bot: Bot) -> Bot:
     """``bot``, if it and its maker are still members of its room and its maker is active;
     ``Forbidden`` otherwise (one query)."""
     present = set(
@@ -209,7 +210,7 @@ def bot_post(token: str, data: Mapping) -> messages.Posted:
     """Post ``data`` (``body``, optionally ``client_id``) as the bot of ``token``, exactly as
     a person posts: ``Forbidden`` for an unknown or revoked token, then ``Invalid``,
     ``TooFast`` or ``Unavailable`` from ``chat.messages.posting``; nothing is stored then."""
-    bot = _require_may_post(bot_for_token(token))
+    bot = require_may_post(bot_for_token(token))
     return messages.post_message(bot.room, bot.user, data)
 
 
@@ -301,7 +302,7 @@ def _answering_bot(bot_id: int) -> Bot:
     bot = Bot.objects.filter(pk=bot_id).select_related("room", "user__profile").first()
     if bot is None or bot.revoked_at is not None:
         raise Forbidden(UNKNOWN_BOT)
-    return _require_may_post(bot)
+    return require_may_post(bot)
 
 
 def _post_answer(bot_id: int, text: str) -> None:

@@ -34,7 +34,7 @@ USER_AGENT = "chat-bot-hook/1"
 #: A hook call that produced nothing to post; the message says why, for the log.
 HookFailed = fetching.FetchFailed
 
-__all__ = ["HookFailed", "Target", "Unsafe", "call", "is_public", "signature", "submit",
+__all__ = ["HookFailed", "Target", "Unsafe", "call", "deliver", "is_public", "signature", "submit",
            "url_problem", "vet"]
 
 
@@ -88,6 +88,24 @@ def call(url: str, payload: dict, *, key: str) -> str | None:
         "POST", url, body=body, headers=headers, timeout=TIMEOUT_SECONDS, max_bytes=MAX_REPLY_BYTES
     )
     return _reply_text(answer)
+
+
+def deliver(url: str, payload: dict, *, key: str) -> None:
+    """POST ``payload`` as JSON to ``url``, signed as ``call`` signs, for an event feed: the
+    answer's body is not read for anything (only its 2xx status counts).
+
+    Raises ``HookFailed`` as ``call`` does: resolution, the address rule, connection,
+    timeout, a non-2xx status (3xx included).
+    """
+    body = json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Chat-Signature": signature(key, body),
+    }
+    fetching.request(
+        "POST", url, body=body, headers=headers, timeout=TIMEOUT_SECONDS, max_bytes=MAX_REPLY_BYTES
+    )
 
 
 def submit(task: Callable[..., object], *args: object) -> Future | None:

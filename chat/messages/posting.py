@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from functools import partial
 from uuid import UUID
 
 from channels.db import database_sync_to_async
@@ -46,6 +47,12 @@ DEACTIVATED = "This account has been deactivated: nothing more can be posted fro
 #: them. Socket posts send it on the event loop: receivers must not touch the database
 #: or wait.
 message_posted = Signal()
+#: Sent once the transaction that took a room's next revision has committed (a message
+#: stored, edited, deleted, reacted to, its preview or quote changed), with ``room_id``.
+#: Whoever follows every change of a room (bots' event feeds) reads the changes from the
+#: messages table from there: this module knows none of them. Sent on the thread that
+#: committed (never on the event loop: revisions are taken in sync code only).
+revision_taken = Signal()
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,8 @@ def next_revision(room_id: int) -> int:
 def _take_revision(room_id: int) -> tuple[int, bool]:
     """``next_revision``, and whether the room is archived, read by the same statement
     (with its row locked): a new message asks this, and no second query."""
+    # Robust: the change is committed already, so a follower's failure is not the caller's.
+    transaction.on_commit(partial(revision_taken.send, sender=Room, room_id=room_id), robust=True)
     if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
         table = connection.ops.quote_name(Room._meta.db_table)
         with connection.cursor() as cursor:

@@ -300,7 +300,7 @@ class Samples:
         """A private room's bots: one at work, one revoked."""
         working = Bot(
             pk=900_001, room=self.private, user=self.bot, avatar_letter="W", created_by=self.me,
-            outgoing_url="https://example.org/hook",
+            outgoing_url="https://example.org/hook", feed_url="https://example.org/events",
         )  # fmt: skip
         revoked = Bot(
             pk=900_002, room=self.private, user=person(900_999, "oldbot", is_bot=True),

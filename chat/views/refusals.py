@@ -29,7 +29,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django_htmx.http import reswap, retarget
 
-from chat.errors import Invalid, Missing, NotFound, Refused, TooFast, Unavailable
+from chat.errors import Invalid, Missing, NotFound, Refused, SignedOut, TooFast, Unavailable
 from chat.middleware import AnswerMiddleware
 
 #: The refusals after which a form comes back holding what was typed, to be sent again:
@@ -58,7 +58,10 @@ class RefusalMiddleware(AnswerMiddleware):
 def refusal_response(request: HttpRequest, refusal: Refused) -> HttpResponse:
     """``refusal`` as its answer: the 404 page, JSON, an alert partial (htmx) or a page."""
     if getattr(request, "answers_in_json", False):
-        return JsonResponse({"error": refusal.message}, status=refusal.status)
+        response = JsonResponse({"error": refusal.message}, status=refusal.status)
+        if isinstance(refusal, SignedOut):  # the APIs' credential is a Bearer token (RFC 6750)
+            response["WWW-Authenticate"] = 'Bearer realm="chat"'
+        return response
     if isinstance(refusal, NotFound) and not isinstance(refusal, Missing):
         return response_for_exception(request, Http404(refusal.message))
     context = {"message": refusal.message}
