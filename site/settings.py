@@ -261,6 +261,8 @@ CHAT_PUSH_ALLOW_PRIVATE_URLS = env.flag("CHAT_PUSH_ALLOW_PRIVATE_URLS", False)
 # A bot's event feed (chat/bots/feed.py) retries with backoff for this long, then gives up
 # (the bot catches up with GET /bots/messages?after=<revision>).
 CHAT_BOT_FEED_GIVE_UP_MINUTES = env.integer("CHAT_BOT_FEED_GIVE_UP_MINUTES", 60)
+# Its first retry waits this long; each next one twice the last (a test's servers shorten it).
+CHAT_BOT_FEED_FIRST_RETRY_SECONDS = env.integer("CHAT_BOT_FEED_FIRST_RETRY_SECONDS", 5)
 # Password resets (chat.people.accounts): links asked for one e-mail address, and asked from one
 # client address, within an hour.
 CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR = env.integer("CHAT_PASSWORD_RESETS_PER_EMAIL_PER_HOUR", 3)

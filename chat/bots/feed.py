@@ -9,9 +9,10 @@ runs for a bot at a time (a lock in the shared cache, see ``_claimed``), so the 
 across workers and processes.
 
 A failed delivery (no answer, a non-2xx, a refused address) is tried again after 5 s,
-10 s, 20 s… at most ``MAX_BACKOFF_SECONDS`` apart, until ``CHAT_BOT_FEED_GIVE_UP_MINUTES``
-after the first failure (``Bot.feed_failing_since``). Then the feed waits for the room's
-next change, which tries again from the cursor. So a bot that was down gets everything
+10 s, 20 s… (``CHAT_BOT_FEED_FIRST_RETRY_SECONDS`` first, then twice the last) at most
+``MAX_BACKOFF_SECONDS`` apart, until ``CHAT_BOT_FEED_GIVE_UP_MINUTES`` after the first
+failure (``Bot.feed_failing_since``). Then the feed waits for the room's next change, which
+tries again from the cursor. So a bot that was down gets everything
 since the last event it had when it is back, and ``GET /bots/messages`` (without
 ``after``) gives the same. A revoked bot, or one whose maker's access ended, gets nothing.
 
@@ -49,8 +50,8 @@ from chat.models import Bot, Message
 
 logger = logging.getLogger(__name__)
 
-#: The first retry's wait; each next one doubles it, up to ``MAX_BACKOFF_SECONDS``.
-FIRST_BACKOFF_SECONDS = 5
+#: The longest wait between two retries (the first is ``CHAT_BOT_FEED_FIRST_RETRY_SECONDS``;
+#: each next one doubles it up to this).
 MAX_BACKOFF_SECONDS = 300
 #: Events sent by one run of the task; the rest in the next run, queued at once. It keeps a
 #: run (and so the lock) short: each event may take the hooks' whole deadline.
@@ -86,8 +87,10 @@ def event(bot: Bot, message: Message) -> dict:
 
 
 def backoff(attempt: int) -> int:
-    """Seconds before retry number ``attempt`` (1 for the first): 5, 10, 20… capped."""
-    return min(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+    """Seconds before retry number ``attempt`` (1 for the first): 5, 10, 20… capped (the
+    first is ``settings.CHAT_BOT_FEED_FIRST_RETRY_SECONDS``)."""
+    first = settings.CHAT_BOT_FEED_FIRST_RETRY_SECONDS
+    return min(first * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
 
 
 def _feeding(bot_id: int) -> Bot | None:
@@ -131,8 +134,11 @@ def deliver(bot_id: int, attempt: int = 0) -> str:
     """
     token = _claimed(bot_id)
     if token is None:
-        # The run holding it may have read the table before this change committed.
-        deliver_feed.schedule(args=(bot_id,), delay=FIRST_BACKOFF_SECONDS)
+        # The run holding it may have read the table before this change committed. A retry
+        # keeps its count: run again as a change's, a failure would schedule no next retry
+        # ("retrying") and the chain would end while the endpoint is down.
+        kwargs = {"attempt": attempt} if attempt else {}
+        deliver_feed.schedule(args=(bot_id,), kwargs=kwargs, delay=backoff(1))
         return "busy"
     try:
         return _deliver(bot_id, attempt)

@@ -160,6 +160,32 @@ def test_one_delivery_at_a_time_per_bot(alice, lunch, feeding, hook_server):
 
 
 @pytest.mark.django_db
+def test_a_retry_that_finds_another_run_busy_stays_a_retry(alice, lunch, feeding, hook_server):
+    bot, _token = feeding
+    hook_server.answer = failing
+    say(lunch, alice, "hello")
+    cache.add(f"bot-feed-lock:{bot.pk}", "another run", 60)
+
+    assert feed.deliver(bot.pk, attempt=2) == "busy"
+    (again,) = HUEY.scheduled()
+    assert again.kwargs == {"attempt": 2}
+    # Run again once the lock is free, it fails as a retry does: the next one is scheduled
+    # (a change's run would leave it to a chain of retries that no longer exists).
+    HUEY.flush()
+    cache.delete(f"bot-feed-lock:{bot.pk}")
+    Bot.objects.filter(pk=bot.pk).update(feed_failing_since=timezone.now())
+    assert feed.deliver(bot.pk, **again.kwargs) == "retry"
+    assert [task.kwargs for task in HUEY.scheduled()] == [{"attempt": 3}]
+
+
+@pytest.mark.django_db
+def test_the_first_retrys_wait_is_a_setting(settings):
+    settings.CHAT_BOT_FEED_FIRST_RETRY_SECONDS = 1
+
+    assert [feed.backoff(n) for n in (1, 2, 3, 10)] == [1, 2, 4, 300]
+
+
+@pytest.mark.django_db
 def test_the_feed_url_is_vetted_like_the_outgoing_url(alice, lunch, settings):
     from chat.errors import Invalid
 
