@@ -1,9 +1,11 @@
 """A bot's outgoing hook as the tests see it: an HTTP server on 127.0.0.1 that records each
-call and answers as a test tells it. The ``hook_server`` fixture serves one."""
+call and answers as a test tells it. The ``hook_server`` fixture serves one. And a bot's
+event feed endpoint, down until a test brings it up (``feed_endpoint``)."""
 
 from __future__ import annotations
 
 import json
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -101,3 +103,48 @@ def serve() -> Iterator[HookServer]:
         yield hook
         hook.release.set()  # whatever still waits answers now
         hook_pool.wait_idle(10)
+
+
+@dataclass
+class FeedEndpoint:
+    """A bot's event feed endpoint as the tests see it: 503 to every POST until ``up`` is
+    set, then 204, each event it takes put on ``delivered`` (in arrival order) for a test
+    to wait on; ``refused`` counts the POSTs answered 503, and ``tried`` is set at the
+    first."""
+
+    url: str = ""
+    up: threading.Event = field(default_factory=threading.Event)
+    tried: threading.Event = field(default_factory=threading.Event)
+    delivered: queue.Queue[Call] = field(default_factory=queue.Queue)
+    refused: int = 0
+
+    def next_event(self, timeout: float) -> Call:
+        """The next event taken (waited for up to ``timeout`` seconds)."""
+        try:
+            return self.delivered.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no event delivered within {timeout} s") from None
+
+
+@contextmanager
+def feed_endpoint() -> Iterator[FeedEndpoint]:
+    """A ``FeedEndpoint``, down, on a thread of its own until the block ends."""
+    endpoint = FeedEndpoint()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if not endpoint.up.is_set():
+                endpoint.refused += 1
+                endpoint.tried.set()
+                send(self, 503)
+                return
+            endpoint.delivered.put(Call(self.path, dict(self.headers), body))
+            send(self, 204)
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    with running(Handler) as base:
+        endpoint.url = f"{base}/events"
+        yield endpoint
