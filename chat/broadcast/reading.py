@@ -14,6 +14,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.db import transaction
 
+from chat.broadcast import events, receipts
 from chat.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -53,21 +54,29 @@ class ReadTracker:
         if not batch:
             return
         try:
-            await database_sync_to_async(_write)(batch)
+            receipts_frames = await database_sync_to_async(_write)(batch)
+            # The direct rooms whose "Seen" moved (chat.broadcast.receipts): after commit.
+            for room_id, html in receipts_frames:
+                await events.areceipt_moved(room_id, html)
         except Exception:
             # Unread counts are a convenience: a failed write must not break delivery.
             logger.exception("could not record read positions")
 
 
-def _write(batch: dict[tuple[int, int], int]) -> None:
+def _write(batch: dict[tuple[int, int], int]) -> list[tuple[int, str]]:
+    """Write the batch; the read receipts of the positions that moved, to send."""
+    moved = []
     # Rows are locked in one order in every process (sorted by user, then room): two
     # processes flushing overlapping batches then queue behind each other instead of
     # each holding a row the other waits for (a deadlock on PostgreSQL).
     with transaction.atomic():
         for (user_id, room_id), upto in sorted(batch.items()):
-            Membership.objects.filter(user_id=user_id, room_id=room_id, last_read__lt=upto).update(
-                last_read=upto
-            )
+            if Membership.objects.filter(
+                user_id=user_id, room_id=room_id, last_read__lt=upto
+            ).update(last_read=upto):
+                moved.append((user_id, room_id))
+    # Only positions that moved, and of those only direct rooms' ask more (one query).
+    return receipts.frames_for_moved(moved)
 
 
 #: The one tracker of this process.
