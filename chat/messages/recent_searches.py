@@ -13,6 +13,7 @@ import logging
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from chat.errors import NotFound
@@ -38,18 +39,24 @@ def record(user: AbstractBaseUser, query: str) -> RecentSearch | None:
     Never raises: the search must be answered even if remembering it failed."""
     if not user.is_authenticated or not words_of(query)[1]:
         return None
-    kept = normalised(query)
+    search = RecentSearch(user_id=user.pk, query=normalised(query), searched_at=timezone.now())
+    mine = RecentSearch.objects.filter(user_id=user.pk)
+    newest = mine.order_by("-searched_at", "-id").values("id")[:RECENT_SEARCHES]
     try:
         with transaction.atomic():
-            search, _created = RecentSearch.objects.update_or_create(
-                user_id=user.pk, query=kept, defaults={"searched_at": timezone.now()}
+            # One statement whether it is new or run again (the unique pair: INSERT … ON
+            # CONFLICT DO UPDATE), and one that deletes all but the newest ten: a search
+            # costs two writes, however many it has run.
+            RecentSearch.objects.bulk_create(
+                [search],
+                update_conflicts=True,
+                unique_fields=["user", "query"],
+                update_fields=["searched_at"],
             )
-            newest = RecentSearch.objects.filter(user_id=user.pk).order_by("-searched_at", "-id")
-            keep = list(newest.values_list("id", flat=True)[:RECENT_SEARCHES])
-            RecentSearch.objects.filter(user_id=user.pk).exclude(id__in=keep).delete()
+            mine.exclude(id__in=Subquery(newest)).delete()
     except DatabaseError:
-        # The same search run twice at once (the unique pair), or the database away: a
-        # convenience lost, the search itself still answered.
+        # The database away, or locked too long: a convenience lost, the search itself
+        # still answered.
         logger.warning("could not remember a search of user %s", user.pk, exc_info=True)
         return None
     return search
