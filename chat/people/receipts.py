@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 
 from chat.broadcast import receipts
+from chat.conversations import Conversation
 from chat.models import Message, Profile, Room
 
 
@@ -37,3 +38,12 @@ def on_page(
     if receipt is None or not any(message.id == receipt.upto for message in shown):
         return None
     return receipt
+
+
+def shown_to(viewer: AbstractBaseUser, conversation: Conversation) -> bool:
+    """Whether ``viewer``'s page of ``conversation`` shows receipts (its style block): a
+    conversation of two, begun or not (its first message makes the room, and the page
+    stays), while the viewer's receipts are on."""
+    room = conversation.room
+    of_two = room.is_direct if room is not None else len(conversation.others) == 1
+    return of_two and sends_receipts(viewer)

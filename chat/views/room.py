@@ -78,7 +78,7 @@ def page(
         # "Seen" under my message the other person read last, in a conversation of two
         # (chat.people.receipts); shown by the style block only while mine are on.
         "receipt": receipts.on_page(request.user, room, shown),
-        "receipts_on": bool(room and room.is_direct) and receipts.sends_receipts(request.user),
+        "receipts_on": receipts.shown_to(request.user, conversation),
         # A reader of a public room who has not joined it gets the Join bar (chat.rooms.joining).
         "is_member": room is None or any(member.user.pk == request.user.pk for member in members),
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),

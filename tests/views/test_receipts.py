@@ -111,10 +111,21 @@ def test_no_receipt_in_a_room_of_more_people(login, alice, bob, lunch):
     assert receipts.receipts.for_viewer(lunch, alice.pk) is None
 
 
+def test_a_conversation_nobody_wrote_in_yet_will_show_receipts_as_they_come(login, alice, bob):
+    # Its first message makes the room, and the page stays: frames come to it.
+    html = page(login(alice), bob)
+
+    assert seen_of(html) == '<p id="seen" class="seen" hidden></p>'
+    assert SHOW_RULE.format(alice.pk) in html
+
+
 def test_no_receipt_in_ones_own_notes(login, alice):
     write_to(alice, alice, "buy milk")
 
-    assert "data-reader" not in seen_of(page(login(alice), alice))
+    html = page(login(alice), alice)
+
+    assert "data-reader" not in seen_of(html)
+    assert ".seen[data-upto]" not in html
 
 
 # --- the switch --------------------------------------------------------------------------
