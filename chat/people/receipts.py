@@ -43,7 +43,6 @@ def on_page(
 def shown_to(viewer: AbstractBaseUser, conversation: Conversation) -> bool:
     """Whether ``viewer``'s page of ``conversation`` shows receipts (its style block): a
     conversation of two, begun or not (its first message makes the room, and the page
-    stays), while the viewer's receipts are on."""
-    room = conversation.room
-    of_two = room.is_direct if room is not None else len(conversation.others) == 1
-    return of_two and sends_receipts(viewer)
+    stays), not one's own notes, while the viewer's receipts are on."""
+    partner = conversation.partner  # None for a room or a group; the reader for notes
+    return partner is not None and partner.pk != viewer.pk and sends_receipts(viewer)
