@@ -145,7 +145,7 @@ def test_clear_answers_htmx_with_the_list_again(login, alice):
 
     html = client.post("/search/recent/clear", HTTP_HX_REQUEST="true").content.decode()
 
-    assert html.startswith('<section id="recent-searches"')
+    assert html.startswith('<div id="recent-searches"')
     assert "No recent searches." in html
 
 
