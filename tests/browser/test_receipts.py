@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import message_with, send, sign_up
+from tests.support.browsing import message_with, screenshot, send, sign_up
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -50,6 +50,7 @@ def test_seen_comes_live_under_the_writers_message(people, server: LiveServer) -
     # The page drawn again (no script needed to place it) shows it in the same place.
     alice.page.reload()
     expect(seen_under(alice, "At noon?")).to_be_visible()
+    screenshot(alice.page.locator("#messages"), "receipts-seen.png")
 
     # Bob turns receipts off on his profile: alice no longer sees how far he read.
     bob.page.goto("/accounts/profile/")
