@@ -56,7 +56,7 @@ def test_seen_comes_live_under_the_writers_message(people, server: LiveServer) -
     bob.page.goto("/accounts/profile/")
     switch = bob.page.locator("#receipts-switch")
     switch.get_by_label("Send read receipts").uncheck()
-    switch.get_by_role("button", name="Save").click()
+    switch.get_by_role("button", name="Apply").click()
     expect(switch.get_by_role("status")).to_have_text("Saved: read receipts are off.")
     alice.page.reload()
     expect(alice.page.locator("#seen")).to_be_hidden()
