@@ -76,6 +76,12 @@ urlpatterns = [
     path("m/<int:message_id>/reply", messages.message_reply, name="message-reply"),
     *[message_path(action) for action in messages.ACTIONS],
     path("search", search.search_page, name="search"),
+    path("search/recent/clear", search.clear_recent_searches, name="recent-searches-clear"),
+    path(
+        "search/recent/<int:search_id>/forget",
+        search.forget_recent_search,
+        name="recent-search-forget",
+    ),
     path("switch/", switcher.switcher_page, name="switcher"),
     # The thumbnail first: "thumbnail" is also a name a file could have (see the view).
     path(
@@ -105,6 +111,7 @@ urlpatterns = [
     path("staff/settings/", instance.settings_page, name="staff-settings"),
     path("instance/logo/<str:name>", instance.logo, name="instance-logo"),
     path("setup/", instance.setup_page, name="setup"),
+    path("accounts/profile/receipts", profiles.receipts_switch, name="receipts-switch"),
     path("accounts/sign-in-link/", sign_in.make_link, name="sign-in-link"),
     path("accounts/sign-in/<str:token>/", sign_in.sign_in, name="sign-in"),
     path("accounts/sign-ins/<int:link_id>/sign-out", sign_in.sign_out, name="sign-in-sign-out"),

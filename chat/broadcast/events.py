@@ -125,6 +125,17 @@ def byline_changed(room_id: int, html: str) -> bool:
     return fanout.send(room_frame(room_id, html))
 
 
+def receipt_moved(room_id: int, html: str) -> bool:
+    """Hand a direct room's sockets its "Seen" again: one person read further
+    (``chat.broadcast.receipts``; sync callers)."""
+    return fanout.send(room_frame(room_id, html))
+
+
+async def areceipt_moved(room_id: int, html: str) -> bool:
+    """Hand a direct room's sockets its "Seen" again (async callers)."""
+    return await fanout.asend(room_frame(room_id, html))
+
+
 def members(room_id: int, html: str) -> dict:
     """The room's members list, rendered once; each process keeps the last one it saw."""
     return fanout.event(fanout.room_group(room_id), MEMBERS, room=room_id, html=html)

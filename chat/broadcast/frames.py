@@ -57,6 +57,12 @@ def byline_frame(person) -> str:
     return render_to_string("chat/parts.html#byline", {"person": person, "renamed": True})
 
 
+def receipt_frame(receipt) -> str:
+    """A conversation of two's "Seen" (``chat.broadcast.receipts``), the same bytes for both
+    people: the page puts it under message ``receipt.upto`` and shows it to the writer only."""
+    return render_to_string("chat/room.html#seen", {"receipt": receipt, "seen_oob": True})
+
+
 def typing_frame(typists) -> str:
     """Who is typing in a room, one line each (the reader's own is hidden by CSS)."""
     return render_to_string("chat/room.html#typing", {"typists": typists, "oob": True})

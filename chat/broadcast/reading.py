@@ -14,6 +14,7 @@ import logging
 from channels.db import database_sync_to_async
 from django.db import transaction
 
+from chat.broadcast import events, receipts
 from chat.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -27,13 +28,18 @@ class ReadTracker:
     def __init__(self, interval: float = READ_FLUSH_SECONDS) -> None:
         self.interval = interval
         self._pending: dict[tuple[int, int], int] = {}
+        #: The direct rooms among those noted: only their positions ask for a receipt.
+        self._direct: set[int] = set()
         self._task: asyncio.Task | None = None
 
-    def note(self, user_id: int, room_id: int, upto: int) -> None:
-        """Called when a socket shows messages up to ``upto``; written shortly after."""
+    def note(self, user_id: int, room_id: int, upto: int, *, direct: bool = False) -> None:
+        """Called when a socket shows messages up to ``upto``; written shortly after.
+        ``direct``: a conversation of two, whose read receipt follows the position."""
         key = (user_id, room_id)
         if upto > self._pending.get(key, 0):
             self._pending[key] = upto
+        if direct:
+            self._direct.add(room_id)
         loop = asyncio.get_running_loop()
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._flush_later())
@@ -52,22 +58,36 @@ class ReadTracker:
                 del self._pending[key]
         if not batch:
             return
+        direct = {room_id for _user, room_id in batch if room_id in self._direct}
+        if user_id is None:
+            self._direct = set()
         try:
-            await database_sync_to_async(_write)(batch)
+            receipts_frames = await database_sync_to_async(_write)(batch, direct)
+            # The direct rooms whose "Seen" moved (chat.broadcast.receipts): after commit.
+            for room_id, html in receipts_frames:
+                await events.areceipt_moved(room_id, html)
         except Exception:
             # Unread counts are a convenience: a failed write must not break delivery.
             logger.exception("could not record read positions")
 
 
-def _write(batch: dict[tuple[int, int], int]) -> None:
+def _write(
+    batch: dict[tuple[int, int], int], direct: set[int] = frozenset()
+) -> list[tuple[int, str]]:
+    """Write the batch; the read receipts of the positions that moved in the ``direct``
+    rooms among it, to send."""
+    moved = []
     # Rows are locked in one order in every process (sorted by user, then room): two
     # processes flushing overlapping batches then queue behind each other instead of
     # each holding a row the other waits for (a deadlock on PostgreSQL).
     with transaction.atomic():
         for (user_id, room_id), upto in sorted(batch.items()):
-            Membership.objects.filter(user_id=user_id, room_id=room_id, last_read__lt=upto).update(
-                last_read=upto
-            )
+            if Membership.objects.filter(
+                user_id=user_id, room_id=room_id, last_read__lt=upto
+            ).update(last_read=upto) and room_id in direct:
+                moved.append((user_id, room_id))
+    # Only direct rooms' positions that moved ask for more: nothing at all for the rest.
+    return receipts.frames_for_moved(moved)
 
 
 #: The one tracker of this process.

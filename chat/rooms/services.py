@@ -20,7 +20,7 @@ from django.dispatch import Signal
 from django.utils.text import slugify
 
 from chat import ratelimit
-from chat.broadcast import events, presence
+from chat.broadcast import events, presence, receipts
 from chat.errors import Forbidden, Invalid, Missing, NotFound, validated
 from chat.models import Membership, Room
 from chat.rooms import lobby
@@ -379,6 +379,14 @@ def mark_room_read(user: AbstractBaseUser, room: Room, upto: int) -> bool:
 
 
 def open_room(user: AbstractBaseUser, room: Room, upto: int) -> None:
-    """Called when a person opens a room's page: read up to ``upto``, on every tab of theirs."""
-    mark_room_read(user, room, upto)
+    """Called when a person opens a room's page: read up to ``upto``, on every tab of theirs;
+    in a conversation of two, the other person's "Seen" follows (``chat.broadcast.receipts``).
+
+    Posting (``chat.messages.posting``) moves the author's position too but sends no
+    receipt: a page with a socket has noted what it showed already (the read tracker
+    sends it), and the form's POST without JavaScript redirects here, which does."""
+    moved = mark_room_read(user, room, upto)
     events.room_read(user.pk, room.id)
+    if moved and room.is_direct:
+        key = [(user.pk, room.id)]
+        transaction.on_commit(lambda: receipts.announce_moved(key))

@@ -149,7 +149,7 @@ class RoomConsumer(PersonsSocket):
         await self.send(text_data=event["html"])
         if self.synced is not None and event.get("revision") == self.synced + 1:
             self.synced += 1
-        read_tracker.note(self.user.pk, self.room.id, event["id"])
+        read_tracker.note(self.user.pk, self.room.id, event["id"], direct=self.room.is_direct)
 
     async def resync(self) -> None:
         """Called when this process's events were lost (the layer was cut off): send the
@@ -273,7 +273,7 @@ class RoomConsumer(PersonsSocket):
             await self.send(text_data=frame)
         self.synced = max(self.synced or 0, revision)
         if newest:
-            read_tracker.note(self.user.pk, self.room.id, newest)
+            read_tracker.note(self.user.pk, self.room.id, newest, direct=self.room.is_direct)
 
     @database_sync_to_async
     def _catch_up_frame(self, after: int, cursor: int | None) -> tuple[str, int, int]:

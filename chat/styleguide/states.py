@@ -35,6 +35,7 @@ from chat.styleguide.joining_states import JOINING
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
 from chat.styleguide.people_states import PEOPLE_DIRECTORY
+from chat.styleguide.receipts_states import RECEIPTS
 from chat.styleguide.room_admin_states import ROOM_ADMIN
 from chat.styleguide.rows import DATA, Section, State
 from chat.styleguide.samples import (
@@ -311,6 +312,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
-    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY,
+    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS,
     DATA_PARTS,
 )  # fmt: skip

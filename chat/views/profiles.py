@@ -12,10 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat.errors import NotFound
-from chat.people import mutes, profiles, sign_in_links
+from chat.people import mutes, profiles, receipts, sign_in_links
 from chat.people.forms import ProfileForm
 from chat.views.files import stored_file
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -57,6 +57,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     # The phone sign-in section: a button making a link, and the sessions links signed in.
     sign_ins = sign_in_links.sign_ins(request.user)
     context = {"form": form, "profile": profile, "sign_ins": sign_ins}
+    context["send_receipts"] = profile.send_receipts  # the read receipts' switch
     return render(request, "chat/profile_edit.html", context, status=status)
 
 
@@ -67,3 +68,16 @@ def avatar(request: HttpRequest, user_id: int, name: str) -> FileResponse:
     profile is); 404 once it was replaced or removed."""
     field, content_type = profiles.avatar_file(user_id, name)
     return stored_file(field, content_type, missing=profiles.NO_SUCH_PICTURE, cache=AVATAR_CACHE)
+
+
+@login_required
+@require_POST
+def receipts_switch(request: HttpRequest) -> HttpResponse:
+    """``POST /accounts/profile/receipts`` (``send_receipts`` checked or not): read receipts
+    on or off. htmx gets the switch again; a plain form goes back to the profile page."""
+    on = bool(request.POST.get("send_receipts"))
+    receipts.set_send_receipts(request.user, on)
+    if request.htmx:
+        context = {"send_receipts": on, "saved": True}
+        return render(request, "chat/profile_edit.html#receipts-switch", context)
+    return redirect("profile-edit")

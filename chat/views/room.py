@@ -14,6 +14,7 @@ from chat.messages import posting as messages
 from chat.messages import replies, sounds
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
+from chat.people import receipts
 from chat.rooms import admin, lobby
 from chat.rooms import services as rooms
 from chat.rooms.forms import UsernameForm
@@ -74,6 +75,10 @@ def page(
         # person, makes the room, and the socket joins it (chat.sockets.consumers).
         "socket_url": links.socket,
         "members": members,
+        # "Seen" under my message the other person read last, in a conversation of two
+        # (chat.people.receipts); shown by the style block only while mine are on.
+        "receipt": receipts.on_page(request.user, room, shown),
+        "receipts_on": receipts.shown_to(request.user, conversation),
         # A reader of a public room who has not joined it gets the Join bar (chat.rooms.joining).
         "is_member": room is None or any(member.user.pk == request.user.pk for member in members),
         "may_remove_others": room is not None and rooms.may_remove_others(room, request.user),

@@ -30,3 +30,15 @@ def test_a_batch_locks_rows_in_one_order_whatever_order_it_was_noted_in(alice, b
     ]
     assert updated == sorted([alice.pk, bob.pk])
     assert set(Membership.objects.filter(room=lunch).values_list("last_read", flat=True)) == {upto}
+
+
+def test_a_batch_of_rooms_of_many_asks_nothing_for_receipts(alice, bob, lunch):
+    # Read receipts are for direct rooms only: a batch without one costs its UPDATEs alone.
+    join(bob, "lunch")
+    upto = say(lunch, alice, "read me")[-1].id
+
+    with CaptureQueriesContext(connection) as queries:
+        sent = _write({(bob.pk, lunch.pk): upto})
+
+    assert sent == []
+    assert [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]] == ["UPDATE"]

@@ -8,6 +8,7 @@
 
 import "./room-sync.js";      // the socket protocol: cursor, resume, sends held and sent again
 import "./message-list.js";   // each message once, in order, in place
+import "./seen.js";          // "Seen" under the message the other person read last
 import "./pending.js";        // "sending…" copies of sends not stored yet
 import "./days.js";          // day separators in the reader's own days (before scroll.js)
 import "./scroll.js";         // the newest message in view
