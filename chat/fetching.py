@@ -60,6 +60,15 @@ class Unsafe(FetchFailed):
     """A URL the chat will not call."""
 
 
+class Answered(FetchFailed):
+    """The server answered, with a status that is neither 2xx nor a redirect followed
+    (a caller may act on it: Web Push drops a subscription answered 404 or 410)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"answered {status}")
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Target:
     """Where a vetted URL leads: the name (for Host and TLS) and the address to connect to."""
@@ -149,8 +158,9 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def vet(url: str) -> Target:
+def vet(url: str, allow_private: bool | None = None) -> Target:
     """Where ``url`` may be called, resolved once; ``Unsafe`` when it may not be.
+    ``allow_private`` overrides ``private_network_allowed()`` (a caller's own setting).
 
     Every address the name resolves to must pass, not just the first: otherwise a name
     listing one public and one private address would be judged on the one we picked.
@@ -162,7 +172,9 @@ def vet(url: str) -> Target:
         raise FetchFailed(f"{host} could not be resolved ({error})") from None
     if not addresses:
         raise FetchFailed(f"{host} has no address")
-    if not private_network_allowed():
+    if allow_private is None:
+        allow_private = private_network_allowed()
+    if not allow_private:
         for address in addresses:
             if not is_public(address):
                 raise Unsafe(f"{host} resolves to {address}, on a private network")
@@ -275,10 +287,10 @@ def _read_capped(sock, response, deadline: _Deadline, cap: int, keep_start: bool
         chunks.append(chunk)
 
 
-def _one_hop(method, url, body, headers, deadline, read: Callable):
+def _one_hop(method, url, body, headers, deadline, read: Callable, allow_private=None):
     """One request to ``url`` (vetted): a redirect's next URL, or what ``read`` makes of a
     2xx answer (``(response, sock)``)."""
-    target = vet(url)
+    target = vet(url, allow_private)
     kind = _VettedHTTPSConnection if target.scheme == "https" else _VettedHTTPConnection
     connection = kind(target, timeout=deadline.left())
     try:
@@ -293,7 +305,7 @@ def _one_hop(method, url, body, headers, deadline, read: Callable):
         if 300 <= response.status < 400 and response.getheader("Location"):
             return response.status, urljoin(url, response.getheader("Location").strip())
         if not 200 <= response.status < 300:
-            raise FetchFailed(f"answered {response.status}")
+            raise Answered(response.status)
         return response.status, read(response, sock)
     except TimeoutError:
         raise deadline.too_slow() from None
@@ -314,6 +326,7 @@ def request(
     redirects: int = 0,
     accept: Callable[[str], bool] | None = None,
     keep_start: bool = False,
+    allow_private: bool | None = None,
 ) -> Answer:
     """``method`` ``url`` through the guards above, within ``timeout`` seconds in all.
 
@@ -321,10 +334,12 @@ def request(
     goes on as a GET without the body); with none, a 3xx fails. ``accept(content_type)``
     refuses an answer before its body is read. The body is read up to ``max_bytes``: past
     that the call fails, unless ``keep_start``, which keeps the start (an HTML page's head).
+    ``allow_private`` lifts (or keeps) the address rule for this call, whatever
+    ``CHAT_FETCH_ALLOW_PRIVATE_URLS`` says (None: that setting decides).
 
     Raises ``FetchFailed`` (``Unsafe`` for a refused URL) for every way the call can go
-    wrong: resolution, the address rule, connection, timeout, a non-2xx status, too many
-    redirects, a content type refused, an answer too large.
+    wrong: resolution, the address rule, connection, timeout, a non-2xx status
+    (``Answered``), too many redirects, a content type refused, an answer too large.
     """
     deadline = _Deadline(timeout)
     sent = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -337,7 +352,7 @@ def request(
         return Answer(response.status, response.headers, data, url, truncated)
 
     for _hop in range(redirects + 1):
-        status, result = _one_hop(method, url, body, sent, deadline, read)
+        status, result = _one_hop(method, url, body, sent, deadline, read, allow_private)
         if isinstance(result, Answer):
             return result
         if not redirects:

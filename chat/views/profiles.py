@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat.errors import NotFound
-from chat.people import mutes, profiles, sign_in_links
+from chat.people import mutes, profiles, push, sign_in_links
 from chat.people.forms import ProfileForm
 from chat.views.files import stored_file
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -57,6 +57,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     # The phone sign-in section: a button making a link, and the sessions links signed in.
     sign_ins = sign_in_links.sign_ins(request.user)
     context = {"form": form, "profile": profile, "sign_ins": sign_ins}
+    # The Web Push switch, where push is on: the key this browser subscribes with.
+    context["push_key"] = push.public_key() if push.enabled() else ""
     return render(request, "chat/profile_edit.html", context, status=status)
 
 
