@@ -26,6 +26,7 @@ import logging
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
@@ -146,7 +147,7 @@ def subscribe(user: AbstractBaseUser, data: object, user_agent: str = "") -> Pus
     endpoint = form.cleaned_data["endpoint"]
     with transaction.atomic():
         # The person's row, locked: two subscriptions at once both see the other's count.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         mine = PushSubscription.objects.filter(user=user).exclude(endpoint=endpoint).count()
         if mine >= SUBSCRIPTIONS_PER_PERSON:
             raise Forbidden(TOO_MANY.format(limit=SUBSCRIPTIONS_PER_PERSON))
