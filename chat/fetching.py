@@ -53,20 +53,15 @@ USER_AGENT = "chat-fetch/1"  # what a site sees in its log
 
 
 class FetchFailed(Exception):
-    """A call that produced nothing usable; the message says why, for the log."""
+    """A call that produced nothing usable; why, for the log (``status``: a non-2xx answer's)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Unsafe(FetchFailed):
     """A URL the chat will not call."""
-
-
-class Answered(FetchFailed):
-    """The server answered, with a status that is neither 2xx nor a redirect followed
-    (a caller may act on it: Web Push drops a subscription answered 404 or 410)."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(f"answered {status}")
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -83,8 +78,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Answer:
-    """A 2xx answer: its status, headers and body (at most the cap), and the URL that gave
-    it (after redirects)."""
+    """A 2xx answer: its status, headers, body (at most the cap) and URL (after redirects)."""
 
     status: int
     headers: Headers
@@ -106,8 +100,7 @@ class Answer:
 
 
 def _shape(url: str):
-    """``url`` split, its host in ASCII (IDNA) and its port, if it is an http(s) URL with a
-    host and no credentials."""
+    """``url`` split, its host in ASCII (IDNA) and port: an http(s) URL, a host, no credentials."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -132,9 +125,7 @@ def _shape(url: str):
 def private_network_allowed() -> bool:
     """Whether the address rule is lifted (``CHAT_FETCH_ALLOW_PRIVATE_URLS``, or the bots'
     own older setting); read at every call."""
-    return bool(
-        settings.CHAT_FETCH_ALLOW_PRIVATE_URLS or settings.CHAT_BOTS_ALLOW_PRIVATE_URLS
-    )
+    return bool(settings.CHAT_FETCH_ALLOW_PRIVATE_URLS or settings.CHAT_BOTS_ALLOW_PRIVATE_URLS)
 
 
 def url_problem(url: str) -> str | None:
@@ -160,7 +151,6 @@ def resolve(host: str, port: int) -> list[str]:
 
 def vet(url: str, allow_private: bool | None = None) -> Target:
     """Where ``url`` may be called, resolved once; ``Unsafe`` when it may not be.
-    ``allow_private`` overrides ``private_network_allowed()`` (a caller's own setting).
 
     Every address the name resolves to must pass, not just the first: otherwise a name
     listing one public and one private address would be judged on the one we picked.
@@ -172,9 +162,7 @@ def vet(url: str, allow_private: bool | None = None) -> Target:
         raise FetchFailed(f"{host} could not be resolved ({error})") from None
     if not addresses:
         raise FetchFailed(f"{host} has no address")
-    if allow_private is None:
-        allow_private = private_network_allowed()
-    if not allow_private:
+    if not (private_network_allowed() if allow_private is None else allow_private):
         for address in addresses:
             if not is_public(address):
                 raise Unsafe(f"{host} resolves to {address}, on a private network")
@@ -288,8 +276,7 @@ def _read_capped(sock, response, deadline: _Deadline, cap: int, keep_start: bool
 
 
 def _one_hop(method, url, body, headers, deadline, read: Callable, allow_private=None):
-    """One request to ``url`` (vetted): a redirect's next URL, or what ``read`` makes of a
-    2xx answer (``(response, sock)``)."""
+    """One request to vetted ``url``: a redirect's next URL, or ``read(response, sock)`` if 2xx."""
     target = vet(url, allow_private)
     kind = _VettedHTTPSConnection if target.scheme == "https" else _VettedHTTPConnection
     connection = kind(target, timeout=deadline.left())
@@ -305,7 +292,7 @@ def _one_hop(method, url, body, headers, deadline, read: Callable, allow_private
         if 300 <= response.status < 400 and response.getheader("Location"):
             return response.status, urljoin(url, response.getheader("Location").strip())
         if not 200 <= response.status < 300:
-            raise Answered(response.status)
+            raise FetchFailed(f"answered {response.status}", response.status)
         return response.status, read(response, sock)
     except TimeoutError:
         raise deadline.too_slow() from None
@@ -334,12 +321,11 @@ def request(
     goes on as a GET without the body); with none, a 3xx fails. ``accept(content_type)``
     refuses an answer before its body is read. The body is read up to ``max_bytes``: past
     that the call fails, unless ``keep_start``, which keeps the start (an HTML page's head).
-    ``allow_private`` lifts (or keeps) the address rule for this call, whatever
-    ``CHAT_FETCH_ALLOW_PRIVATE_URLS`` says (None: that setting decides).
+    ``allow_private``, given, decides the address rule instead of the settings (Web Push).
 
     Raises ``FetchFailed`` (``Unsafe`` for a refused URL) for every way the call can go
-    wrong: resolution, the address rule, connection, timeout, a non-2xx status
-    (``Answered``), too many redirects, a content type refused, an answer too large.
+    wrong: resolution, the address rule, connection, timeout, a non-2xx status, too many
+    redirects, a content type refused, an answer too large.
     """
     deadline = _Deadline(timeout)
     sent = {"User-Agent": USER_AGENT, **(headers or {})}

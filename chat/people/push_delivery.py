@@ -190,14 +190,14 @@ def send(subscription: PushSubscription, payload: bytes, vapid: Vapid02) -> bool
             body=body,
             allow_private=allow_private(),
         )
-    except fetching.Answered as answer:
+    except fetching.FetchFailed as answer:
         if answer.status in GONE:
             PushSubscription.objects.filter(pk=subscription.pk).delete()
             logger.info("push subscription %s is gone (%s): dropped", subscription.pk, answer)
         else:
             logger.warning("push to subscription %s failed: %s", subscription.pk, answer)
         return False
-    except Exception as error:
+    except Exception as error:  # a malformed key, a claim refused: logged, kept
         logger.warning("push to subscription %s failed: %r", subscription.pk, error)
         return False
     PushSubscription.objects.filter(pk=subscription.pk).update(last_sent_at=timezone.now())
