@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, transaction
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -84,7 +84,7 @@ def message_posted(sender: object, message: Message, **kwargs: object) -> None:
             transaction.on_commit(partial(_enqueue, message.pk))
             return
         # A socket's post, already committed: the queue's write is I/O, not for the loop.
-        loop.run_in_executor(None, _enqueue, message.pk)
+        loop.run_in_executor(None, _enqueue_on_a_thread, message.pk)
     except Exception:
         logger.exception("the push of message %s was not enqueued", message.pk)
 
@@ -94,6 +94,14 @@ def _enqueue(message_id: int) -> None:
         deliver(message_id)
     except Exception:
         logger.exception("the push of message %s was not enqueued", message_id)
+
+
+def _enqueue_on_a_thread(message_id: int) -> None:
+    try:
+        _enqueue(message_id)
+    finally:
+        # A queue that runs tasks at once (the tests') used the database on this thread.
+        connections.close_all()
 
 
 @db_task()

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import io
 import logging
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.core.management import call_command
 from django.templatetags.static import static
 
 from chat.errors import Forbidden, Invalid, NotFound, TooFast
@@ -289,3 +291,17 @@ def test_push_turned_off_sends_and_takes_nothing(service, settings, alice, bob):
     assert service.received == []
     with pytest.raises(Forbidden):
         push.subscribe(bob, service.device("laptop").subscription)
+
+
+def test_the_command_prints_the_public_key_and_rotates_the_pair(service, alice):
+    subscribed(service, alice, "phone")
+    shown = io.StringIO()
+    call_command("vapid_keys", stdout=shown)
+    assert shown.getvalue().strip() == push.keys()[1]
+
+    rotated = io.StringIO()
+    call_command("vapid_keys", "--rotate", stdout=rotated)
+
+    new = push.keys()[1]
+    assert rotated.getvalue().strip().endswith(new) and new != shown.getvalue().strip()
+    assert not PushSubscription.objects.exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 
 import pytest
 from channels.db import database_sync_to_async
@@ -15,7 +16,7 @@ from chat.people import push
 from chat.rooms import services as rooms
 from tests.support.messages import asay
 from tests.support.push_service import push_service
-from tests.support.sockets import TIMEOUT
+from tests.support.sockets import TIMEOUT, frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,3 +97,18 @@ async def test_two_shown_tabs_count_until_both_are_hidden(open_socket, bob):
 
     await say_shown(second, False)
     await looking_becomes(bob.pk, False)
+
+
+async def test_a_message_sent_over_a_socket_is_pushed_too(open_socket, service, alice, bob):
+    device = service.device("phone")
+    await database_sync_to_async(push.subscribe)(bob, device.subscription)
+    await database_sync_to_async(rooms.open_direct_room)(alice, bob)
+    socket = await open_socket("/ws/p/bob/", alice)
+
+    await socket.send_to(text_data=frame(body="over the socket", client_id=str(uuid.uuid4())))
+
+    async with asyncio.timeout(TIMEOUT):
+        while not service.to(device):
+            await asyncio.sleep(0.01)
+    [received] = service.to(device)
+    assert device.decrypt(received.body)["body"] == "over the socket"
