@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import sign_up
+from tests.support.browsing import meet_in_lunch, send, sign_up
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -51,3 +51,22 @@ def test_the_profile_page_offers_push_on_this_device(people, server: LiveServer)
     expect(switch.get_by_label("Also on this device when the chat is closed")).not_to_be_checked()
     expect(switch.locator("[data-when=off]")).to_be_visible()
     expect(switch.locator("[data-when=on]")).to_be_hidden()
+
+
+# Records what the page puts on the app's badge (headless Chromium has no icon to show it).
+WATCH_BADGE = """
+window.__badges = [];
+navigator.setAppBadge = (count) => { window.__badges.push(count); return Promise.resolve(); };
+navigator.clearAppBadge = () => { window.__badges.push(0); return Promise.resolve(); };
+"""
+
+
+def test_the_lobby_puts_the_unread_total_on_the_apps_badge(people, server: LiveServer):
+    alice, bob = meet_in_lunch(people, server, init_script=WATCH_BADGE)
+    bob.page.goto("/")
+    expect(bob.page.locator("#lobby-mine")).to_be_attached()
+    bob.page.wait_for_function("() => window.__badges.at(-1) === 0")
+
+    send(alice, "@bob lunch?")
+
+    bob.page.wait_for_function("() => window.__badges.at(-1) === 1")

@@ -3,7 +3,7 @@
 // service worker sets it too, on each push while the chat is closed.
 
 function showBadge() {
-  const titled = document.querySelector("[data-page-title]");
+  const titled = document.getElementById("lobby-mine");  // only the lobby knows the total
   if (!titled || !navigator.setAppBadge) return;
   const count = parseInt((/^\((\d+)\)/.exec(titled.dataset.pageTitle) || [])[1] || "0", 10);
   const done = count ? navigator.setAppBadge(count) : navigator.clearAppBadge();
