@@ -9,9 +9,10 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         """Close sockets whose session ends; keep every person's profile in step; call the
-        hooks of the bots a new message mentions; take a deleted file or picture out of
-        storage; keep the address a person signs in from; log staff's deletions; close an
-        HTTP request's database connection when it ends (ASGI).
+        hooks of the bots a new message mentions; push it to the devices of those away;
+        take a deleted file or picture out of storage; keep the address a person signs in
+        from; log staff's deletions; close an HTTP request's database connection when it
+        ends (ASGI).
 
         Every receiver is a module-level function (``chat.receivers`` and the services):
         signals hold receivers weakly, so one defined in here would not outlive this call.
@@ -27,7 +28,7 @@ class ChatConfig(AppConfig):
         from chat.messages import attachments, edits, previews
         from chat.messages import posting as messages
         from chat.models import Attachment, LinkPreview, Profile
-        from chat.people import audit, moderation, profiles
+        from chat.people import audit, moderation, profiles, push_delivery
         from chat.rooms import admin as room_admin
         from chat.rooms import services as rooms
 
@@ -46,6 +47,8 @@ class ChatConfig(AppConfig):
         # Link previews follow new and edited messages, which know nothing of them.
         messages.message_posted.connect(previews.message_posted, dispatch_uid="link_previews")
         edits.message_edited.connect(previews.message_edited, dispatch_uid="link_previews_edit")
+        # Web Push follows new messages (and registers its task with the queue's consumer).
+        messages.message_posted.connect(push_delivery.message_posted, dispatch_uid="web_push")
         # Staff deleting someone else's message goes to the audit log (chat.people knows
         # of messages, not the other way round).
         edits.deleted_by_staff.connect(moderation.record_deletion, dispatch_uid="audit_deletions")

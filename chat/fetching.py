@@ -53,7 +53,11 @@ USER_AGENT = "chat-fetch/1"  # what a site sees in its log
 
 
 class FetchFailed(Exception):
-    """A call that produced nothing usable; the message says why, for the log."""
+    """A call that produced nothing usable; why, for the log (``status``: a non-2xx answer's)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Unsafe(FetchFailed):
@@ -74,8 +78,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Answer:
-    """A 2xx answer: its status, headers and body (at most the cap), and the URL that gave
-    it (after redirects)."""
+    """A 2xx answer: its status, headers, body (at most the cap) and URL (after redirects)."""
 
     status: int
     headers: Headers
@@ -97,8 +100,7 @@ class Answer:
 
 
 def _shape(url: str):
-    """``url`` split, its host in ASCII (IDNA) and its port, if it is an http(s) URL with a
-    host and no credentials."""
+    """``url`` split, its host in ASCII (IDNA) and port: an http(s) URL, a host, no credentials."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -123,9 +125,7 @@ def _shape(url: str):
 def private_network_allowed() -> bool:
     """Whether the address rule is lifted (``CHAT_FETCH_ALLOW_PRIVATE_URLS``, or the bots'
     own older setting); read at every call."""
-    return bool(
-        settings.CHAT_FETCH_ALLOW_PRIVATE_URLS or settings.CHAT_BOTS_ALLOW_PRIVATE_URLS
-    )
+    return bool(settings.CHAT_FETCH_ALLOW_PRIVATE_URLS or settings.CHAT_BOTS_ALLOW_PRIVATE_URLS)
 
 
 def url_problem(url: str) -> str | None:
@@ -149,7 +149,7 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def vet(url: str) -> Target:
+def vet(url: str, allow_private: bool | None = None) -> Target:
     """Where ``url`` may be called, resolved once; ``Unsafe`` when it may not be.
 
     Every address the name resolves to must pass, not just the first: otherwise a name
@@ -162,7 +162,7 @@ def vet(url: str) -> Target:
         raise FetchFailed(f"{host} could not be resolved ({error})") from None
     if not addresses:
         raise FetchFailed(f"{host} has no address")
-    if not private_network_allowed():
+    if not (private_network_allowed() if allow_private is None else allow_private):
         for address in addresses:
             if not is_public(address):
                 raise Unsafe(f"{host} resolves to {address}, on a private network")
@@ -275,10 +275,9 @@ def _read_capped(sock, response, deadline: _Deadline, cap: int, keep_start: bool
         chunks.append(chunk)
 
 
-def _one_hop(method, url, body, headers, deadline, read: Callable):
-    """One request to ``url`` (vetted): a redirect's next URL, or what ``read`` makes of a
-    2xx answer (``(response, sock)``)."""
-    target = vet(url)
+def _one_hop(method, url, body, headers, deadline, read: Callable, allow_private=None):
+    """One request to vetted ``url``: a redirect's next URL, or ``read(response, sock)`` if 2xx."""
+    target = vet(url, allow_private)
     kind = _VettedHTTPSConnection if target.scheme == "https" else _VettedHTTPConnection
     connection = kind(target, timeout=deadline.left())
     try:
@@ -293,7 +292,7 @@ def _one_hop(method, url, body, headers, deadline, read: Callable):
         if 300 <= response.status < 400 and response.getheader("Location"):
             return response.status, urljoin(url, response.getheader("Location").strip())
         if not 200 <= response.status < 300:
-            raise FetchFailed(f"answered {response.status}")
+            raise FetchFailed(f"answered {response.status}", response.status)
         return response.status, read(response, sock)
     except TimeoutError:
         raise deadline.too_slow() from None
@@ -314,6 +313,7 @@ def request(
     redirects: int = 0,
     accept: Callable[[str], bool] | None = None,
     keep_start: bool = False,
+    allow_private: bool | None = None,
 ) -> Answer:
     """``method`` ``url`` through the guards above, within ``timeout`` seconds in all.
 
@@ -321,6 +321,7 @@ def request(
     goes on as a GET without the body); with none, a 3xx fails. ``accept(content_type)``
     refuses an answer before its body is read. The body is read up to ``max_bytes``: past
     that the call fails, unless ``keep_start``, which keeps the start (an HTML page's head).
+    ``allow_private``, given, decides the address rule instead of the settings (Web Push).
 
     Raises ``FetchFailed`` (``Unsafe`` for a refused URL) for every way the call can go
     wrong: resolution, the address rule, connection, timeout, a non-2xx status, too many
@@ -337,7 +338,7 @@ def request(
         return Answer(response.status, response.headers, data, url, truncated)
 
     for _hop in range(redirects + 1):
-        status, result = _one_hop(method, url, body, sent, deadline, read)
+        status, result = _one_hop(method, url, body, sent, deadline, read, allow_private)
         if isinstance(result, Answer):
             return result
         if not redirects:

@@ -18,6 +18,7 @@ from chat.views import (
     messages,
     people,
     profiles,
+    push,
     room,
     room_admin,
     room_settings,
@@ -117,4 +118,7 @@ urlpatterns = [
     path("accounts/sign-ins/<int:link_id>/sign-out", sign_in.sign_out, name="sign-in-sign-out"),
     path("styleguide/", styleguide.styleguide_page, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
+    path("manifest.webmanifest", push.manifest, name="manifest"),
+    path("sw.js", push.service_worker, name="service-worker"),
+    path("push/subscriptions", push.subscriptions, name="push-subscriptions"),
 ]

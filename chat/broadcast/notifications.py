@@ -52,6 +52,12 @@ def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
 
 def frame(message: Message, author: AbstractBaseUser) -> str:
     """The notification of ``message``, as every recipient's page receives it."""
+    return render_to_string("base.html#notification", summary(message, author))
+
+
+def summary(message: Message, author: AbstractBaseUser) -> dict[str, str]:
+    """What a notification of ``message`` says (``title``, ``body``: a short preview) and
+    where it leads (``url``, ``tag``): the page's and Web Push's (``chat.people.push``)."""
     room = message.room
     if room.kind == Room.Kind.DIRECT:
         title = name_of(author)
@@ -62,10 +68,9 @@ def frame(message: Message, author: AbstractBaseUser) -> str:
         page = address.links(address.key_of(room.slug)).page
     words = message.words
     body = words if len(words) <= PREVIEW_CHARS else words[:PREVIEW_CHARS] + "…"
-    context = {
+    return {
         "title": title,
         "body": body or (f"📎 {message.attachment.name}" if message.has_attachment else ""),
         "url": f"{page}#message-{message.id}",
         "tag": f"message-{message.id}",
     }
-    return render_to_string("base.html#notification", context)

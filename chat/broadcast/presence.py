@@ -64,6 +64,11 @@ def _live_processes() -> list[str]:
     return [process for process, at in seen.items() if at >= horizon]
 
 
+def live_processes() -> list[str]:
+    """The server processes whose heartbeat is recent (others' entries are not counted)."""
+    return _live_processes()
+
+
 def online(user_ids: list[int]) -> set[int]:
     """Which of ``user_ids`` have a socket open anywhere right now (nobody, while the
     cache cannot be reached)."""

@@ -137,6 +137,8 @@ class RoomConsumer(PersonsSocket):
             await self._resume(frame.get("after", 0), frame.get("cursor"))
         elif frame.get("type") == "typing":
             await self._typing()
+        elif frame.get("type") == "visibility":
+            await self._visibility(frame)
         else:
             await self._post(frame)
 

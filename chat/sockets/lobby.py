@@ -4,11 +4,13 @@ socket beside a conversation, for its sidebar."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 from channels.db import database_sync_to_async
 
 from chat.broadcast import events, fanout, presence
+from chat.limits import FRAME_MAX_CHARS
 from chat.rooms import lobby
 from chat.rooms import services as rooms
 from chat.sockets.persons import (
@@ -68,7 +70,16 @@ class LobbyConsumer(PersonsSocket):
         await presence.presence().leave(self.user.pk)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Called for a frame from the page: a lobby says nothing, so nothing is read."""
+        """Called for a frame from the page: a lobby says only whether its tab is shown
+        (``chat.broadcast.visibility``); anything else is ignored."""
+        if text_data is None or len(text_data) > FRAME_MAX_CHARS:
+            return
+        try:
+            frame = json.loads(text_data)
+        except (ValueError, RecursionError):
+            return
+        if isinstance(frame, dict) and frame.get("type") == "visibility":
+            await self._visibility(frame)
 
     def _render_soon(self) -> None:
         if not self.live:

@@ -24,7 +24,8 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chat.broadcast import events, fanout, presence
+from chat.broadcast import events, fanout, presence, visibility
+from chat.limits import SlidingWindowLimiter
 from chat.people import accounts, profiles
 
 #: Close codes. 1003, 1009 and 1013 are the WebSocket standard's own; 4xxx are ours and
@@ -53,6 +54,9 @@ class PersonsSocket(AsyncWebsocketConsumer):
     live = False
     #: The events of ``events.PAGE_HTML`` this kind of socket sends its page (``pass_on``).
     passes_on: frozenset[str] = frozenset()
+    #: The page said it is shown (``chat.broadcast.visibility`` counts it).
+    shown = False
+    visibility_frames: SlidingWindowLimiter | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         """Make ``pass_on`` the handler of each event the kind of socket passes on, and of
@@ -84,7 +88,28 @@ class PersonsSocket(AsyncWebsocketConsumer):
         """The socket closed: ``disconnect``, then end the consumer (without Channels'
         extra trip to close old connections, as in ``dispatch``; it joins no groups)."""
         await self.disconnect(message["code"])
+        if self.shown:
+            self.shown = False
+            await visibility.visibility().hidden(self.user.pk)
         raise StopConsumer()
+
+    async def _visibility(self, frame: dict) -> None:
+        """The page says whether its tab is shown (``{"type": "visibility", "visible":
+        true}``): Web Push skips people with a shown tab. A socket switching faster than
+        the limit of other frames is closed."""
+        visible = frame.get("visible")
+        if not self.live or not isinstance(visible, bool) or visible == self.shown:
+            return
+        if self.visibility_frames is None:
+            self.visibility_frames = SlidingWindowLimiter()
+        if not self.visibility_frames.allow():
+            await self.close(code=CLOSE_FLOODING)
+            return
+        self.shown = visible
+        if visible:
+            await visibility.visibility().shown(self.user.pk)
+        else:
+            await visibility.visibility().hidden(self.user.pk)
 
     async def _arrive(self, groups: list[str], what: str) -> bool:
         """Count this socket towards its person's sockets and join ``groups`` on this

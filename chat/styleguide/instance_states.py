@@ -68,3 +68,27 @@ INSTANCE = Section("instance", "The team's own chat", (
           "chat/profile_edit.html#phone-sign-in", lambda s: {"sign_ins": []}),
 ))
 # fmt: on
+
+
+def push_switch(state: str) -> dict:
+    """The Web Push switch of the profile page in ``state`` (as its script sets it)."""
+    key = "BOr5e2QOZNPaJs8L7b7VZsPcuNrQnJ0gKk5v5jvXb3Jc1GmJdC6mB9sYvQZcV9N1iW7tS0oL3pU8aR2yD4fH6kE"
+    return {"push_key": key, "push_state": state, "shown": True}
+
+
+# fmt: off
+PUSH = Section("push", "Notifications on a closed device", (
+    State("push-off", "Push off", "The profile page: this device hears of messages only while "
+          "the chat is open.", "chat/profile_edit.html#push-switch",
+          lambda s: push_switch("off")),
+    State("push-on", "Push on", "This device is subscribed: direct messages, mentions and "
+          "replies reach it while the chat is closed.", "chat/profile_edit.html#push-switch",
+          lambda s: push_switch("on")),
+    State("push-blocked", "Notifications blocked", "The browser refused notifications: the "
+          "switch is off and says where to allow them.", "chat/profile_edit.html#push-switch",
+          lambda s: push_switch("blocked")),
+    State("push-unsupported", "No push in this browser", "No service worker or Push API "
+          "(an iPhone's browser before the chat is on its home screen).",
+          "chat/profile_edit.html#push-switch", lambda s: push_switch("unsupported")),
+))
+# fmt: on

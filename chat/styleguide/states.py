@@ -30,7 +30,7 @@ from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide.group_states import GROUPS
-from chat.styleguide.instance_states import INSTANCE
+from chat.styleguide.instance_states import INSTANCE, PUSH
 from chat.styleguide.joining_states import JOINING
 from chat.styleguide.message_states import MESSAGES
 from chat.styleguide.moderation_states import MODERATION
@@ -312,6 +312,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
-    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS,
+    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS, PUSH,
     DATA_PARTS,
 )  # fmt: skip

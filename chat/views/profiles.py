@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chat.errors import NotFound
-from chat.people import mutes, profiles, receipts, sign_in_links
+from chat.people import mutes, profiles, push, receipts, sign_in_links
 from chat.people.forms import ProfileForm
 from chat.views.files import stored_file
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -58,6 +58,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     sign_ins = sign_in_links.sign_ins(request.user)
     context = {"form": form, "profile": profile, "sign_ins": sign_ins}
     context["send_receipts"] = profile.send_receipts  # the read receipts' switch
+    # The Web Push switch, where push is on: the key this browser subscribes with.
+    context["push_key"] = push.public_key() if push.enabled() else ""
     return render(request, "chat/profile_edit.html", context, status=status)
 
 

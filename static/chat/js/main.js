@@ -27,3 +27,7 @@ import "./notices.js";        // failed requests, waits that are over
 import "./attention.js";      // title, favicon and notifications while the tab is hidden
 import "./sidebar.js";        // the sidebar beside a conversation: its drawer on a phone
 import "./switcher.js";       // Ctrl+K: jump to a room or a person
+import "./install.js";        // the service worker: an installable app, Web Push
+import "./visibility.js";     // tell the server whether this tab is shown (no push then)
+import "./badge.js";          // the app's badge: the unread total
+import "./push.js";           // "Also on this device when the chat is closed"

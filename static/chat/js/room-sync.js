@@ -1,4 +1,4 @@
-// The room page's side of the socket protocol, the one module that writes to the socket:
+// The room page's side of the socket protocol (visibility.js adds only whether it is shown):
 //  - track the room revision the page is complete up to (#cursor, then each arriving
 //    message's data-revision), and resume from it on every open; a gap still open after
 //    HEAL_AFTER_MS means a frame was lost, not merely overtaken by one from another
