@@ -11,6 +11,7 @@ import "./message-list.js";   // each message once, in order, in place
 import "./pending.js";        // "sending…" copies of sends not stored yet
 import "./days.js";          // day separators in the reader's own days (before scroll.js)
 import "./scroll.js";         // the newest message in view
+import "./new-since.js";      // "New since your last visit": in view on load, moved by "Mark unread"
 import "./composer.js";       // Enter sends, typing, the character count
 import "./mentions.js";       // "@" completion
 import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels; ↑ edits
