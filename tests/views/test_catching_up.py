@@ -184,7 +184,7 @@ def test_mentions_newest_first_replies_too_unread_marked(login, alice, bob, lunc
     ids = [int(n) for n in re.findall(r'<article id="mention-(\d+)"', html)]
     assert ids == [answered.id, second.id, first.id]
     assert "&lt;b&gt;bold&lt;/b&gt;" in html and "<b>bold</b>" not in html
-    assert html.count("mention-item unread") == 2  # first was read
+    assert html.count("mention-item not-read") == 2  # first was read
     assert f'href="/m/{first.id}/"' in html
     assert client.get(f"/m/{first.id}/")["Location"].startswith("/r/lunch/?around=")
 
