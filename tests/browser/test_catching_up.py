@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import axe_violations, lunch_for_two, message_with, send
+from tests.support.browsing import axe_violations, lunch_for_two, message_with, seed, send
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -82,3 +82,18 @@ def test_new_since_mark_unread_mentions_and_mark_all_read(people, server: LiveSe
     bob.page.get_by_role("button", name="Mark all read").click()
     expect(lobby_entry.locator(".unread")).to_have_count(0)
     expect(bob.page.locator("#alerts")).to_contain_text("Everything is marked read.")
+
+
+def test_a_long_absence_opens_at_the_line(people, server: LiveServer) -> None:
+    """More news than the list shows: the page opens with the line at its top, the first
+    unread message under it, instead of at the newest."""
+    _alice, bob = lunch_for_two(people, server)
+    send(bob, "Back soon")
+    bob.page.goto("/")
+    seed(server, "lunch", [("alice", f"News number {n}") for n in range(40)])
+
+    bob.page.goto("/r/lunch/")
+
+    expect(bob.page.locator("#new-since")).to_be_in_viewport()
+    expect(message_with(bob, "News number 0")).to_be_in_viewport()
+    expect(message_with(bob, "News number 39")).not_to_be_in_viewport()

@@ -9,8 +9,8 @@ import re
 import pytest
 from django.test import Client
 
+from chat.messages import catching_up, posting
 from chat.messages import edits as changes
-from chat.messages import posting
 from chat.models import Membership
 from chat.rooms import joining
 from chat.rooms import services as rooms
@@ -234,3 +234,12 @@ def test_the_sidebar_links_the_mentions_with_their_unread_count(login, alice, bo
         html,
     )
     assert 'class="read-all-form"' in html
+
+
+def test_marking_is_limited(login, alice, lunch):
+    client = login(alice)
+    for _ in range(catching_up.READ_MARKS.limit):
+        assert client.post("/read-all").status_code == 302
+    refused = client.post("/read-all")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
