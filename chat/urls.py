@@ -7,6 +7,7 @@ from chat.styleguide import views as styleguide
 from chat.views import (
     attachments,
     bots,
+    catching_up,
     files,
     health,
     history,
@@ -117,6 +118,9 @@ urlpatterns = [
     path("accounts/sign-in/<str:token>/", sign_in.sign_in, name="sign-in"),
     path("accounts/sign-ins/<int:link_id>/sign-out", sign_in.sign_out, name="sign-in-sign-out"),
     path("styleguide/", styleguide.styleguide_page, name="styleguide"),
+    path("m/<int:message_id>/unread", catching_up.message_unread, name="message-unread"),
+    path("read-all", catching_up.read_all, name="read-all"),
+    path("mentions/", catching_up.mentions_page, name="mentions"),
     path("healthz", health.healthz, name="healthz"),
     path("manifest.webmanifest", push.manifest, name="manifest"),
     path("sw.js", push.service_worker, name="service-worker"),

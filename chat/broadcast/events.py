@@ -38,7 +38,9 @@ MEMBERS = "presence.members"
 #: Someone types in a room: heard by every process's typing board, not by sockets.
 TYPING = "typing.started"
 #: A person joined a room (``joined``), left a public room they may still read (``left``)
-#: or read one on another tab (``read``): their lobbies.
+#: or read one on another tab (``read``), marked one unread from a message (``unread``, with
+#: ``upto``: their room sockets stop recording it read) or marked all read (``all_read``):
+#: their lobbies.
 LOBBY_CHANGED = "lobby.changed"
 #: The first page of public rooms again, for every lobby showing it.
 LOBBY_PUBLIC = "lobby.public"
@@ -199,6 +201,20 @@ def room_joined(user_id: int, room_id: int) -> bool:
 def room_read(user_id: int, room_id: int) -> bool:
     """The person read the room, or changed what of it reaches them: their lobbies count again."""
     return fanout.send(fanout.event(fanout.user_group(user_id), LOBBY_CHANGED, read=room_id))
+
+
+def marked_unread(user_id: int, room_id: int, message_id: int) -> bool:
+    """The person marked the room unread from ``message_id`` on: their lobbies and sidebars
+    count again, and their sockets in the room stop recording it read (it holds until they
+    come back to it or write in it)."""
+    group = fanout.user_group(user_id)
+    return fanout.send(fanout.event(group, LOBBY_CHANGED, unread=room_id, upto=message_id))
+
+
+def all_read(user_id: int) -> bool:
+    """The person marked every room of theirs read: their lobbies and sidebars count again,
+    and their sockets record what they show again."""
+    return fanout.send(fanout.event(fanout.user_group(user_id), LOBBY_CHANGED, all_read=True))
 
 
 def room_left(user_id: int, room_id: int) -> bool:

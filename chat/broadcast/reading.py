@@ -44,6 +44,11 @@ class ReadTracker:
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._flush_later())
 
+    def forget(self, user_id: int, room_id: int) -> None:
+        """Drop what was noted for (``user_id``, ``room_id``) and not written yet: the person
+        marked the room unread, and a write a moment later must not undo it."""
+        self._pending.pop((user_id, room_id), None)
+
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.interval)
         await self.flush()

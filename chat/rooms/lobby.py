@@ -211,7 +211,14 @@ def sidebar(user: AbstractBaseUser, here: str) -> dict:
     groups, directs = my_rooms(user)
     # Held-back conversations (someone I muted) stay out of the sidebar: the lobby lists them.
     shown, _held = held_apart(directs)
-    return {"sidebar_rooms": groups, "sidebar_directs": shown, "here": here}
+    # Unread mentions of me in the rooms listed, for its link to the mentions page.
+    mentions_unread = sum(entry.mentioned for entry in groups + shown)
+    return {
+        "sidebar_rooms": groups,
+        "sidebar_directs": shown,
+        "here": here,
+        "mentions_unread": mentions_unread,
+    }
 
 
 def sidebar_here(query_string: bytes) -> str:

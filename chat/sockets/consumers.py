@@ -77,6 +77,9 @@ class RoomConsumer(PersonsSocket):
     #: The room revision this socket's page is known to be complete up to: set by its
     #: resume, moved along by live changes that follow on without a gap.
     synced: int | None = None
+    #: The person marked this room unread (``chat.messages.catching_up``): what the page shows
+    #: is not recorded as read until they come back to it or write in it, as in any chat.
+    reads_held = False
 
     async def connect(self) -> None:
         """Called when a socket asks to open: authorise, join the room's groups, accept."""
@@ -151,7 +154,13 @@ class RoomConsumer(PersonsSocket):
         await self.send(text_data=event["html"])
         if self.synced is not None and event.get("revision") == self.synced + 1:
             self.synced += 1
-        read_tracker.note(self.user.pk, self.room.id, event["id"], direct=self.room.is_direct)
+        self._shown(event["id"])
+
+    def _shown(self, upto: int) -> None:
+        """The page shows the room up to message ``upto``: read, unless the person marked
+        it unread."""
+        if not self.reads_held:
+            read_tracker.note(self.user.pk, self.room.id, upto, direct=self.room.is_direct)
 
     async def resync(self) -> None:
         """Called when this process's events were lost (the layer was cut off): send the
@@ -184,8 +193,16 @@ class RoomConsumer(PersonsSocket):
         return True
 
     async def lobby_changed(self, event: dict) -> None:
-        """Called when this person joined a room: for a socket waiting on a direct
-        conversation, the room its first message made (either person's)."""
+        """Called when this person joined a room (for a socket waiting on a direct
+        conversation, the room its first message made, either person's), marked this one
+        unread (what it shows is no longer recorded read), or marked all read."""
+        if self.room is not None and event.get("unread") == self.room.id:
+            self.reads_held = True
+            read_tracker.forget(self.user.pk, self.room.id)
+            return
+        if event.get("all_read"):
+            self.reads_held = False
+            return
         if self.room is not None or self.partner is None or not self.live:
             return
         room = await database_sync_to_async(rooms.find_direct_room)(self.user, self.partner)
@@ -233,6 +250,7 @@ class RoomConsumer(PersonsSocket):
             await self._answer_other_frame(composer)
             return
         stored_as = posted.message.id
+        self.reads_held = False  # writing here reads it (``chat.messages.posting``)
         if posted.broadcast:
             await self.send(text_data=rendering.ack_frame(posted.ack, message_id=stored_as))
         else:
@@ -275,7 +293,7 @@ class RoomConsumer(PersonsSocket):
             await self.send(text_data=frame)
         self.synced = max(self.synced or 0, revision)
         if newest:
-            read_tracker.note(self.user.pk, self.room.id, newest, direct=self.room.is_direct)
+            self._shown(newest)
 
     @database_sync_to_async
     def _catch_up_frame(self, after: int, cursor: int | None) -> tuple[str, int, int]:

@@ -29,6 +29,7 @@ from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
+from chat.styleguide.catching_up_states import CATCHING_UP
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.instance_states import INSTANCE, PUSH
 from chat.styleguide.joining_states import JOINING
@@ -312,6 +313,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
-    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS, PUSH,
+    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS, PUSH, CATCHING_UP,
     DATA_PARTS,
 )  # fmt: skip

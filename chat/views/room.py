@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from chat.broadcast import presence
 from chat.conversations import Conversation
 from chat.limits import EDIT_WINDOW_SECONDS
+from chat.messages import catching_up, replies, sounds
 from chat.messages import posting as messages
-from chat.messages import replies, sounds
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.models import Message
 from chat.people import receipts
@@ -37,13 +37,15 @@ def page(
     for the first message, which makes the room. With ``around``, the messages around
     that one (from search), if it is in this room; else the latest."""
     room, links = conversation.room, conversation.links
-    has_newer = False
+    has_newer, new_since = False, None
     if room is not None:
         window = Message.objects.for_room(room).page_around(around) if around else None
         if window is None:
             shown, has_older = Message.objects.for_room(room).page_before()
         else:
             shown, has_older, has_newer = window
+        # Where the news begins for this reader, read before the visit marks the room read.
+        new_since = catching_up.new_since(request.user, room, shown)
         if shown:
             rooms.open_room(request.user, room, shown[-1].id)
         members = presence.members(room)
@@ -59,6 +61,8 @@ def page(
         # Not at the latest messages yet: "Load newer messages" from the newest shown.
         "has_newer": has_newer,
         "newest_id": shown[-1].id if shown else 0,
+        # "New since your last visit" goes before this message (chat.messages.catching_up).
+        "new_since": new_since,
         # Read with the room, before its messages: a resume from here misses nothing.
         "revision": room.revision if room else 0,
         "form": form or MessageForm(),

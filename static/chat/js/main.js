@@ -12,6 +12,7 @@ import "./seen.js";          // "Seen" under the message the other person read l
 import "./pending.js";        // "sending…" copies of sends not stored yet
 import "./days.js";          // day separators in the reader's own days (before scroll.js)
 import "./scroll.js";         // the newest message in view
+import "./new-since.js";      // "New since your last visit": in view on load, moved by "Mark unread"
 import "./composer.js";       // Enter sends, typing, the character count
 import "./mentions.js";       // "@" completion
 import "./edit-box.js";       // a message's edit box: Enter saves, Escape cancels; ↑ edits
