@@ -28,3 +28,4 @@ database, which only one claimer wins.
 """
 
 from chat import housekeeping  # noqa: F401 - sign-in links and sessions that are over
+from chat.people import digests  # noqa: F401 - e-mail for what is still unread

@@ -7,6 +7,7 @@ from chat.styleguide import views as styleguide
 from chat.views import (
     attachments,
     bots,
+    digests,
     files,
     health,
     history,
@@ -105,6 +106,8 @@ urlpatterns = [
     path("accounts/sign-in-link/", sign_in.make_link, name="sign-in-link"),
     path("accounts/sign-in/<str:token>/", sign_in.sign_in, name="sign-in"),
     path("accounts/sign-ins/<int:link_id>/sign-out", sign_in.sign_out, name="sign-in-sign-out"),
+    path("accounts/profile/digests", digests.switch, name="digests-switch"),
+    path("unsubscribe/<str:token>/", digests.unsubscribe, name="digests-unsubscribe"),
     path("styleguide/", styleguide.styleguide_page, name="styleguide"),
     path("healthz", health.healthz, name="healthz"),
 ]

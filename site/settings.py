@@ -258,6 +258,9 @@ else:
 # E-mail for what is still unread (chat/people/digests.py): a direct message or a mention
 # unread this many minutes is mailed, at most one digest per person in that time.
 CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)
+# The chat's own address (scheme, host and port, no path), for links in mail sent without a
+# request to take it from (digests and their unsubscribe link): e.g. https://chat.example.com.
+CHAT_SITE_URL = env.string("CHAT_SITE_URL", "http://localhost:8000").rstrip("/")
 # Web Push (chat/people/push.py): 0 turns it off (no keys made, nothing sent).
 CHAT_PUSH = env.flag("CHAT_PUSH", True)
 # Push services are public; a test's own endpoint on loopback needs this (like the fetch

@@ -8,6 +8,7 @@ it comes back with the error and what was typed (a browser never sends a file ag
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,6 +58,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     # The phone sign-in section: a button making a link, and the sessions links signed in.
     sign_ins = sign_in_links.sign_ins(request.user)
     context = {"form": form, "profile": profile, "sign_ins": sign_ins}
+    context["digest_minutes"] = settings.CHAT_DIGEST_AFTER_MINUTES
     return render(request, "chat/profile_edit.html", context, status=status)
 
 
