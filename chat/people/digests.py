@@ -13,9 +13,9 @@ one run at a time) finds the people with something due and enqueues one digest e
 one first claims the person's period: a conditional UPDATE of ``Profile.last_digest_at``
 (only while it is empty or older than the period), so that of two consumers only one
 sends. In the same transaction it reads what is still unread: someone who read it
-meanwhile gets nothing. Once sent, ``mailed_upto`` moves past what went, so each message is
-mailed once; a mail that could not be sent gives the period back, and the next minute tries
-again.
+meanwhile gets nothing, and ``mailed_upto`` moves past what it holds, so each message is
+mailed once. A mail that could not be sent gives the period and its messages back, and the
+next minute tries again.
 
 **Unsubscribing.** Every digest carries a signed link (``List-Unsubscribe``, and one-click
 ``List-Unsubscribe-Post``, RFC 8058) that turns digests off, signed out: its page shows a
@@ -258,7 +258,7 @@ def compose(user: AbstractBaseUser, items: list[Item]) -> EmailMultiAlternatives
 
 def send(user_id: int, now: datetime | None = None) -> bool:
     """Mail ``user_id`` their digest if one is due (see the module's docstring); whether
-    one went. Raises what the mail backend raised, the period given back."""
+    one went. Raises what the mail backend raised, the period and the messages given back."""
     now = now or timezone.now()
     with transaction.atomic():
         previous = (
@@ -276,24 +276,39 @@ def send(user_id: int, now: datetime | None = None) -> bool:
         if not items:
             transaction.set_rollback(True)  # nothing to say: the period is not used up
             return False
+        # Marked with the claim, so that no other digest can take them while this one is
+        # sent (even with a period of 0); given back below if the mail does not go.
+        marked = mark_mailed(user, items)
     try:
         compose(user, items).send()
     except Exception:
         Profile.objects.filter(user_id=user_id, last_digest_at=now).update(last_digest_at=previous)
+        for room_id, (before, upto) in marked.items():
+            Membership.objects.filter(user_id=user_id, room_id=room_id, mailed_upto=upto).update(
+                mailed_upto=before
+            )
         raise
-    mark_mailed(user, items)
     return True
 
 
-def mark_mailed(user: AbstractBaseUser, items: list[Item]) -> None:
-    """Move ``mailed_upto`` past the messages of ``items``, room by room (never back)."""
+def mark_mailed(user: AbstractBaseUser, items: list[Item]) -> dict[int, tuple[int, int]]:
+    """Move ``mailed_upto`` past the messages of ``items``, room by room (never back); for
+    each room, where it was and where it is now."""
     newest: dict[int, int] = {}
     for item in items:
         newest[item.room_id] = max(newest.get(item.room_id, 0), item.message_id)
-    for room_id, upto in newest.items():
-        Membership.objects.filter(user=user, room_id=room_id, mailed_upto__lt=upto).update(
-            mailed_upto=upto
+    before = dict(
+        Membership.objects.filter(user=user, room_id__in=newest).values_list(
+            "room_id", "mailed_upto"
         )
+    )
+    marked = {}
+    for room_id, upto in newest.items():
+        if Membership.objects.filter(user=user, room_id=room_id, mailed_upto__lt=upto).update(
+            mailed_upto=upto
+        ):
+            marked[room_id] = (before.get(room_id, 0), upto)
+    return marked
 
 
 @db_task()

@@ -272,3 +272,13 @@ def test_the_mail_links_only_what_is_unread(alice, bob):
     text, _ = bodies(mail.outbox[0])
     assert len(re.findall(r"/m/\d+/", text)) == 2
     assert mail.outbox[0].subject.startswith("2 unread messages")
+
+
+def test_a_message_is_mailed_once_even_with_no_period(alice, bob, settings):
+    settings.CHAT_DIGEST_AFTER_MINUTES = 0
+    write_to(alice, bob, "hello")
+
+    assert digests.send(bob.pk) is True
+    assert digests.send(bob.pk) is False
+
+    assert len(mail.outbox) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +76,41 @@ def test_several_workers_supervise_the_consumer_too(tmp_path: Path, redis_url: s
 
         server.wait_for_output("all workers stopped")
         assert wait_for_exit(replacement, 5)
+
+
+ENQUEUE_A_DIGEST = """
+from django.contrib.auth import get_user_model
+from chat.people import digests
+from tests.support.messages import write_to
+User = get_user_model()
+alice = User.objects.create(username="alice")
+bob = User.objects.create(username="bob", email="bob@example.com")
+write_to(alice, bob, "mailed by the consumer")
+digests.send_digest(bob.pk)
+"""
+
+
+def mails_in(directory: Path, timeout: float = 30) -> list[str]:
+    """The mails the file backend wrote into ``directory``, once there is one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = sorted(directory.glob("*.log")) if directory.exists() else []
+        if found:
+            return [path.read_text() for path in found]
+        time.sleep(0.1)  # the consumer writes a file; there is no event to await
+    raise AssertionError(f"no mail in {directory} within {timeout} s")
+
+
+def test_a_task_another_process_enqueues_is_run_by_serves_consumer(tmp_path: Path) -> None:
+    outbox = tmp_path / "mail"
+    # dj-email-url reads the path after "file://" without its first slash.
+    env = {"EMAIL_URL": f"file:///{outbox}", "CHAT_DIGEST_AFTER_MINUTES": "0"}
+    server = LiveServer(tmp_path / "chat.sqlite3", env=env)
+    with running(server):
+        consumer_pid(server)
+
+        server.manage("shell", "-c", ENQUEUE_A_DIGEST)
+
+        [sent] = mails_in(outbox)
+    assert "To: bob@example.com" in sent and "mailed by the consumer" in sent
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in sent
