@@ -13,7 +13,7 @@ import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
-from site import env, redis_urls
+from site import env, redis_urls, task_queue
 
 from csp.constants import NONCE, NONE, SELF
 
@@ -232,29 +232,10 @@ CHAT_TASKS_FILE = env.path(
     if DATABASES["default"]["ENGINE"].endswith("sqlite3")
     else BASE_DIR / "tasks.sqlite3",
 )
-# The consumer (chat/management/commands/run_tasks.py) finishes the tasks it runs on SIGTERM
-# (what `serve` sends it), and looks at an empty SQLite queue at least once a second.
-_TASKS_CONSUMER = {"workers": 2, "worker_type": "thread", "graceful_signal": "TERM"}
-_TASKS_CONSUMER.update(max_delay=1.0, shutdown_timeout=30)
-if CHAT_TASKS_IMMEDIATE:
-    HUEY = {"huey_class": "huey.MemoryHuey", "name": "chat", "immediate": True}
-elif REDIS_URL:
-    # A redis+sentinel:// URL becomes a pool that follows the primary (site/redis_urls.py).
-    HUEY = {
-        "huey_class": "huey.RedisHuey",
-        "name": "chat",
-        "immediate": False,
-        **redis_urls.huey_connection(REDIS_URL, socket_connect_timeout=5, socket_timeout=15),
-        "consumer": _TASKS_CONSUMER,
-    }
-else:
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "chat",
-        "immediate": False,
-        "filename": str(CHAT_TASKS_FILE),
-        "consumer": _TASKS_CONSUMER,
-    }
+# Where the queue lives, and how the consumer runs: site/task_queue.py.
+HUEY = task_queue.huey(
+    immediate=CHAT_TASKS_IMMEDIATE, redis_url=REDIS_URL, file=str(CHAT_TASKS_FILE)
+)
 # E-mail for what is still unread (chat/people/digests.py): a direct message or a mention
 # unread this many minutes is mailed, at most one digest per person in that time.
 CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)

@@ -29,6 +29,7 @@ from chat.people.forms import SignupForm
 from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
+from chat.styleguide.digest_states import DIGESTS
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.instance_states import INSTANCE
 from chat.styleguide.joining_states import JOINING
@@ -311,6 +312,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 #: The page, in order.
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
-    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY,
+    SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, DIGESTS,
     DATA_PARTS,
 )  # fmt: skip

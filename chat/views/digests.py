@@ -26,7 +26,8 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     request.back = reverse("lobby")
     if request.method == "GET":
         person = digests.person_for_token(token)
-        return render(request, "chat/unsubscribe.html", {"person": person, "done": False})
+        context = {"person": person, "token": token, "done": False}
+        return render(request, "chat/unsubscribe.html", context)
     person = digests.unsubscribe(token)
     return render(request, "chat/unsubscribe.html", {"person": person, "done": True})
 
