@@ -282,3 +282,15 @@ def test_a_message_is_mailed_once_even_with_no_period(alice, bob, settings):
     assert digests.send(bob.pk) is False
 
     assert len(mail.outbox) == 1
+
+
+def test_the_periodic_task_finds_a_mention_in_a_public_room(alice, bob, lunch, settings):
+    settings.CHAT_DIGEST_AFTER_MINUTES = 0
+    join(bob, "lunch")
+    said(lunch, alice, "@bob the table is booked")
+    mutes.mute(bob, "carol")  # someone else muted changes nothing
+
+    assert digests.due_people(timezone.now()) == [bob.pk]
+    digests.send_due_digests()
+
+    assert [sent.to for sent in mail.outbox] == [["bob@example.com"]]

@@ -3,8 +3,10 @@ real processes and signals, as in test_serve.py."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,3 +116,21 @@ def test_a_task_another_process_enqueues_is_run_by_serves_consumer(tmp_path: Pat
         [sent] = mails_in(outbox)
     assert "To: bob@example.com" in sent and "mailed by the consumer" in sent
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in sent
+
+
+def test_a_queue_out_of_reach_is_one_line_without_a_traceback() -> None:
+    from chat.management.commands.run_tasks import QueueUnreachable
+
+    try:
+        raise ConnectionError("Connection closed by server.")
+    except ConnectionError:
+        record = logging.LogRecord(
+            "huey.consumer.Worker-1", logging.ERROR, __file__, 1, "Error reading from queue",
+            None, sys.exc_info(),
+        )  # fmt: skip
+
+    assert QueueUnreachable().filter(record)
+    line = logging.Formatter("%(levelname)s %(message)s").format(record)
+    assert line == (
+        "WARNING The task queue cannot be reached (Connection closed by server.): trying again"
+    )
