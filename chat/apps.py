@@ -10,9 +10,11 @@ class ChatConfig(AppConfig):
     def ready(self) -> None:
         """Close sockets whose session ends; keep every person's profile in step; call the
         hooks of the bots a new message mentions; push it to the devices of those away;
-        take a deleted file or picture out of storage; keep the address a person signs in
-        from; log staff's deletions; close an HTTP request's database connection when it
-        ends (ASGI).
+        feed every change to the bots that follow their room; take a deleted file or
+        picture out of storage; keep the address a person signs in from; log staff's
+        deletions; close an HTTP request's database connection when it ends (ASGI); know
+        every background task (``chat.tasks``), in the consumer and in the processes that
+        enqueue them.
 
         Every receiver is a module-level function (``chat.receivers`` and the services):
         signals hold receivers weakly, so one defined in here would not outlive this call.
@@ -22,7 +24,7 @@ class ChatConfig(AppConfig):
         from django.core.signals import request_finished
         from django.db.models.signals import post_delete, post_save
 
-        from chat import receivers
+        from chat import receivers, tasks  # noqa: F401 - tasks registers them with huey
         from chat.bots import feed as bot_feed
         from chat.bots import services as bots
         from chat.messages import attachments, edits, previews

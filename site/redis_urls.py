@@ -145,3 +145,20 @@ def cache(url: str, **options) -> dict:
     if check(url) is not None:
         backend = SENTINEL_CACHE_BACKEND
     return {"BACKEND": backend, "LOCATION": url, "OPTIONS": options}
+
+
+def huey_connection(url: str, **options) -> dict:
+    """How huey's ``RedisHuey`` reaches ``url``: the URL itself for one server, or a pool
+    that asks the Sentinels for the primary (huey reads only redis-py's plain spellings,
+    so a ``redis+sentinel://`` URL is turned into that pool here)."""
+    service = check(url, **options)
+    if service is None:
+        return {"url": url}
+    from redis.sentinel import Sentinel, SentinelConnectionPool
+
+    sentinel = Sentinel(service.sentinels, sentinel_kwargs=service.sentinel_options())
+    return {
+        "connection_pool": SentinelConnectionPool(
+            service.service, sentinel, **service.connection_options()
+        )
+    }

@@ -13,7 +13,7 @@ import tempfile
 import warnings
 from datetime import timedelta
 from pathlib import Path
-from site import env, redis_urls
+from site import env, redis_urls, task_queue
 
 from csp.constants import NONCE, NONE, SELF
 
@@ -232,27 +232,16 @@ CHAT_TASKS_FILE = env.path(
     if DATABASES["default"]["ENGINE"].endswith("sqlite3")
     else BASE_DIR / "tasks.sqlite3",
 )
-if CHAT_TASKS_IMMEDIATE:
-    HUEY = {"huey_class": "huey.MemoryHuey", "name": "chat", "immediate": True}
-elif REDIS_URL:
-    HUEY = {
-        "huey_class": "huey.RedisHuey",
-        "name": "chat",
-        "immediate": False,
-        "url": REDIS_URL,
-        "consumer": {"workers": 2, "worker_type": "thread"},
-    }
-else:
-    HUEY = {
-        "huey_class": "huey.SqliteHuey",
-        "name": "chat",
-        "immediate": False,
-        "filename": str(CHAT_TASKS_FILE),
-        "consumer": {"workers": 2, "worker_type": "thread"},
-    }
+# Where the queue lives, and how the consumer runs: site/task_queue.py.
+HUEY = task_queue.huey(
+    immediate=CHAT_TASKS_IMMEDIATE, redis_url=REDIS_URL, file=str(CHAT_TASKS_FILE)
+)
 # E-mail for what is still unread (chat/people/digests.py): a direct message or a mention
 # unread this many minutes is mailed, at most one digest per person in that time.
 CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)
+# The chat's own address (scheme, host and port, no path), for links in mail sent without a
+# request to take it from (digests and their unsubscribe link): e.g. https://chat.example.com.
+CHAT_SITE_URL = env.string("CHAT_SITE_URL", "http://localhost:8000").rstrip("/")
 # Web Push (chat/people/push.py): 0 turns it off (no keys made, nothing sent).
 CHAT_PUSH = env.flag("CHAT_PUSH", True)
 # Push services are public; a test's own endpoint on loopback needs this (like the fetch

@@ -26,6 +26,10 @@ LEVELS = {
     "messages": 3.1,
     "people": 3.2,
     "bots": 3.3,
+    # Periodic clean-up of what every capability leaves over.
+    "housekeeping": 3.4,
+    # Every module with background tasks, imported for the task consumer.
+    "tasks": 4,
     "templatetags": 4,
     "receivers": 4,
     "views": 5,

@@ -249,3 +249,21 @@ async def _failover(servers: list[LiveServer], group: SentinelGroup) -> tuple[fl
     assert sorted(fresh.page.messages.values()) == ["after", "before", "during"]
     await asyncio.gather(talking.close(), listening.close(), fresh.close())
     return promoted, caught_up
+
+
+TASKS_PROBE = """
+import manage, django
+django.setup()
+from huey.contrib.djhuey import HUEY
+HUEY.storage.enqueue(b"probe")
+print(type(HUEY).__name__, HUEY.storage.queue_size())
+"""
+
+
+@pytest.mark.redis
+def test_the_task_queue_follows_a_sentinel_url_to_the_primary(sentinel_group):
+    result = run_settings(TASKS_PROBE, REDIS_URL=sentinel_group.url(db=3), CHAT_TASKS_IMMEDIATE="0")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisHuey", "1"]
+    assert sentinel_group.primary.client(db=3).llen("huey.redis.chat") == 1

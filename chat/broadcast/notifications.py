@@ -43,11 +43,18 @@ def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
         .exclude(user_id__in=muters)
         .values_list("user_id", "notify")
     ):
-        if notify == Membership.Notify.EVERYTHING or (
-            notify == Membership.Notify.MENTIONS and user_id in mentioned
-        ):
+        if reaches(notify, mentioned=user_id in mentioned):
             allowed.append(user_id)
     return sorted(allowed)
+
+
+def reaches(notify: str, *, mentioned: bool) -> bool:
+    """Whether a message that is for a member (a conversation's, or naming them) reaches
+    them by their room's choice ``notify``; also what an e-mail digest mails
+    (``chat.people.digests``)."""
+    return notify == Membership.Notify.EVERYTHING or (
+        notify == Membership.Notify.MENTIONS and mentioned
+    )
 
 
 def frame(message: Message, author: AbstractBaseUser) -> str:

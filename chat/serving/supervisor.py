@@ -2,6 +2,7 @@
 one socket.
 
     manage.py serve [--workers N] [--bind HOST:PORT] [--proxy-headers] [--shutdown-grace S]
+                    [--no-tasks]
 
 The command (``chat/management/commands/serve.py``) only reads its arguments and calls
 :func:`serve`.
@@ -34,6 +35,20 @@ restarted at once, in the same slot. If workers die ``RESTART_LIMIT`` times with
 setting, the database gone): the parent stops the others and exits with status 1, so
 systemd or the container runtime sees the failure instead of a crash loop.
 
+**The task consumer.** Beside daphne, ``serve`` starts one more child: the consumer of the
+background and periodic tasks (``python manage.py run_tasks --parent-pid PID``, see
+``chat.tasks``), so that ``make run`` and every production box has one without a second
+command. It is supervised as a worker is: restarted when it dies, counted in the same
+``RESTART_LIMIT`` (giving up stops everything, status 1), sent SIGTERM on stopping (it
+finishes the tasks it runs, within the same time as workers), and it stops by itself
+if the process that started it goes. With one worker the in-process daphne watches it from
+a thread (``chat.serving.children.TaskConsumer``); with N, it is one more child of
+:class:`Supervisor`.
+``--no-tasks`` leaves it out, for boxes that should only serve: any number of consumers
+may share the queue (each queued task goes to one of them), so leaving it out is a choice
+of where work runs, never needed for correctness. With ``CHAT_TASKS_IMMEDIATE`` tasks run
+where they are asked for and no consumer starts.
+
 **Stopping.** SIGTERM or SIGINT to the parent is forwarded (as SIGTERM) to every worker
 and the parent waits for them, killing any still there ``--shutdown-grace`` + 10 s later;
 then it exits 0. Workers run in their own process group, so a Ctrl-C in a terminal
@@ -51,19 +66,27 @@ import socket
 import subprocess
 import sys
 import time
-from collections import deque
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import CommandError, OutputWrapper
 
-#: Workers may die this many times within RESTART_WINDOW seconds before the parent gives up.
-RESTART_LIMIT = 5
-RESTART_WINDOW = 60.0
+from chat.serving.children import (
+    RESTART_LIMIT,
+    RESTART_WINDOW,
+    Deaths,
+    TaskConsumer,
+    how_it_ended,
+    runs_task_consumer,
+    start_task_consumer,
+)
+
 #: Beyond --shutdown-grace, how long the parent waits for stopping workers before SIGKILL.
 STOP_MARGIN = 10.0
 #: What each worker runs (``bench/launch.py`` points it at itself).
 MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
+#: The supervisor's name for the task consumer's slot (workers are numbered from 1).
+TASKS = "tasks"
 
 
 def serve(
@@ -75,10 +98,12 @@ def serve(
     worker_fd: int | None,
     parent_pid: int | None,
     out: OutputWrapper,
+    tasks: bool = True,
 ) -> None:
     """Bind, then serve in this process (one worker) or supervise N worker processes.
 
     With ``worker_fd``, this process is a worker its parent started: it serves that socket.
+    ``tasks`` (off with ``--no-tasks``) starts the task consumer beside them.
     """
     serving = {"proxy_headers": proxy_headers, "grace": shutdown_grace}
     if worker_fd is not None:
@@ -98,10 +123,20 @@ def serve(
     check_static_files()
     listener = listen(*_parse_bind(bind))
 
+    with_tasks = runs_task_consumer(tasks)
     if workers == 1:
         out.write(f"Serving the chat on http://{bind}/ with daphne (one process)")
         out.flush()
-        serve_on_fd(listener.detach(), **serving)
+        consumer = TaskConsumer(shutdown_grace + STOP_MARGIN, out) if with_tasks else None
+        if consumer is not None:
+            consumer.start()
+        try:
+            serve_on_fd(listener.detach(), **serving)
+        finally:
+            if consumer is not None:
+                consumer.stop()
+        if consumer is not None and consumer.gave_up:
+            raise CommandError("The task consumer kept dying; stopped.", returncode=1)
         return
 
     argv = [sys.executable, str(MANAGE_PY), "serve", "--bind", bind]
@@ -111,7 +146,9 @@ def serve(
     out.write(
         f"Serving the chat on http://{bind}/ with {workers} daphne workers (pid {os.getpid()})"
     )
-    supervisor = Supervisor(listener, argv, workers, shutdown_grace + STOP_MARGIN, out)
+    supervisor = Supervisor(
+        listener, argv, workers, shutdown_grace + STOP_MARGIN, out, tasks=with_tasks
+    )
     if supervisor.run() != 0:
         raise CommandError("Workers kept dying; stopped.", returncode=1)
 
@@ -168,17 +205,13 @@ def listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def _how_it_ended(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"signal {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"signal {-returncode}"
-    return f"exit status {returncode}"
+def _name(slot: int | str) -> str:
+    return "task consumer" if slot == TASKS else f"worker {slot}"
 
 
 class Supervisor:
-    """The parent: starts the workers, restarts the ones that die, stops them all on a signal."""
+    """The parent: starts the workers (and the task consumer), restarts the ones that die,
+    stops them all on a signal."""
 
     def __init__(
         self,
@@ -187,14 +220,16 @@ class Supervisor:
         workers: int,
         stop_timeout: float,
         out: OutputWrapper,
+        tasks: bool = False,
     ) -> None:
         self.listener = listener
         self.worker_argv = worker_argv
         self.count = workers
         self.stop_timeout = stop_timeout
         self.out = out
-        self.workers: dict[int, subprocess.Popen] = {}
-        self.deaths: deque[float] = deque()
+        self.tasks = tasks
+        self.workers: dict[int | str, subprocess.Popen] = {}
+        self.deaths = Deaths()
 
     def say(self, message: str) -> None:
         self.out.write(message)
@@ -212,6 +247,8 @@ class Supervisor:
         try:
             for number in range(1, self.count + 1):
                 self.spawn(number)
+            if self.tasks:
+                self.spawn(TASKS)
             return self.supervise(wake_read)
         finally:
             signal.set_wakeup_fd(previous_wakeup)
@@ -224,7 +261,12 @@ class Supervisor:
             os.close(wake_write)
             self.listener.close()
 
-    def spawn(self, number: int) -> None:
+    def spawn(self, number: int | str) -> None:
+        if number == TASKS:
+            process = start_task_consumer(os.getpid())
+            self.workers[number] = process
+            self.say(f"task consumer started (pid {process.pid})")
+            return
         fd = self.listener.fileno()
         process = subprocess.Popen(  # noqa: S603 - our own manage.py, with our own arguments
             [*self.worker_argv, "--worker-fd", str(fd), "--parent-pid", str(os.getpid())],
@@ -253,20 +295,17 @@ class Supervisor:
                 returncode = process.poll()
                 if returncode is None:
                     continue
-                now = time.monotonic()
-                self.deaths.append(now)
-                while self.deaths and self.deaths[0] < now - RESTART_WINDOW:
-                    self.deaths.popleft()
-                how = _how_it_ended(returncode)
-                if len(self.deaths) >= RESTART_LIMIT:
+                deaths = self.deaths.count()
+                how = how_it_ended(returncode)
+                if deaths >= RESTART_LIMIT:
                     del self.workers[number]
                     self.say(
-                        f"worker {number} (pid {process.pid}) exited ({how}); workers died "
-                        f"{len(self.deaths)} times within {RESTART_WINDOW:.0f} s: giving up"
+                        f"{_name(number)} (pid {process.pid}) exited ({how}); workers died "
+                        f"{deaths} times within {RESTART_WINDOW:.0f} s: giving up"
                     )
                     self.stop(wake_read)
                     return 1
-                self.say(f"worker {number} (pid {process.pid}) exited ({how}); restarting")
+                self.say(f"{_name(number)} (pid {process.pid}) exited ({how}); restarting")
                 self.spawn(number)
             signums = self._wait(wake_read, None)
             if signums & {signal.SIGTERM, signal.SIGINT}:
@@ -284,7 +323,7 @@ class Supervisor:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 for number, process in alive.items():
-                    self.say(f"worker {number} (pid {process.pid}) did not stop; killing it")
+                    self.say(f"{_name(number)} (pid {process.pid}) did not stop; killing it")
                     process.kill()
                     process.wait()
                 break
@@ -294,3 +333,6 @@ class Supervisor:
                     process.send_signal(signal.SIGTERM)
             alive = {n: p for n, p in alive.items() if p.poll() is None}
         self.say("all workers stopped")
+
+
+__all__ = ["RESTART_LIMIT", "RESTART_WINDOW", "Supervisor", "serve"]

@@ -30,6 +30,7 @@ from chat.rooms.forms import NotifyForm, RoomForm, UsernameForm
 from chat.rooms.switcher import Choices
 from chat.sockets import consumers
 from chat.styleguide.catching_up_states import CATCHING_UP
+from chat.styleguide.digest_states import DIGESTS
 from chat.styleguide.group_states import GROUPS
 from chat.styleguide.instance_states import INSTANCE, PUSH
 from chat.styleguide.joining_states import JOINING
@@ -314,5 +315,6 @@ DATA_PARTS = Section("data", "Parts that show nothing", (
 SECTIONS: tuple[Section, ...] = (
     MESSAGES, CONVERSATION, COMPOSER, ROOM, ROOM_ADMIN, PEOPLE, LOBBY, JOINING, GROUPS, SIDEBAR,
     SEARCH, FORMS, MODERATION, INSTANCE, PEOPLE_DIRECTORY, RECEIPTS, PUSH, CATCHING_UP,
+    DIGESTS,
     DATA_PARTS,
 )  # fmt: skip

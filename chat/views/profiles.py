@@ -8,6 +8,7 @@ it comes back with the error and what was typed (a browser never sends a file ag
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,6 +61,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     context["send_receipts"] = profile.send_receipts  # the read receipts' switch
     # The Web Push switch, where push is on: the key this browser subscribes with.
     context["push_key"] = push.public_key() if push.enabled() else ""
+    context["digest_minutes"] = settings.CHAT_DIGEST_AFTER_MINUTES
     return render(request, "chat/profile_edit.html", context, status=status)
 
 

@@ -21,7 +21,6 @@ from tests.support.hook_server import FeedEndpoint, feed_endpoint
 from tests.support.live_server import LiveServer, running
 from tests.support.messages import article_ids
 from tests.support.processes import Visitor
-from tests.support.task_consumer import consuming
 
 #: Seconds a test waits for a delivery: the retries wait 1, 2, 4, 8 s while the feed is down.
 DELIVERED_WITHIN = 20
@@ -59,52 +58,50 @@ def test_a_bot_feed_replays_exactly_once_after_the_bot_was_down_across_a_restart
     env = {"CHAT_BOTS_ALLOW_PRIVATE_URLS": "1", "CHAT_BOT_FEED_FIRST_RETRY_SECONDS": "1"}
     server = LiveServer(tmp_path / "chat.sqlite3", env=env)
     with feed_endpoint() as endpoint, running(server):
-        with consuming(server):  # it starts while a person makes the bot
-            alice = Visitor(server)
-            alice.sign_up("alice")
-            landed = alice.post_form("/", {"title": "Standup", "kind": "public"})
-            slug = landed.rstrip("/").rsplit("/", 1)[1]
-            token = make_bot_on_page(alice, slug, "scribe", feed_url=endpoint.url)
+        alice = Visitor(server)
+        alice.sign_up("alice")
+        landed = alice.post_form("/", {"title": "Standup", "kind": "public"})
+        slug = landed.rstrip("/").rsplit("/", 1)[1]
+        token = make_bot_on_page(alice, slug, "scribe", feed_url=endpoint.url)
 
-            first = said(alice, slug, "first")
-            second = said(alice, slug, "second")
-            alice.post_form(f"/m/{first}/edit", {"body": "first, edited"})
-            alice.post_form(f"/m/{second}/react", {"emoji": "👍"})
-            assert endpoint.tried.wait(DELIVERED_WITHIN), "the feed was never tried"
+        first = said(alice, slug, "first")
+        second = said(alice, slug, "second")
+        alice.post_form(f"/m/{first}/edit", {"body": "first, edited"})
+        alice.post_form(f"/m/{second}/react", {"emoji": "👍"})
+        assert endpoint.tried.wait(DELIVERED_WITHIN), "the feed was never tried"
 
-        # The restart: both processes stopped, then started again side by side.
+        # The restart: the server stopped (its task consumer with it), then started again.
         server.stop()
         endpoint.tried.clear()
-        with consuming(server):
-            server.start()
-            third = said(alice, slug, "third, while the bot is still down")
-            # Up only once the new consumer has found it down: what comes then comes from
-            # the retries queued before the restart (a change while retries are under way
-            # schedules none of its own).
-            assert endpoint.tried.wait(DELIVERED_WITHIN), "the feed was not tried again"
-            endpoint.up.set()
-            events = events_until(endpoint, third)
+        server.start()
+        third = said(alice, slug, "third, while the bot is still down")
+        # Up only once the new consumer has found it down: what comes then comes from
+        # the retries queued before the restart (a change while retries are under way
+        # schedules none of its own).
+        assert endpoint.tried.wait(DELIVERED_WITHIN), "the feed was not tried again"
+        endpoint.up.set()
+        events = events_until(endpoint, third)
 
-            # Each message once, at its latest state, in revision order, signed.
-            assert [(e["type"], e["message"]["id"]) for e in events] == [
-                ("message.edited", first),
-                ("reaction.changed", second),
-                ("message.created", third),
-            ]
-            revisions = [e["revision"] for e in events]
-            assert revisions == sorted(set(revisions))
-            assert events[0]["message"]["body"] == "first, edited"
-            assert events[1]["message"]["reactions"] == {"👍": {"count": 1, "usernames": ["alice"]}}
-            key = token_hash(token)
-            assert all(e["signature"] == signature(key, e["body"]) for e in events)
+        # Each message once, at its latest state, in revision order, signed.
+        assert [(e["type"], e["message"]["id"]) for e in events] == [
+            ("message.edited", first),
+            ("reaction.changed", second),
+            ("message.created", third),
+        ]
+        revisions = [e["revision"] for e in events]
+        assert revisions == sorted(set(revisions))
+        assert events[0]["message"]["body"] == "first, edited"
+        assert events[1]["message"]["reactions"] == {"👍": {"count": 1, "usernames": ["alice"]}}
+        key = token_hash(token)
+        assert all(e["signature"] == signature(key, e["body"]) for e in events)
 
-            # The retries still queued find nothing more to send: the next event is the
-            # next change's, and nothing came in between.
-            fourth = said(alice, slug, "fourth, with the bot back")
-            after = events_until(endpoint, fourth)
-            assert [(e["type"], e["message"]["id"]) for e in after] == [("message.created", fourth)]
-            latest = after[0]
-            assert latest["revision"] > revisions[-1]
+        # The retries still queued find nothing more to send: the next event is the
+        # next change's, and nothing came in between.
+        fourth = said(alice, slug, "fourth, with the bot back")
+        after = events_until(endpoint, fourth)
+        assert [(e["type"], e["message"]["id"]) for e in after] == [("message.created", fourth)]
+        latest = after[0]
+        assert latest["revision"] > revisions[-1]
 
         # What the feed delivered is all there is: the API has nothing newer.
         assert read_as_bot(server, token, latest["revision"])["messages"] == []

@@ -350,7 +350,7 @@ def test_serve_help_documents_the_options() -> None:
         timeout=60,
     )
 
-    for option in ("--workers", "--bind", "--proxy-headers", "--shutdown-grace"):
+    for option in ("--workers", "--bind", "--proxy-headers", "--shutdown-grace", "--no-tasks"):
         assert option in result.stdout
     assert "--worker-fd" not in result.stdout  # internal
     assert "--server" not in result.stdout  # one server: daphne

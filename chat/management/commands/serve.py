@@ -34,6 +34,12 @@ class Command(BaseCommand):
             default=5.0,
             help="on SIGTERM, seconds to let sockets close (with 1012) and requests finish",
         )
+        parser.add_argument(
+            "--no-tasks",
+            dest="tasks",
+            action="store_false",
+            help="start no task consumer beside the server (another box runs one)",
+        )
         # Internal: a worker started by the parent, serving the inherited socket FD and
         # stopping if the parent (PID, given: it may be gone before we could ask) goes away.
         parser.add_argument("--worker-fd", type=int, default=None, help=argparse.SUPPRESS)
@@ -43,4 +49,5 @@ class Command(BaseCommand):
         """Serve until stopped: ``chat.serving.supervisor.serve``, with this command's own
         options (Django adds its common ones, which serving has no use for)."""
         own = ("bind", "workers", "proxy_headers", "shutdown_grace", "worker_fd", "parent_pid")
+        own += ("tasks",)
         supervisor.serve(**{name: options[name] for name in own}, out=self.stdout)
