@@ -221,21 +221,12 @@ CHAT_SIGNUP = env.choice("CHAT_SIGNUP", "open", ("open", "invite", "closed"))
 CHAT_ROOM_CREATION = env.choice("CHAT_ROOM_CREATION", "everyone", ("everyone", "staff"))
 # The public room every new account joins (made when first needed); "" for none.
 CHAT_DEFAULT_ROOM = env.string("CHAT_DEFAULT_ROOM", "general")
-# Background and scheduled work (chat/tasks.py): huey. Its queue lives in Redis with REDIS_URL
-# (every process of every box shares it; each task goes to one consumer), else in a SQLite
-# file beside the data. `manage.py serve` (and so `make run`) starts its consumer itself.
-# CHAT_TASKS_IMMEDIATE runs each task at once, in the process that asks (the test process).
+# Background and scheduled work (chat/tasks.py): huey, its queue in Redis with REDIS_URL, else
+# in a SQLite file beside the data (CHAT_TASKS_FILE); site/task_queue.py. `manage.py serve`
+# starts the consumer. CHAT_TASKS_IMMEDIATE runs each task where it is asked (the test process).
 CHAT_TASKS_IMMEDIATE = env.flag("CHAT_TASKS_IMMEDIATE", False)
-CHAT_TASKS_FILE = env.path(
-    "CHAT_TASKS_FILE",
-    Path(f"{DATABASES['default']['NAME']}-tasks")
-    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    else BASE_DIR / "tasks.sqlite3",
-)
-# Where the queue lives, and how the consumer runs: site/task_queue.py.
-HUEY = task_queue.huey(
-    immediate=CHAT_TASKS_IMMEDIATE, redis_url=REDIS_URL, file=str(CHAT_TASKS_FILE)
-)
+CHAT_TASKS_FILE = env.path("CHAT_TASKS_FILE", task_queue.default_file(DATABASES, BASE_DIR))
+HUEY = task_queue.huey(immediate=CHAT_TASKS_IMMEDIATE, redis_url=REDIS_URL, file=CHAT_TASKS_FILE)
 # E-mail for what is still unread (chat/people/digests.py): a direct message or a mention
 # unread this many minutes is mailed, at most one digest per person in that time.
 CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)
@@ -244,13 +235,11 @@ CHAT_DIGEST_AFTER_MINUTES = env.integer("CHAT_DIGEST_AFTER_MINUTES", 30)
 CHAT_SITE_URL = env.string("CHAT_SITE_URL", "http://localhost:8000").rstrip("/")
 # Web Push (chat/people/push.py): 0 turns it off (no keys made, nothing sent).
 CHAT_PUSH = env.flag("CHAT_PUSH", True)
-# Push services are public; a test's own endpoint on loopback needs this (like the fetch
-# setting above, which it follows unless set).
+# Push services are public: a loopback endpoint (a test's) needs this.
 CHAT_PUSH_ALLOW_PRIVATE_URLS = env.flag("CHAT_PUSH_ALLOW_PRIVATE_URLS", False)
-# A bot's event feed (chat/bots/feed.py) retries with backoff for this long, then gives up
-# (the bot catches up with GET /bots/messages?after=<revision>).
+# A bot's event feed (chat/bots/feed.py) retries for this long, waiting the next setting
+# first and twice the last wait each time after; then it gives up until the next change.
 CHAT_BOT_FEED_GIVE_UP_MINUTES = env.integer("CHAT_BOT_FEED_GIVE_UP_MINUTES", 60)
-# Its first retry waits this long; each next one twice the last (a test's servers shorten it).
 CHAT_BOT_FEED_FIRST_RETRY_SECONDS = env.integer("CHAT_BOT_FEED_FIRST_RETRY_SECONDS", 5)
 # Password resets (chat.people.accounts): links asked for one e-mail address, and asked from one
 # client address, within an hour.

@@ -14,6 +14,7 @@ SQLite queue at least once a second.
 
 from __future__ import annotations
 
+from pathlib import Path
 from site import redis_urls
 
 CONSUMER = {
@@ -25,7 +26,16 @@ CONSUMER = {
 }
 
 
-def huey(*, immediate: bool, redis_url: str, file: str) -> dict:
+def default_file(databases: dict, base_dir: Path) -> Path:
+    """Where the queue's SQLite file goes without REDIS_URL: beside a SQLite database (each
+    database its own queue), else in the project's folder."""
+    default = databases["default"]
+    if default["ENGINE"].endswith("sqlite3"):
+        return Path(f"{default['NAME']}-tasks")
+    return base_dir / "tasks.sqlite3"
+
+
+def huey(*, immediate: bool, redis_url: str, file: Path) -> dict:
     """The ``HUEY`` setting for these choices."""
     if immediate:
         return {"huey_class": "huey.MemoryHuey", "name": "chat", "immediate": True}
@@ -44,6 +54,6 @@ def huey(*, immediate: bool, redis_url: str, file: str) -> dict:
         "huey_class": "huey.SqliteHuey",
         "name": "chat",
         "immediate": False,
-        "filename": file,
+        "filename": str(file),
         "consumer": CONSUMER,
     }
