@@ -8,7 +8,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browsing import axe_violations, lunch_for_two, message_with, seed, send
+from tests.support.browsing import (
+    axe_violations,
+    lunch_for_two,
+    message_with,
+    screenshot,
+    seed,
+    send,
+)
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -22,6 +29,7 @@ FIRST_AFTER_LINE = """() => {
 }"""
 
 
+@pytest.mark.screenshots
 def test_new_since_mark_unread_mentions_and_mark_all_read(people, server: LiveServer) -> None:
     alice, bob = lunch_for_two(people, server)
     send(bob, "I am here")
@@ -40,6 +48,7 @@ def test_new_since_mark_unread_mentions_and_mark_all_read(people, server: LiveSe
     expect(bob.page.locator("#new-since")).to_have_text("New since your last visit")
     assert bob.page.evaluate(FIRST_AFTER_LINE) == "First news"
     assert axe_violations(bob.page) == []
+    screenshot(bob.page, "new-since.png")
     send(alice, "Third news")
     expect(message_with(bob, "Third news")).to_have_count(1)
     assert bob.page.evaluate(FIRST_AFTER_LINE) == "First news"
@@ -70,6 +79,7 @@ def test_new_since_mark_unread_mentions_and_mark_all_read(people, server: LiveSe
     item = bob.page.locator(".mention-item").filter(has_text="look here")
     expect(item).to_have_class("message result mention-item not-read")
     assert axe_violations(bob.page) == []
+    screenshot(bob.page, "mentions.png")
     message_id = item.get_attribute("id").removeprefix("mention-")
     item.get_by_role("link", name="Show in the conversation").click()
     expect(bob.page).to_have_url(f"{server.url}/r/lunch/?around={message_id}#message-{message_id}")

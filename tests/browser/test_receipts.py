@@ -19,6 +19,7 @@ def seen_under(person, text: str):
     return person.page.locator(f"#{message_id} + #seen")
 
 
+@pytest.mark.screenshots
 def test_seen_comes_live_under_the_writers_message(people, server: LiveServer) -> None:
     alice, bob = people("alice"), people("bob")
     sign_up(alice, server)
