@@ -80,6 +80,11 @@ class RoomConsumer(PersonsSocket):
     #: The person marked this room unread (``chat.messages.catching_up``): what the page shows
     #: is not recorded as read until they come back to it or write in it, as in any chat.
     reads_held = False
+    #: The page said its tab is hidden: what arrives meanwhile is not read yet (so the
+    #: lobby counts it, Web Push and digests still reach its person), and the newest of it
+    #: is read once the page says it is shown. A page that never said is taken as looking.
+    page_hidden = False
+    unseen_upto = 0
 
     async def connect(self) -> None:
         """Called when a socket asks to open: authorise, join the room's groups, accept."""
@@ -142,6 +147,7 @@ class RoomConsumer(PersonsSocket):
             await self._typing()
         elif frame.get("type") == "visibility":
             await self._visibility(frame)
+            self._looking(frame.get("visible"))
         else:
             await self._post(frame)
 
@@ -158,9 +164,22 @@ class RoomConsumer(PersonsSocket):
 
     def _shown(self, upto: int) -> None:
         """The page shows the room up to message ``upto``: read, unless the person marked
-        it unread."""
-        if not self.reads_held:
-            read_tracker.note(self.user.pk, self.room.id, upto, direct=self.room.is_direct)
+        it unread, or its tab is hidden (then read when it is shown)."""
+        if self.reads_held:
+            return
+        if self.page_hidden:
+            self.unseen_upto = max(self.unseen_upto, upto)
+            return
+        read_tracker.note(self.user.pk, self.room.id, upto, direct=self.room.is_direct)
+
+    def _looking(self, visible: object) -> None:
+        """The page's tab was shown or hidden: shown, what arrived while hidden is read."""
+        if not self.live or not isinstance(visible, bool):
+            return
+        self.page_hidden = not visible
+        if visible and self.unseen_upto:
+            upto, self.unseen_upto = self.unseen_upto, 0
+            self._shown(upto)
 
     async def resync(self) -> None:
         """Called when this process's events were lost (the layer was cut off): send the

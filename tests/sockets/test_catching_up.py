@@ -4,6 +4,8 @@ on the page showing it until the person writes there (``chat.sockets.consumers``
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
 import pytest
@@ -94,3 +96,26 @@ async def test_writing_in_the_room_ends_the_hold(open_socket, login, alice, bob,
     await read_tracker.flush()
 
     assert await database_sync_to_async(last_read)(lunch, bob) == later.id
+
+
+async def test_a_hidden_tab_reads_nothing_until_it_is_shown(open_socket, alice, bob, lunch):
+    """What arrives on a page whose tab is hidden stays unread (counted in the lobby, left to
+    Web Push and digests), and is read once the page says it is shown again."""
+    await ajoin(bob, "lunch")
+    room_socket = await open_socket("/ws/r/lunch/", bob)
+    (before,) = await asay(lunch, alice, "while looking")
+    await room_socket.receive_from(TIMEOUT)
+    await read_tracker.flush()
+    assert await database_sync_to_async(last_read)(lunch, bob) == before.id
+
+    await room_socket.send_to(text_data=json.dumps({"type": "visibility", "visible": False}))
+    (away,) = await asay(lunch, alice, "while away")
+    assert "while away" in await room_socket.receive_from(TIMEOUT)
+    await read_tracker.flush()
+    assert await database_sync_to_async(last_read)(lunch, bob) == before.id
+
+    await room_socket.send_to(text_data=json.dumps({"type": "visibility", "visible": True}))
+    async with asyncio.timeout(TIMEOUT):
+        while await database_sync_to_async(last_read)(lunch, bob) != away.id:
+            await read_tracker.flush()
+            await asyncio.sleep(0.01)
