@@ -32,7 +32,7 @@ from chat.errors import Forbidden, SignedOut, TooFast, Unavailable, validated
 from chat.limits import GROUP_SECONDS, RESUME_MAX_MESSAGES
 from chat.messages import formatting, mentions, replies
 from chat.messages.forms import MessageForm
-from chat.models import Attachment, Message, Room
+from chat.models import Attachment, Bot, Message, Room
 from chat.rooms import admin, conversations, joining
 from chat.rooms import services as rooms
 
@@ -48,7 +48,8 @@ DEACTIVATED = "This account has been deactivated: nothing more can be posted fro
 #: or wait.
 message_posted = Signal()
 #: Sent once the transaction that took a room's next revision has committed (a message
-#: stored, edited, deleted, reacted to, its preview or quote changed), with ``room_id``.
+#: stored, edited, deleted, reacted to, its preview or quote changed), with ``room_id``, in
+#: rooms someone follows (a bot with an event feed: ``_take_revision`` asks).
 #: Whoever follows every change of a room (bots' event feeds) reads the changes from the
 #: messages table from there: this module knows none of them. Sent on the thread that
 #: committed (never on the event loop: revisions are taken in sync code only).
@@ -80,22 +81,36 @@ def next_revision(room_id: int) -> int:
 
 def _take_revision(room_id: int) -> tuple[int, bool]:
     """``next_revision``, and whether the room is archived, read by the same statement
-    (with its row locked): a new message asks this, and no second query."""
-    # Robust: the change is committed already, so a follower's failure is not the caller's.
-    transaction.on_commit(partial(revision_taken.send, sender=Room, room_id=room_id), robust=True)
+    (with its row locked): a new message asks this, and no second query. The same statement
+    says whether anyone follows the room's changes (a bot with an event feed): only then is
+    ``revision_taken`` sent once the change commits, so a room without costs nothing more."""
     if connection.features.can_return_columns_from_insert:  # PostgreSQL, SQLite >= 3.35
         table = connection.ops.quote_name(Room._meta.db_table)
+        bots = connection.ops.quote_name(Bot._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s"  # noqa: S608 - our own table name
-                " RETURNING revision, archived_at",
-                [room_id],
+                f"UPDATE {table} SET revision = revision + 1 WHERE id = %s"  # noqa: S608 - our own table names
+                f" RETURNING revision, archived_at, EXISTS (SELECT 1 FROM {bots}"
+                " WHERE room_id = %s AND revoked_at IS NULL AND feed_url <> '')",
+                [room_id, room_id],
             )
-            revision, archived_at = cursor.fetchone()
-            return revision, archived_at is not None
-    Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
-    revision, archived_at = Room.objects.values_list("revision", "archived_at").get(pk=room_id)
+            revision, archived_at, followed = cursor.fetchone()
+    else:
+        Room.objects.filter(pk=room_id).update(revision=F("revision") + 1)
+        revision, archived_at = Room.objects.values_list("revision", "archived_at").get(pk=room_id)
+        followed = _followed(room_id)
+    if followed:
+        # Robust: the change is committed already, so a follower's failure is not the caller's.
+        transaction.on_commit(
+            partial(revision_taken.send, sender=Room, room_id=room_id), robust=True
+        )
     return revision, archived_at is not None
+
+
+def _followed(room_id: int) -> bool:
+    return (
+        Bot.objects.filter(room_id=room_id, revoked_at__isnull=True).exclude(feed_url="").exists()
+    )
 
 
 def earlier_message(author: AbstractBaseUser, client_id: UUID | None) -> Message | None:
