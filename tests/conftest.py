@@ -22,6 +22,7 @@ from tests.support.fake_socket import RoomPage, opening_rooms
 from tests.support.hook_server import HookServer, serve
 from tests.support.page_server import PageServer
 from tests.support.page_server import serve as serve_pages
+from tests.support.push_service import PushService, push_service
 from tests.support.required import require_redis
 from tests.support.sockets import (
     HOST,
@@ -273,3 +274,13 @@ def open_room(browser) -> Iterator[Callable[[int], RoomPage]]:
 def by_invitation(settings) -> None:
     """Sign-up by invitation only (``CHAT_SIGNUP``), as the invitations' tests run."""
     settings.CHAT_SIGNUP = "invite"
+
+
+@pytest.fixture
+def push_endpoint(settings) -> Iterator[PushService]:
+    """A push service of the test's own on loopback (it decrypts what it is sent), with
+    Web Push on and private addresses allowed so the chat may call it."""
+    settings.CHAT_PUSH = True
+    settings.CHAT_PUSH_ALLOW_PRIVATE_URLS = True
+    with push_service() as service:
+        yield service

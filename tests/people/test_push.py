@@ -28,22 +28,13 @@ from tests.support.push_service import push_service, vapid_key_of
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def service(settings):
-    """A local push service, and private addresses allowed so the chat may call it."""
-    settings.CHAT_PUSH = True
-    settings.CHAT_PUSH_ALLOW_PRIVATE_URLS = True
-    with push_service() as found:
-        yield found
-
-
 def choose(room, user, notify: str) -> None:
     Membership.objects.filter(room=room, user=user).update(notify=notify)
 
 
-def subscribed(service, person, *names: str):
-    """New devices of ``person`` on ``service``, each subscribed through the service."""
-    devices = [service.device(name) for name in names]
+def subscribed(push_endpoint, person, *names: str):
+    """New devices of ``person`` on ``service``, each subscribed through the push_endpoint."""
+    devices = [push_endpoint.device(name) for name in names]
     for device in devices:
         push.subscribe(person, device.subscription, "a browser")
     return devices
@@ -76,8 +67,8 @@ def test_a_process_that_loses_the_race_uses_the_winners_keys(monkeypatch):
     assert Instance.objects.get(pk=instance.PK).vapid_public_key == winner[1]
 
 
-def test_rotating_makes_a_new_pair_and_forgets_every_subscription(service, alice):
-    subscribed(service, alice, "phone")
+def test_rotating_makes_a_new_pair_and_forgets_every_subscription(push_endpoint, alice):
+    subscribed(push_endpoint, alice, "phone")
     old = push.public_key()
 
     new = push.rotate()
@@ -90,8 +81,8 @@ def test_rotating_makes_a_new_pair_and_forgets_every_subscription(service, alice
 # --- subscriptions ----------------------------------------------------------------------------
 
 
-def test_a_subscription_is_kept_for_its_person(service, alice):
-    [device] = subscribed(service, alice, "phone")
+def test_a_subscription_is_kept_for_its_person(push_endpoint, alice):
+    [device] = subscribed(push_endpoint, alice, "phone")
 
     kept = PushSubscription.objects.get()
     assert (kept.user, kept.endpoint, kept.user_agent) == (alice, device.endpoint, "a browser")
@@ -130,27 +121,27 @@ def test_a_malformed_subscription_is_refused(settings, alice, change, error):
     assert not PushSubscription.objects.exists()
 
 
-def test_a_person_keeps_at_most_the_cap_of_devices(service, alice, monkeypatch):
+def test_a_person_keeps_at_most_the_cap_of_devices(push_endpoint, alice, monkeypatch):
     monkeypatch.setattr(push, "SUBSCRIPTIONS_PER_PERSON", 2)
-    subscribed(service, alice, "one", "two")
+    subscribed(push_endpoint, alice, "one", "two")
 
     with pytest.raises(Forbidden):
-        subscribed(service, alice, "three")
-    subscribed(service, alice, "two")  # the same device again is no new one
+        subscribed(push_endpoint, alice, "three")
+    subscribed(push_endpoint, alice, "two")  # the same device again is no new one
 
     assert PushSubscription.objects.filter(user=alice).count() == 2
 
 
-def test_subscribing_again_and_again_is_limited(service, alice, monkeypatch):
+def test_subscribing_again_and_again_is_limited(push_endpoint, alice, monkeypatch):
     monkeypatch.setattr(push, "SUBSCRIBING", dataclasses.replace(push.SUBSCRIBING, allowed=2))
-    subscribed(service, alice, "one", "one")
+    subscribed(push_endpoint, alice, "one", "one")
 
     with pytest.raises(TooFast):
-        subscribed(service, alice, "one")
+        subscribed(push_endpoint, alice, "one")
 
 
-def test_only_its_owner_forgets_a_subscription(service, alice, bob):
-    [device] = subscribed(service, alice, "phone")
+def test_only_its_owner_forgets_a_subscription(push_endpoint, alice, bob):
+    [device] = subscribed(push_endpoint, alice, "phone")
 
     with pytest.raises(NotFound):
         push.unsubscribe(bob, device.subscription)
@@ -163,14 +154,14 @@ def test_only_its_owner_forgets_a_subscription(service, alice, bob):
 # --- what reaches the devices -----------------------------------------------------------------
 
 
-def test_a_direct_message_reaches_each_device_once_sealed_and_signed(service, alice, bob):
-    devices = subscribed(service, bob, "phone", "laptop", "tablet")
+def test_a_direct_message_reaches_each_device_once_sealed_and_signed(push_endpoint, alice, bob):
+    devices = subscribed(push_endpoint, bob, "phone", "laptop", "tablet")
     room = rooms.open_direct_room(alice, bob)
 
     [message] = say(room, alice, "are you there?")
 
     for device in devices:
-        [received] = service.to(device)
+        [received] = push_endpoint.to(device)
         assert received.headers["Content-Encoding"] == "aes128gcm"
         assert int(received.headers["TTL"]) > 0
         assert vapid_key_of(received) == push.public_key()
@@ -182,36 +173,36 @@ def test_a_direct_message_reaches_each_device_once_sealed_and_signed(service, al
             "badge": 1,
             "icon": static("chat/icons/icon-192.png"),
         }
-    assert len(service.received) == 3
+    assert len(push_endpoint.received) == 3
     assert PushSubscription.objects.filter(last_sent_at__isnull=False).count() == 3
 
 
-def test_a_message_is_pushed_once_however_often_its_task_runs(service, alice, bob):
-    subscribed(service, bob, "phone")
+def test_a_message_is_pushed_once_however_often_its_task_runs(push_endpoint, alice, bob):
+    subscribed(push_endpoint, bob, "phone")
     room = rooms.open_direct_room(alice, bob)
     message = posting.post_message(room, alice, {"body": "once"}).message  # pushed now
 
     assert push_delivery.push_message(message.pk) == 0
-    assert len(service.received) == 1
+    assert len(push_endpoint.received) == 1
 
 
-def test_the_author_and_people_it_does_not_concern_get_nothing(service, alice, bob, lunch):
-    subscribed(service, alice, "alice-phone")
-    subscribed(service, bob, "bob-phone")
+def test_the_author_and_people_it_does_not_concern_get_nothing(push_endpoint, alice, bob, lunch):
+    subscribed(push_endpoint, alice, "alice-phone")
+    subscribed(push_endpoint, bob, "bob-phone")
     join(bob, "lunch")
 
     say(lunch, alice, "lunch at noon?")
 
-    assert service.received == []
+    assert push_endpoint.received == []
 
 
-def test_a_mention_in_a_room_reaches_the_person_mentioned(service, alice, bob, lunch):
-    [device] = subscribed(service, bob, "phone")
+def test_a_mention_in_a_room_reaches_the_person_mentioned(push_endpoint, alice, bob, lunch):
+    [device] = subscribed(push_endpoint, bob, "phone")
     join(bob, "lunch")
 
     [message] = say(lunch, alice, "@bob lunch at noon?")
 
-    [received] = service.to(device)
+    [received] = push_endpoint.to(device)
     payload = device.decrypt(received.body)
     assert payload["title"] == "alice in Lunch"
     assert payload["url"] == f"/m/{message.pk}/"
@@ -225,76 +216,76 @@ def test_a_mention_in_a_room_reaches_the_person_mentioned(service, alice, bob, l
         (Membership.Notify.NOTHING, 0, 0),
     ],
 )
-def test_push_follows_the_rooms_choice(service, alice, bob, choice, plain, mention):
-    [device] = subscribed(service, bob, "phone")
+def test_push_follows_the_rooms_choice(push_endpoint, alice, bob, choice, plain, mention):
+    [device] = subscribed(push_endpoint, bob, "phone")
     room = rooms.open_direct_room(alice, bob)
     choose(room, bob, choice)
 
     say(room, alice, "are you there?")
-    plain_pushes = len(service.to(device))
+    plain_pushes = len(push_endpoint.to(device))
     say(room, alice, "@bob are you there?")
 
     assert plain_pushes == plain
-    assert len(service.to(device)) == plain + mention
+    assert len(push_endpoint.to(device)) == plain + mention
 
 
-def test_nothing_reaches_someone_who_muted_the_author(service, alice, bob):
-    subscribed(service, bob, "phone")
+def test_nothing_reaches_someone_who_muted_the_author(push_endpoint, alice, bob):
+    subscribed(push_endpoint, bob, "phone")
     room = rooms.open_direct_room(alice, bob)
     mutes.mute(bob, "alice")
 
     say(room, alice, "hello?")
 
-    assert service.received == []
+    assert push_endpoint.received == []
 
 
 @pytest.mark.parametrize("status", [404, 410])
-def test_a_device_the_push_service_no_longer_knows_is_dropped(service, alice, bob, status):
-    gone, kept = subscribed(service, bob, "gone", "kept")
-    service.answer(gone, status)
+def test_a_device_the_push_service_no_longer_knows_is_dropped(push_endpoint, alice, bob, status):
+    gone, kept = subscribed(push_endpoint, bob, "gone", "kept")
+    push_endpoint.answer(gone, status)
 
     say(rooms.open_direct_room(alice, bob), alice, "hello")
 
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [kept.endpoint]
 
 
-def test_a_device_whose_push_fails_otherwise_is_kept_and_logged(service, alice, bob, caplog):
-    [device] = subscribed(service, bob, "phone")
-    service.answer(device, 500)
+def test_a_device_whose_push_fails_otherwise_is_kept_and_logged(push_endpoint, alice, bob, caplog):
+    [device] = subscribed(push_endpoint, bob, "phone")
+    push_endpoint.answer(device, 500)
 
     with caplog.at_level(logging.WARNING, logger="chat.people.push_delivery"):
         say(rooms.open_direct_room(alice, bob), alice, "hello")
 
-    assert len(service.to(device)) == 1
+    assert len(push_endpoint.to(device)) == 1
     assert PushSubscription.objects.filter(endpoint=device.endpoint).exists()
     assert "answered 500" in caplog.text
 
 
-def test_a_push_never_reaches_a_private_address_unless_allowed(service, settings, alice, bob):
-    [device] = subscribed(service, bob, "phone")
+def test_a_push_never_reaches_a_private_address_unless_allowed(push_endpoint, settings, alice, bob):
+    [device] = subscribed(push_endpoint, bob, "phone")
     settings.CHAT_PUSH_ALLOW_PRIVATE_URLS = False
     settings.CHAT_FETCH_ALLOW_PRIVATE_URLS = False
     settings.CHAT_BOTS_ALLOW_PRIVATE_URLS = False
 
     say(rooms.open_direct_room(alice, bob), alice, "hello")
 
-    assert service.received == []
+    assert push_endpoint.received == []
     assert PushSubscription.objects.filter(endpoint=device.endpoint).exists()
 
 
-def test_push_turned_off_sends_and_takes_nothing(service, settings, alice, bob):
-    subscribed(service, bob, "phone")
+def test_push_turned_off_sends_and_takes_nothing(push_endpoint, settings, alice, bob):
+    subscribed(push_endpoint, bob, "phone")
     settings.CHAT_PUSH = False
 
     say(rooms.open_direct_room(alice, bob), alice, "hello")
 
-    assert service.received == []
+    assert push_endpoint.received == []
     with pytest.raises(Forbidden):
-        push.subscribe(bob, service.device("laptop").subscription)
+        push.subscribe(bob, push_endpoint.device("laptop").subscription)
 
 
-def test_the_command_prints_the_public_key_and_rotates_the_pair(service, alice):
-    subscribed(service, alice, "phone")
+def test_the_command_prints_the_public_key_and_rotates_the_pair(push_endpoint, alice):
+    subscribed(push_endpoint, alice, "phone")
     shown = io.StringIO()
     call_command("vapid_keys", stdout=shown)
     assert shown.getvalue().strip() == push.keys()[1]

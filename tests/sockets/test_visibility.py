@@ -15,18 +15,9 @@ from chat.broadcast import visibility
 from chat.people import push
 from chat.rooms import services as rooms
 from tests.support.messages import asay
-from tests.support.push_service import push_service
 from tests.support.sockets import TIMEOUT, frame
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def service(settings):
-    settings.CHAT_PUSH = True
-    settings.CHAT_PUSH_ALLOW_PRIVATE_URLS = True
-    with push_service() as found:
-        yield found
 
 
 async def looking_becomes(user_id: int, wanted: bool) -> None:
@@ -42,9 +33,9 @@ async def say_shown(socket, shown: bool) -> None:
 
 @pytest.mark.parametrize("path", ["/ws/lobby/", "/ws/p/alice/"])
 async def test_a_shown_tab_holds_pushes_back_and_a_hidden_one_lets_them_through(
-    open_socket, service, alice, bob, path
+    open_socket, push_endpoint, alice, bob, path
 ):
-    device = service.device("phone")
+    device = push_endpoint.device("phone")
     await database_sync_to_async(push.subscribe)(bob, device.subscription)
     room = await database_sync_to_async(rooms.open_direct_room)(alice, bob)
     socket = await open_socket(path, bob)
@@ -53,16 +44,16 @@ async def test_a_shown_tab_holds_pushes_back_and_a_hidden_one_lets_them_through(
     await say_shown(socket, True)
     await looking_becomes(bob.pk, True)
     await asay(room, alice, "are you there?")
-    assert service.to(device) == []
+    assert push_endpoint.to(device) == []
 
     await say_shown(socket, False)
     await looking_becomes(bob.pk, False)
     await asay(room, alice, "hello?")
-    assert len(service.to(device)) == 1
+    assert len(push_endpoint.to(device)) == 1
 
 
-async def test_closing_a_shown_tab_lets_pushes_through(open_socket, service, alice, bob):
-    device = service.device("phone")
+async def test_closing_a_shown_tab_lets_pushes_through(open_socket, push_endpoint, alice, bob):
+    device = push_endpoint.device("phone")
     await database_sync_to_async(push.subscribe)(bob, device.subscription)
     room = await database_sync_to_async(rooms.open_direct_room)(alice, bob)
     shown = await open_socket("/ws/lobby/", bob)
@@ -75,7 +66,7 @@ async def test_closing_a_shown_tab_lets_pushes_through(open_socket, service, ali
     await looking_becomes(bob.pk, False)
     await asay(room, alice, "hello?")
 
-    assert len(service.to(device)) == 1
+    assert len(push_endpoint.to(device)) == 1
 
 
 async def test_a_socket_that_never_says_counts_as_hidden(open_socket, alice, bob):
@@ -99,8 +90,8 @@ async def test_two_shown_tabs_count_until_both_are_hidden(open_socket, bob):
     await looking_becomes(bob.pk, False)
 
 
-async def test_a_message_sent_over_a_socket_is_pushed_too(open_socket, service, alice, bob):
-    device = service.device("phone")
+async def test_a_message_sent_over_a_socket_is_pushed_too(open_socket, push_endpoint, alice, bob):
+    device = push_endpoint.device("phone")
     await database_sync_to_async(push.subscribe)(bob, device.subscription)
     await database_sync_to_async(rooms.open_direct_room)(alice, bob)
     socket = await open_socket("/ws/p/bob/", alice)
@@ -108,7 +99,7 @@ async def test_a_message_sent_over_a_socket_is_pushed_too(open_socket, service, 
     await socket.send_to(text_data=frame(body="over the socket", client_id=str(uuid.uuid4())))
 
     async with asyncio.timeout(TIMEOUT):
-        while not service.to(device):
+        while not push_endpoint.to(device):
             await asyncio.sleep(0.01)
-    [received] = service.to(device)
+    [received] = push_endpoint.to(device)
     assert device.decrypt(received.body)["body"] == "over the socket"
