@@ -49,9 +49,16 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     """The chat on a fresh SQLite file, storing files in a folder of this test's own; its
-    log is printed when a test fails."""
+    log is printed when a test fails.
+
+    It is served without the task consumer (``serve --no-tasks``, a documented way to run
+    a box): nothing a page does waits on a background task, and starting one more Django
+    process for each of these tests cost the suite about two minutes. That ``serve`` starts
+    the consumer, and what it runs, is proven by ``tests/serving/test_tasks.py`` and the bots'
+    feed across a restart (``tests/bots/test_feed_replay.py``)."""
     media = {"CHAT_MEDIA_ROOT": str(tmp_path / "media")}
-    with running(LiveServer(tmp_path / "chat.sqlite3", env=media)) as live:
+    live = LiveServer(tmp_path / "chat.sqlite3", env=media, serve_args=("--no-tasks",))
+    with running(live):
         yield live
 
 
