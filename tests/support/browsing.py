@@ -53,7 +53,7 @@ def server(tmp_path: Path) -> Iterator[LiveServer]:
 
     It is served without the task consumer (``serve --no-tasks``, a documented way to run
     a box): nothing a page does waits on a background task, and starting one more Django
-    process for each of these tests cost the suite about two minutes. That ``serve`` starts
+    process for each of these tests cost the suite about a minute and a half. That ``serve`` starts
     the consumer, and what it runs, is proven by ``tests/serving/test_tasks.py`` and the bots'
     feed across a restart (``tests/bots/test_feed_replay.py``)."""
     media = {"CHAT_MEDIA_ROOT": str(tmp_path / "media")}
