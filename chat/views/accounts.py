@@ -20,26 +20,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from chat import ratelimit
 from chat.errors import Forbidden, TooFast
 from chat.people import accounts, instance, setup
 from chat.people.forms import SignupForm
+from chat.views import params
 from chat.views.refusals import KEPT_IN_FORM, form_holding
 
 logger = logging.getLogger(__name__)
-
-
-def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # An open redirect would let a phishing link bounce through our sign-up page.
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -52,7 +42,7 @@ def signup_page(
     context = {
         "form": form,
         "how_to_join": accounts.how_to_join(),
-        "next": _safe_next(request),
+        "next": params.safe_next(request),
         **context,
     }
     return render(request, "registration/signup.html", context, status=status)
@@ -74,7 +64,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             return signup_page(request, None, status=403, refused=refusal.message)
         else:
             login(request, user, backend=MODEL_BACKEND)
-            return redirect(_safe_next(request) or "lobby")
+            return redirect(params.safe_next(request) or "lobby")
     return signup_page(request, form, status=status)
 
 

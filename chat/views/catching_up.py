@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from chat.broadcast import frames as rendering
 from chat.messages import catching_up
 from chat.models import Message
+from chat.views import params
 from chat.views.messages import message_view
 
 MARKED_UNREAD = "Marked unread from there: it stays so until you come back or write here."
@@ -58,10 +58,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
     catching_up.mark_all_read(request.user)
     if request.htmx:
         return render(request, "chat/parts.html#read-notice", {"notice": ALL_READ})
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts=None) or not back.startswith("/"):
-        back = reverse("lobby")
-    return redirect(back)
+    return redirect(params.safe_next(request) or reverse("lobby"))
 
 
 @login_required
