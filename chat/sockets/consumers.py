@@ -147,7 +147,6 @@ class RoomConsumer(PersonsSocket):
             await self._typing()
         elif frame.get("type") == "visibility":
             await self._visibility(frame)
-            self._looking(frame.get("visible"))
         else:
             await self._post(frame)
 
@@ -172,10 +171,8 @@ class RoomConsumer(PersonsSocket):
             return
         read_tracker.note(self.user.pk, self.room.id, upto, direct=self.room.is_direct)
 
-    def _looking(self, visible: object) -> None:
+    def looking(self, visible: bool) -> None:
         """The page's tab was shown or hidden: shown, what arrived while hidden is read."""
-        if not self.live or not isinstance(visible, bool):
-            return
         self.page_hidden = not visible
         if visible and self.unseen_upto:
             upto, self.unseen_upto = self.unseen_upto, 0

@@ -98,18 +98,24 @@ class PersonsSocket(AsyncWebsocketConsumer):
         true}``): Web Push skips people with a shown tab. A socket switching faster than
         the limit of other frames is closed."""
         visible = frame.get("visible")
-        if not self.live or not isinstance(visible, bool) or visible == self.shown:
+        if not self.live or not isinstance(visible, bool):
             return
-        if self.visibility_frames is None:
-            self.visibility_frames = SlidingWindowLimiter()
-        if not self.visibility_frames.allow():
-            await self.close(code=CLOSE_FLOODING)
-            return
-        self.shown = visible
-        if visible:
-            await visibility.visibility().shown(self.user.pk)
-        else:
-            await visibility.visibility().hidden(self.user.pk)
+        if visible != self.shown:
+            if self.visibility_frames is None:
+                self.visibility_frames = SlidingWindowLimiter()
+            if not self.visibility_frames.allow():
+                await self.close(code=CLOSE_FLOODING)
+                return
+            self.shown = visible
+            if visible:
+                await visibility.visibility().shown(self.user.pk)
+            else:
+                await visibility.visibility().hidden(self.user.pk)
+        self.looking(visible)
+
+    def looking(self, visible: bool) -> None:
+        """Called when the page says whether its tab is shown (each time it says so): for a
+        kind of socket whose page does something of it."""
 
     async def _arrive(self, groups: list[str], what: str) -> bool:
         """Count this socket towards its person's sockets and join ``groups`` on this
