@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from chat import ratelimit
 from chat.bots import services as bots
 from chat.errors import Forbidden, NotFound, Refused, SignedOut
+from chat.limits import MAX_ID
 from chat.messages import edits
 from chat.models import Bot, Message, Room, name_of
 
@@ -158,18 +159,24 @@ def read(token: str, query: Mapping) -> Page:
     return Page([message_json(message) for message in found], after, more)
 
 
-def _own_room_message(bot: Bot, message_id: int) -> None:
-    """``NotFound`` unless message ``message_id`` is in the bot's room."""
-    if not 0 < message_id < 2**63 or not Message.objects.filter(
-        pk=message_id, room_id=bot.room_id
-    ).exists():
+def _own_room_message(bot: Bot, message_id: int) -> int:
+    """The author of message ``message_id`` (a user id); ``NotFound`` unless it is in the
+    bot's room."""
+    author = None
+    if 0 < message_id <= MAX_ID:
+        author = (
+            Message.objects.filter(pk=message_id, room_id=bot.room_id)
+            .values_list("author_id", flat=True)
+            .first()
+        )
+    if author is None:
         raise NotFound(edits.NO_SUCH_MESSAGE)
+    return author
 
 
 def _own_message(bot: Bot, message_id: int) -> None:
     """``NotFound`` outside its room, ``Forbidden`` for someone else's message."""
-    _own_room_message(bot, message_id)
-    if not Message.objects.filter(pk=message_id, author_id=bot.user_id).exists():
+    if _own_room_message(bot, message_id) != bot.user_id:
         raise Forbidden(ONLY_OWN)
 
 
