@@ -18,7 +18,7 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractBaseUser
 
 from chat.links import BY_GROUP, BY_PERSON, BY_SLUG, Address, RoomLinks
-from chat.models import Room, name_of
+from chat.models import Membership, Room, name_of, name_of_sql
 
 NOTES_TO_SELF = "Notes to self"
 
@@ -109,3 +109,23 @@ class Conversation:
         if not self.address.by_person:
             return None
         return self.others[0] if self.others else self.reader
+
+
+def others_in(user: AbstractBaseUser, room_ids) -> dict[int, list[tuple[str, str]]]:
+    """room id → the people of each of ``room_ids`` other than ``user``, as (username, name
+    to show), by username: one query for them all (none for no rooms), for lists that name
+    many conversations between people at once (``name_and_links``). A room missing from the
+    answer has nobody else in it (one's own notes)."""
+    if not room_ids:
+        return {}
+    rows = (
+        Membership.objects.filter(room_id__in=room_ids)
+        .exclude(user_id=user.pk)
+        .annotate(name=name_of_sql("user__"))
+        .order_by("user__username")
+        .values_list("room_id", "user__username", "name")
+    )
+    people: dict[int, list[tuple[str, str]]] = {}
+    for room_id, username, name in rows:
+        people.setdefault(room_id, []).append((username, name or username))
+    return people

@@ -28,10 +28,10 @@ from django.db.models import Max, OuterRef, Subquery
 
 from chat import ratelimit
 from chat.broadcast import events
-from chat.conversations import name_and_links
+from chat.conversations import name_and_links, others_in
 from chat.links import RoomLinks
 from chat.messages.edits import readable_message
-from chat.models import Membership, Mention, Message, Room, name_of_sql
+from chat.models import Membership, Mention, Message, Room
 from chat.rooms import services as rooms
 
 #: Mentions on one page of ``/mentions/``.
@@ -143,7 +143,7 @@ def mentions_page(user: AbstractBaseUser, page_number: object = 1) -> Page:
         "room", "author__profile", "attachment", "reply_to__author__profile"
     )
     by_id = {message.id: message for message in messages}
-    others = _others(user, {m.room_id for m in by_id.values() if m.room.between_people})
+    others = others_in(user, {m.room_id for m in by_id.values() if m.room.between_people})
     entries = []
     for message_id, last_read in page.object_list:
         message = by_id[message_id]
@@ -153,20 +153,3 @@ def mentions_page(user: AbstractBaseUser, page_number: object = 1) -> Page:
         entries.append(MentionEntry(message, name, links, message_id > (last_read or 0)))
     page.object_list = entries
     return page
-
-
-def _others(user: AbstractBaseUser, room_ids: set[int]) -> dict[int, list[tuple[str, str]]]:
-    """room id → the other people of each conversation between people, as (username, name)."""
-    if not room_ids:
-        return {}
-    rows = (
-        Membership.objects.filter(room_id__in=room_ids)
-        .exclude(user=user)
-        .annotate(name=name_of_sql("user__"))
-        .order_by("user__username")
-        .values_list("room_id", "user__username", "name")
-    )
-    people: dict[int, list[tuple[str, str]]] = {}
-    for room_id, username, name in rows:
-        people.setdefault(room_id, []).append((username, name or username))
-    return people

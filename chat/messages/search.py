@@ -39,7 +39,7 @@ from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from chat.conversations import name_and_links
+from chat.conversations import name_and_links, others_in
 from chat.limits import (
     MAX_ID,
     SEARCH_MAX_CHARS,
@@ -48,7 +48,7 @@ from chat.limits import (
     SEARCH_PREFIX_MIN_CHARS,
 )
 from chat.links import RoomLinks
-from chat.models import Membership, Message, Room, name_of_sql
+from chat.models import Message, Room
 
 #: What a search may hold, said when one was longer.
 CLIPPED = (
@@ -310,7 +310,7 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
         "room", "author__profile", "attachment"
     )
     messages = {message.id: message for message in by_id}
-    partners = _direct_partners(user, {m.room for m in messages.values() if m.room.between_people})
+    partners = others_in(user, {m.room_id for m in messages.values() if m.room.between_people})
     addressed: dict[int, tuple[str, RoomLinks]] = {}  # a room's results share its links
     results = []
     for message_id, raw in found:
@@ -323,26 +323,6 @@ def _results(user: AbstractBaseUser, found: list[tuple[int, str]]) -> list[Searc
         name, links = addressed[room.id]
         results.append(SearchResult(message, room, name, links.page, _marked(raw, message.body)))
     return results
-
-
-def _direct_partners(
-    user: AbstractBaseUser, direct_rooms: set[Room]
-) -> dict[int, list[tuple[str, str]]]:
-    """room id → the other people's usernames and the names to show, for each direct or
-    group conversation (one query). A room missing from the answer is the reader's own notes."""
-    if not direct_rooms:
-        return {}
-    others = (
-        Membership.objects.filter(room__in=direct_rooms)
-        .exclude(user_id=user.pk)
-        .annotate(name=name_of_sql("user__"))
-        .order_by("user__username")
-        .values_list("room_id", "user__username", "name")
-    )
-    partners: dict[int, list[tuple[str, str]]] = {}
-    for room_id, username, name in others:
-        partners.setdefault(room_id, []).append((username, name))
-    return partners
 
 
 def _addressed(

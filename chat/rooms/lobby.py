@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 
-from chat.conversations import name_and_links
+from chat.conversations import name_and_links, others_in
 from chat.limits import LOBBY_PAGE_SIZE
 from chat.links import BY_SLUG, RoomLinks
 from chat.models import Membership, Mention, Message, Mute, Room, name_of_sql, words_of
@@ -124,9 +124,9 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         .order_by(Coalesce("last_id", 0).desc(), "-room__created_at")
     )
     memberships = list(memberships)
-    in_groups = _group_people(
-        user, [m.room_id for m in memberships if m.room.kind == Room.Kind.GROUP]
-    )
+    group_ids = [m.room_id for m in memberships if m.room.kind == Room.Kind.GROUP]
+    # A group everyone else left is named by nobody else, not by a partner of its own.
+    in_groups = {room_id: [] for room_id in group_ids} | others_in(user, group_ids)
     groups: list[RoomEntry] = []
     directs: list[RoomEntry] = []
     for m in memberships:
@@ -141,26 +141,6 @@ def my_rooms(user: AbstractBaseUser) -> tuple[list[RoomEntry], list[RoomEntry]]:
         )  # fmt: skip
         (directs if m.room.between_people else groups).append(entry)
     return groups, directs
-
-
-def _group_people(
-    user: AbstractBaseUser, room_ids: list[int]
-) -> dict[int, list[tuple[str, str]]]:
-    """The other people of each group conversation of ``room_ids``, as (username, name),
-    by username: one query for them all (none without groups)."""
-    if not room_ids:
-        return {}
-    people: dict[int, list[tuple[str, str]]] = {room_id: [] for room_id in room_ids}
-    others = (
-        Membership.objects.filter(room_id__in=room_ids)
-        .exclude(user=user)
-        .annotate(name=name_of_sql("user__"))
-        .order_by("user__username")
-        .values_list("room_id", "user__username", "name")
-    )
-    for room_id, username, name in others:
-        people[room_id].append((username, name or username))
-    return people
 
 
 def held_apart(directs: list[RoomEntry]) -> tuple[list[RoomEntry], list[RoomEntry]]:
