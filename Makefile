@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIND ?= 127.0.0.1:8000
 
-.PHONY: run test lint chromium axe screenshots
+.PHONY: run test lint chromium axe nginx screenshots
 
 $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,17 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
 	  else \
 	    echo "Browser tests need Chromium: sudo apt-get install chromium fonts-noto-color-emoji"; \
+	  fi; \
+	fi
+
+# nginx, which the proxy tests put in front of two servers with the configuration the
+# deploying docs ship (docs/examples/nginx.conf). Debian's package; its own service is not used.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else \
+	    echo "The proxy tests need nginx: sudo apt-get install nginx"; \
 	  fi; \
 	fi
 
@@ -65,7 +76,7 @@ PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 # Everything on SQLite (browser journey included), then on PostgreSQL again what the
 # database can change: the tests that use the test process's own database. Servers the
 # tests start, and the browser journey, choose their database themselves.
-test: $(VENV)/.tests chromium axe lint
+test: $(VENV)/.tests chromium axe nginx lint
 	$(PYTEST)
 	@if $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  DATABASE_URL=$(POSTGRES_TEST_URL) $(PYTEST) -m "database and not browser"; \
