@@ -34,7 +34,6 @@ quotes…) is shown as typed: markdown-it stops there, and a message must not lo
 from __future__ import annotations
 
 import functools
-import html
 import re
 from collections.abc import Iterable, Sequence
 
@@ -42,12 +41,13 @@ import emoji
 import nh3
 from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
-from django.utils.html import format_html, strip_tags
+from django.utils.html import format_html
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from chat.messages import highlighting, mentions
+from chat.models import words_of
 
 #: How deep blocks and inline markup may nest (a quote in a list in a quote…): markdown-it
 #: does no more work past it, so a thousand ``>`` cost no more than twenty.
@@ -241,4 +241,4 @@ def body_class(body: str) -> str:
 def plain_text(rendered: str) -> str:
     """What a rendered body says, without its markup: for a screen reader's announcement
     and a notification, which must not read tags out (the caller escapes it again)."""
-    return html.unescape(strip_tags(rendered)).strip()
+    return words_of(rendered, "")
