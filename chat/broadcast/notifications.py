@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -20,32 +21,35 @@ from chat.conversations import address_of
 from chat.models import Membership, Mention, Message, Mute, Room, name_of
 
 PREVIEW_CHARS = 140
+_MEMBERSHIPS = Membership._meta.db_table
+_MUTES = Mute._meta.db_table
 
 
 def recipients(message: Message, mentions: Iterable[Mention]) -> list[int]:
     """The ids of the people ``message`` should reach while they are away."""
-    wanted = {mention.user_id for mention in mentions}
-    if message.room.between_people:
-        wanted.update(
-            Membership.objects.filter(room_id=message.room_id)
-            .exclude(user_id=message.author_id)
-            .values_list("user_id", flat=True)
-        )
-    wanted.discard(message.author_id)
-    if not wanted:
-        return []
     mentioned = {mention.user_id for mention in mentions}
-    # Those who muted the author are left out by the same query (a subquery, not one more).
-    muters = Mute.objects.filter(muted_id=message.author_id).values("user_id")
-    allowed = []
-    for user_id, notify in (
-        Membership.objects.filter(room_id=message.room_id, user_id__in=wanted)
-        .exclude(user_id__in=muters)
-        .values_list("user_id", "notify")
-    ):
-        if reaches(notify, mentioned=user_id in mentioned):
-            allowed.append(user_id)
-    return sorted(allowed)
+    mentioned.discard(message.author_id)
+    everyone = message.room.between_people
+    if not mentioned and not everyone:
+        return []
+    # One plain statement on every message that names someone or is a conversation's:
+    # the members it is for (everyone but its author in a conversation, else those it
+    # names), less those who muted its author, with each one's choice for the room. The
+    # ORM's version cost two compiled queries, most of their time spent compiling.
+    named = ", ".join(["%s"] * len(mentioned)) or "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT m.user_id, m.notify FROM {_MEMBERSHIPS} m"  # noqa: S608 - our own tables; values bound
+            " WHERE m.room_id = %s AND m.user_id <> %s"
+            f" AND (%s OR m.user_id IN ({named}))"
+            f" AND NOT EXISTS (SELECT 1 FROM {_MUTES} u"
+            " WHERE u.user_id = m.user_id AND u.muted_id = %s)",
+            [message.room_id, message.author_id, everyone, *sorted(mentioned), message.author_id],
+        )
+        rows = cursor.fetchall()
+    return sorted(
+        user_id for user_id, notify in rows if reaches(notify, mentioned=user_id in mentioned)
+    )
 
 
 def reaches(notify: str, *, mentioned: bool) -> bool:
