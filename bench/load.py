@@ -231,6 +231,7 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
         asyncio.create_task(_read(ws, index, side, tally)) for index, ws in enumerate(connections)
     ]
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    proxy_before = server.proxy_cpu_seconds()
     machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
     typing = asyncio.create_task(_type(side, connections, plan))
     first_send_ns, last_send_ns, worst_lag = await _send(side, connections, plan)
@@ -242,7 +243,10 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     wall = time.monotonic() - wall_before
     cpu = server.cpu_seconds() - cpu_before
     client_cpu = time.process_time() - client_before
-    others = procstat.machine_busy_seconds() - machine_before - cpu - client_cpu
+    proxy_cpu = None if proxy_before is None else server.proxy_cpu_seconds() - proxy_before
+    others = (
+        procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
+    )
 
     await sockets.close_all(connections)
     await asyncio.gather(*readers, return_exceptions=True)
@@ -265,6 +269,10 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
         "server_cpu_seconds": cpu,
         "server_cpu_us_per_delivery": cpu * 1e6 / received if received else None,
         "server_cpu_percent": 100 * cpu / wall,
+        # nginx in front (``--proxy``): its own CPU, beside the server's, not in it.
+        "proxy_cpu_us_per_delivery": proxy_cpu * 1e6 / received
+        if proxy_cpu is not None and received
+        else None,
         "client_cpu_percent": 100 * client_cpu / wall,
         # Everything else running on the machine meanwhile, in cores: the noise.
         "other_processes_cores": max(0.0, others / wall),

@@ -23,6 +23,7 @@ LOAD_ROWS = [
     ("last delivery - last send (ms)", ("last_delivery_after_last_send_ms",), 1, True),
     ("server CPU µs / delivery", ("server_cpu_us_per_delivery",), 1, True),
     ("server CPU % (of one core)", ("server_cpu_percent",), 0, True),
+    ("nginx CPU µs / delivery (--proxy)", ("proxy_cpu_us_per_delivery",), 1, True),
     ("RSS / idle socket (KiB)", ("rss_per_idle_socket_kib",), 1, True),
     ("opening every socket (s)", ("open_seconds",), 1, True),
     ("client CPU % (harness)", ("client_cpu_percent",), 0, False),
@@ -36,6 +37,7 @@ STORM_ROWS = [
     ("handshake p99 (ms)", ("handshake_ms", "p99"), 1, True),
     ("handshake max (ms)", ("handshake_ms", "max"), 1, True),
     ("server CPU (s)", ("server_cpu_seconds",), 2, True),
+    ("nginx CPU (s, --proxy)", ("proxy_cpu_seconds",), 2, True),
     ("client CPU (s, harness)", ("client_cpu_seconds",), 2, False),
     ("other processes (cores busy)", ("other_processes_cores",), 1, False),
     ("RSS / socket (KiB)", ("rss_per_socket_kib",), 1, True),
@@ -76,6 +78,8 @@ def table(results: dict) -> str:
     lines.append(f"{'':32}{'ours':>12}{'baseline':>12}{'ours/base':>12}")
     for label, path, decimals, has_ratio in _rows(results["mode"]):
         ours, baseline = (_get(results[side], path) for side in SIDES)
+        if ours is None and baseline is None and path[0].startswith("proxy"):
+            continue  # no nginx in front this time
         share = ratio(ours, baseline) if has_ratio else None
         lines.append(
             f"{label:32}{_cell(ours, decimals):>12}{_cell(baseline, decimals):>12}"

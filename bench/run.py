@@ -100,6 +100,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (server logs)")
     parser.add_argument(
+        "--proxy",
+        action="store_true",
+        help="nginx in front of each side's server, with docs/examples/nginx.conf as shipped "
+        "(https and wss to nginx; serve --proxy-headers)",
+    )
+    parser.add_argument(
         "--runs",
         type=int,
         default=1,
@@ -238,6 +244,7 @@ def title(args: argparse.Namespace, plan: load.Plan, stack: Stack) -> str:
     on = (
         f"{where['database']}, {where['channel_layer']} layer, "
         f"{where['workers']} worker{'s' if where['workers'] > 1 else ''}"
+        f"{', behind nginx (https)' if where['proxy'] else ''}"
     )
     rooms = f"{args.rooms} rooms" if args.rooms > 1 else "1 room"
     if args.storm:
@@ -290,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             **dict(item.split("=", 1) for item in args.server_env),
         },
         keep=args.keep,
+        proxy=args.proxy,
     )
     results: dict = {
         "mode": "storm" if args.storm else "load",

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench.wire import Side
+from tests.support.accounts import LOOPBACK_TLS
 
 #: Handshakes in flight at once while setting up (the storm has no such limit).
 OPEN_CONCURRENCY = 50
@@ -18,10 +19,13 @@ MAX_QUEUE = 4096
 async def open_one(side: Side, index: int, timeout: float = 30) -> ClientConnection:
     """Socket ``index`` to its room, with its person's cookie and the page's origin.
 
-    No client pings (browsers send none; daphne's pings are answered), no proxy.
+    No client pings (browsers send none; daphne's pings are answered), no proxy. A ``wss://``
+    address is nginx's (``run.py --proxy``), with its self-signed certificate.
     """
+    url = side.url(index)
     return await connect(
-        side.url(index),
+        url,
+        ssl=LOOPBACK_TLS if url.startswith("wss://") else None,
         additional_headers=side.headers(index),
         open_timeout=timeout,
         ping_interval=None,

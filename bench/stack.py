@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import procstat
+from bench.proxy import Nginx
 from tests.support.net import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,19 +51,30 @@ class StackConfig:
     redis: str | None = None  # a database of ours: flushed before each server starts
     extra_env: dict[str, str] = field(default_factory=dict)
     keep: bool = False
+    #: nginx in front of each server, with the deploying docs' configuration (``bench.proxy``)
+    proxy: bool = False
 
 
 class ServerProcess:
     """One server command on a free port; its output goes to a log file."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        command: list[str],
+        env: dict[str, str],
+        log: Path,
+        proxy_dir: Path | None = None,
+    ) -> None:
         self.name = name
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        #: Where clients reach it: the server itself, or nginx in front of it once started.
+        self.url = self.direct_url = f"http://127.0.0.1:{self.port}"
         self.argv = [sys.executable, *command, "--bind", f"127.0.0.1:{self.port}"]
         self.env = env
         self.log = log
         self.process: subprocess.Popen | None = None
+        self.proxy = Nginx(proxy_dir, [self.port]) if proxy_dir else None
 
     def __enter__(self) -> ServerProcess:
         self.start()
@@ -83,8 +95,9 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} server exited:\n{self.log_tail()}")
             try:
-                with opener.open(f"{self.url}/healthz", timeout=2) as reply:
+                with opener.open(f"{self.direct_url}/healthz", timeout=2) as reply:
                     if reply.status == 200:
+                        self._start_proxy()
                         return
             except urllib.error.HTTPError as error:  # it answers, wrongly: no use waiting
                 self.stop()
@@ -96,8 +109,19 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"{self.name} server did not answer:\n{self.log_tail()}")
 
+    def _start_proxy(self) -> None:
+        if self.proxy is not None:
+            try:
+                self.proxy.start()
+            except (RuntimeError, subprocess.CalledProcessError) as error:
+                self.stop()
+                raise RuntimeError(f"{self.name}: nginx did not start: {error}") from None
+            self.url = self.proxy.url
+
     def stop(self) -> None:
-        """SIGTERM (the graceful stop), SIGKILL if it outstays STOP_TIMEOUT."""
+        """SIGTERM (the graceful stop), SIGKILL if it outstays STOP_TIMEOUT; nginx first."""
+        if self.proxy is not None:
+            self.proxy.stop()
         if self.process is None or self.process.poll() is not None:
             return
         self.process.send_signal(signal.SIGTERM)
@@ -116,6 +140,10 @@ class ServerProcess:
     def cpu_seconds(self) -> float:
         """CPU time used so far by all of the server's processes."""
         return procstat.cpu_seconds(self.pids())
+
+    def proxy_cpu_seconds(self) -> float | None:
+        """CPU time used so far by nginx in front of it; None without one."""
+        return self.proxy.cpu_seconds() if self.proxy is not None else None
 
     def rss_bytes(self) -> int:
         """Resident memory of all of the server's processes."""
@@ -162,6 +190,7 @@ class Stack:
             "database": "postgresql" if self.config.postgres else "sqlite",
             "channel_layer": "redis" if self.config.redis else "in-memory",
             "workers": self.config.workers,
+            "proxy": "nginx" if self.config.proxy else None,
             "extra_env": self.config.extra_env,
             "workdir": str(self.workdir) if self.config.keep else None,
         }
@@ -197,6 +226,9 @@ class Stack:
         )
         if self.config.redis:
             env["REDIS_URL"] = self.config.redis
+        if self.config.proxy:
+            # As deployed behind nginx (docs/deploying.md): https is what nginx says it is.
+            env["DJANGO_TRUST_X_FORWARDED_PROTO"] = "1"
         env.update(self.config.extra_env)
         return env
 
@@ -230,5 +262,8 @@ class Stack:
         """The server for ``ours`` (manage.py serve) or ``baseline`` (bench/launch.py serve)."""
         entry = "manage.py" if side == "ours" else "bench/launch.py"
         command = [entry, "serve", "--workers", str(self.config.workers)]
+        if self.config.proxy:
+            command.append("--proxy-headers")  # as deployed behind it (docs/deploying.md)
         self.flush_redis()
-        return ServerProcess(side, command, self.env, self.workdir / f"{side}.log")
+        proxy_dir = self.workdir / f"nginx-{side}" if self.config.proxy else None
+        return ServerProcess(side, command, self.env, self.workdir / f"{side}.log", proxy_dir)

@@ -30,6 +30,7 @@ async def run_storm(side: wire.Side, server: ServerProcess, count: int) -> dict:
     """Open ``count`` sockets at once; successes, failures and handshake times."""
     rss_before = server.rss_bytes()
     cpu_before, client_before = server.cpu_seconds(), time.process_time()
+    proxy_before = server.proxy_cpu_seconds()
     machine_before = procstat.machine_busy_seconds()
     start = time.monotonic_ns()
 
@@ -48,7 +49,10 @@ async def run_storm(side: wire.Side, server: ServerProcess, count: int) -> dict:
     cpu = server.cpu_seconds() - cpu_before
     client_cpu = time.process_time() - client_before
     wall = (time.monotonic_ns() - start) / 1e9
-    others = procstat.machine_busy_seconds() - machine_before - cpu - client_cpu
+    proxy_cpu = None if proxy_before is None else server.proxy_cpu_seconds() - proxy_before
+    others = (
+        procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
+    )
     rss_after = server.rss_bytes()
     await sockets.close_all(open_sockets)
     return {
@@ -58,6 +62,7 @@ async def run_storm(side: wire.Side, server: ServerProcess, count: int) -> dict:
         "failures": dict(failures),
         "handshake_ms": stats.summary_ms(times),
         "server_cpu_seconds": cpu,
+        "proxy_cpu_seconds": proxy_cpu,
         # The harness's own handshake work; near the handshake times, the client was the limit.
         "client_cpu_seconds": client_cpu,
         "other_processes_cores": max(0.0, others / wall),

@@ -50,6 +50,11 @@ class Delivery:
     message_id: int | None = None
 
 
+
+def socket_base(base_url: str) -> str:
+    """The sockets' address for a server's ``http://`` or (through the proxy) ``https://``."""
+    return re.sub(r"^http", "ws", base_url, count=1)
+
 class Ours:
     """The chat's room sockets, as the page's htmx ws extension speaks it."""
 
@@ -65,7 +70,7 @@ class Ours:
 
     def url(self, socket_index: int) -> str:
         """The socket's room: ``/ws/r/<slug>/``."""
-        return self.base_url.replace("http://", "ws://", 1) + f"/ws/r/{self._slug(socket_index)}/"
+        return socket_base(self.base_url) + f"/ws/r/{self._slug(socket_index)}/"
 
     def person(self, socket_index: int) -> Person:
         """Whose cookie and CSRF token the socket carries (``person_of``)."""
@@ -123,7 +128,7 @@ class Baseline:
     def url(self, socket_index: int) -> str:
         """The socket's room: ``/ws/bench/bench<r>/``."""
         room = room_of(socket_index, self.rooms)
-        return self.base_url.replace("http://", "ws://", 1) + f"/ws/bench/bench{room}/"
+        return socket_base(self.base_url) + f"/ws/bench/bench{room}/"
 
     def headers(self, socket_index: int) -> dict[str, str]:
         """Only the origin: the tutorial's consumer checks nothing else."""

@@ -13,8 +13,10 @@ import sys
 from pathlib import Path
 
 from bench.load import Plan, Tally
+from bench.proxy import nginx_binary
 from bench.wire import Delivery
 from tests.support import REPO
+from tests.support.required import require
 
 SOCKETS, MESSAGES = 5, 20
 
@@ -66,6 +68,21 @@ def test_tiny_load_in_two_rooms_reaches_each_room_only(tmp_path: Path) -> None:
     assert results["plan"]["rooms"] == rooms
     # Messages alternate between the rooms; each is for its room's sockets only.
     assert_every_delivery_once(results, messages * sockets // rooms)
+
+
+def test_tiny_load_through_nginx_reaches_every_socket_once(tmp_path: Path) -> None:
+    """``--proxy``: the deploying docs' nginx configuration in front of each side, https and
+    wss; nginx's CPU is reported beside the server's."""
+    require(None if nginx_binary() else "nginx is not installed (apt-get install nginx)")
+    results = run_bench(
+        tmp_path, "--proxy", "--sockets", str(SOCKETS), "--users", "2", "--messages", "10"
+    )
+    assert results["stack"]["proxy"] == "nginx"
+    assert_every_delivery_once(results, SOCKETS * 10)
+    # Measured in clock ticks: a tiny run may round to none, but it is measured.
+    assert all(
+        results[side]["proxy_cpu_us_per_delivery"] is not None for side in ("ours", "baseline")
+    )
 
 
 def test_tally_counts_by_room() -> None:
