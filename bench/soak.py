@@ -36,7 +36,8 @@ from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from bench import procstat, soak_http, soak_report, stats  # noqa: E402
 from bench.run import raise_open_file_limit, say  # noqa: E402
-from bench.soak_traffic import BUDGET, Plan, Traffic  # noqa: E402
+from bench.soak_plan import BUDGET, Plan  # noqa: E402
+from bench.soak_traffic import Traffic  # noqa: E402
 from bench.stack import DEFAULT_POSTGRES, DEFAULT_REDIS, Stack, StackConfig  # noqa: E402
 from chat.limits import POST_WINDOW_SECONDS  # noqa: E402
 from tests.support import accounts  # noqa: E402

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 from bench import soak_report
+from bench.soak_plan import BUDGET, Budget
 from bench.soak_tally import POST, Conn, Tally
-from bench.soak_traffic import BUDGET, Budget
 from tests.support import REPO
 
 KINDS = ("post", "edit", "react", "upload", "search", "churn", "page", "socket")
