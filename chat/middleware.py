@@ -6,10 +6,13 @@ draws the views' own templates, so it lives with them.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import has_vary_header, patch_cache_control
@@ -119,3 +122,34 @@ class SocketNulBytesGuard:
             await send({"type": "websocket.close"})
             return None
         return await self.inner(scope, receive, send)
+
+
+class RequestsAtOnce:
+    """ASGI middleware for HTTP: at most ``CHAT_REQUESTS_AT_ONCE`` requests of this process
+    run at once; the others wait their turn, in order of arrival, and are then served.
+
+    Under ASGI each request runs its sync code on a thread of its own, with a database
+    connection of its own, closed as it ends (``chat.receivers.request_finished``). A burst
+    of page loads (every page of a box coming back after a restart) would otherwise open as
+    many connections as requests at once, past PostgreSQL's ``max_connections``; with this,
+    a process holds at most this many for requests (docs/deploying.md, "Databases"). A
+    waiting request costs only its memory, and no request is refused for waiting.
+    """
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        # One gate per event loop (a process has one; tests start several).
+        self._gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(settings.CHAT_REQUESTS_AT_ONCE)
+        return gate
+
+    async def __call__(self, scope: dict, receive, send):
+        if scope["type"] != "http":
+            return await self.inner(scope, receive, send)
+        async with self._gate():
+            return await self.inner(scope, receive, send)

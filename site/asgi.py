@@ -13,14 +13,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from chat.middleware import SocketNulBytesGuard  # noqa: E402
+from chat.middleware import RequestsAtOnce, SocketNulBytesGuard  # noqa: E402
 from chat.sockets.auth import SocketAuthMiddleware  # noqa: E402
 from chat.sockets.origin import SameOriginValidator  # noqa: E402
 from chat.sockets.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestsAtOnce(django_asgi_app),
         "websocket": SameOriginValidator(
             SocketNulBytesGuard(SocketAuthMiddleware(URLRouter(websocket_urlpatterns)))
         ),

@@ -203,6 +203,8 @@ CHAT_SOUNDS = env.flag("CHAT_SOUNDS", True)
 # 1.16 GiB), and how many each server process decodes at once (the others wait).
 CHAT_IMAGE_MAX_PIXELS = env.integer("CHAT_IMAGE_MAX_PIXELS", 25_000_000)
 CHAT_IMAGE_DECODES_AT_ONCE = env.integer("CHAT_IMAGE_DECODES_AT_ONCE", 2)
+# HTTP requests a process runs at once (more wait): each holds a database connection meanwhile.
+CHAT_REQUESTS_AT_ONCE = env.integer("CHAT_REQUESTS_AT_ONCE", 24)
 # Bots' outgoing hooks may not call private or loopback addresses unless this is set
 # (a bot's URL must not be a way into the server's own network).
 CHAT_BOTS_ALLOW_PRIVATE_URLS = env.flag("CHAT_BOTS_ALLOW_PRIVATE_URLS", False)

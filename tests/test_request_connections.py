@@ -7,6 +7,8 @@ found it, and a burst of page loads held one PostgreSQL connection each.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core.asgi import get_asgi_application
@@ -57,3 +59,63 @@ async def test_an_asgi_request_closes_the_database_connection_it_opened(monkeypa
     assert status == 200
     assert opened, "the request opened no connection of its own"
     assert all(connection.connection is None for connection in opened)
+
+
+# --- at most CHAT_REQUESTS_AT_ONCE requests of a process at once ---------------------------
+
+
+async def test_requests_past_the_limit_wait_their_turn_and_are_all_served(settings) -> None:
+    from chat.middleware import RequestsAtOnce
+
+    settings.CHAT_REQUESTS_AT_ONCE = 2
+    running, most, started = 0, 0, []
+    release = asyncio.Event()
+
+    async def inner(scope, receive, send) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        started.append(scope["path"])
+        await release.wait()
+        running -= 1
+
+    gated = RequestsAtOnce(inner)
+    calls = [
+        asyncio.create_task(gated({"type": "http", "path": f"/{n}"}, None, None))
+        for n in range(5)
+    ]
+    for _ in range(50):
+        await asyncio.sleep(0)  # every task runs as far as it can: nothing else to await
+    assert started == ["/0", "/1"]  # the rest wait
+    release.set()
+    await asyncio.wait_for(asyncio.gather(*calls), 5)
+    assert most == 2
+    assert started == [f"/{n}" for n in range(5)]  # in order of arrival
+
+
+async def test_sockets_are_not_counted_as_requests(settings) -> None:
+    from chat.middleware import RequestsAtOnce
+
+    settings.CHAT_REQUESTS_AT_ONCE = 1
+    held = asyncio.Event()
+
+    async def inner(scope, receive, send) -> None:
+        if scope["type"] == "http":
+            await held.wait()
+
+    gated = RequestsAtOnce(inner)
+    request = asyncio.create_task(gated({"type": "http", "path": "/"}, None, None))
+    await asyncio.sleep(0)
+    # A socket (open for hours) goes straight through while the one request slot is taken.
+    await asyncio.wait_for(gated({"type": "websocket", "path": "/ws/r/x/"}, None, None), 5)
+    held.set()
+    await asyncio.wait_for(request, 5)
+
+
+def test_the_site_serves_http_through_the_limit() -> None:
+    import importlib
+
+    from chat.middleware import RequestsAtOnce
+
+    application = importlib.import_module("site.asgi").application
+    assert isinstance(application.application_mapping["http"], RequestsAtOnce)
