@@ -25,6 +25,7 @@ LOAD_ROWS = [
     ("server CPU % (of one core)", ("server_cpu_percent",), 0, True),
     ("nginx CPU µs / delivery (--proxy)", ("proxy_cpu_us_per_delivery",), 1, True),
     ("RSS / idle socket (KiB)", ("rss_per_idle_socket_kib",), 1, True),
+    ("PostgreSQL connections (most)", ("database_connections_max",), 0, False),
     ("opening every socket (s)", ("open_seconds",), 1, True),
     ("client CPU % (harness)", ("client_cpu_percent",), 0, False),
     ("other processes (cores busy)", ("other_processes_cores",), 1, False),
@@ -41,8 +42,11 @@ STORM_ROWS = [
     ("client CPU (s, harness)", ("client_cpu_seconds",), 2, False),
     ("other processes (cores busy)", ("other_processes_cores",), 1, False),
     ("RSS / socket (KiB)", ("rss_per_socket_kib",), 1, True),
+    ("PostgreSQL connections (most)", ("database_connections_max",), 0, False),
 ]
 SIDES = ("ours", "baseline")
+#: Rows only some runs have (``--proxy``, ``--postgres``): left out when neither side has them.
+OPTIONAL = {"proxy_cpu_us_per_delivery", "proxy_cpu_seconds", "database_connections_max"}
 
 
 def _get(results: dict, path: tuple[str, ...]):
@@ -78,8 +82,8 @@ def table(results: dict) -> str:
     lines.append(f"{'':32}{'ours':>12}{'baseline':>12}{'ours/base':>12}")
     for label, path, decimals, has_ratio in _rows(results["mode"]):
         ours, baseline = (_get(results[side], path) for side in SIDES)
-        if ours is None and baseline is None and path[0].startswith("proxy"):
-            continue  # no nginx in front this time
+        if ours is None and baseline is None and path[0] in OPTIONAL:
+            continue  # no nginx in front, or no PostgreSQL, this time
         share = ratio(ours, baseline) if has_ratio else None
         lines.append(
             f"{label:32}{_cell(ours, decimals):>12}{_cell(baseline, decimals):>12}"

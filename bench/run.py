@@ -29,11 +29,13 @@ import datetime  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
 from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 from bench import load, report, storm, wire  # noqa: E402
+from bench.soak_report import database_connections  # noqa: E402
 from bench.stack import (  # noqa: E402
     DEFAULT_POSTGRES,
     DEFAULT_REDIS,
@@ -230,13 +232,43 @@ def run_side(name: str, stack: Stack, args: argparse.Namespace, plan: load.Plan)
     """Start the side's server, measure, stop it."""
     server = stack.server(name)
     say(f"{name}: starting {' '.join(server.argv[1:])}")
-    with server:
+    with server, ConnectionWatch(stack) as connections:
         try:
             measured = asyncio.run(measure(name, server, args, plan))
         except Exception as error:
             raise RuntimeError(f"{name}: {error!r}\n{server.log_tail()}") from error
     say(f"{name}: stopped")
-    return {"server_command": server.argv[1:], **measured}
+    return {
+        "server_command": server.argv[1:],
+        **measured,
+        "database_connections_max": connections.most,
+    }
+
+
+class ConnectionWatch:
+    """The most PostgreSQL connections to the stack's database seen while a side ran (set-up
+    included: page loads are when a process holds the most), read every half second."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.most: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> ConnectionWatch:
+        if self.stack.database_name is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.5):
+            seen = database_connections(self.stack.config.postgres, self.stack.database_name)
+            self.most = max(self.most or 0, seen or 0)
 
 
 def title(args: argparse.Namespace, plan: load.Plan, stack: Stack) -> str:
