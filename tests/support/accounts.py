@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
+import ssl
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -17,13 +18,20 @@ TIMEOUT = 30
 
 
 class Browser:
-    """One person's cookie jar against one server (no proxy: loopback only)."""
+    """One person's cookie jar against one server (no proxy: loopback only).
 
-    def __init__(self, base_url: str) -> None:
+    ``tls`` is the TLS context for an https ``base_url`` (its sockets use it too), e.g.
+    :func:`unverified_tls` for a test's self-signed certificate.
+    """
+
+    def __init__(self, base_url: str, tls: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url
+        self.tls = tls
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.jar)
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=tls),
+            urllib.request.HTTPCookieProcessor(self.jar),
         )
 
     def get(self, path: str) -> str:
@@ -60,6 +68,14 @@ class Browser:
             "/accounts/signup/",
             {"username": username, "password1": PASSWORD, "password2": PASSWORD},
         )
+
+
+def unverified_tls() -> ssl.SSLContext:
+    """A TLS client context that accepts any certificate: for a test's own self-signed one."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def csrf_token(page: str) -> str:
