@@ -17,14 +17,16 @@ import signal
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Browser as Chromium
 from playwright.sync_api import expect
 
-from tests.support.accounts import PASSWORD, create_public_room, unverified_tls
+from tests.support.accounts import PASSWORD, create_public_room, csrf_token, unverified_tls
 from tests.support.boxes import Deploy, two_boxes_behind_nginx
 from tests.support.browsing import (
     RECONNECT_TIMEOUT_MS,
@@ -101,6 +103,42 @@ def test_production_settings_hold_through_nginx(deploy: Deploy) -> None:
     landed = again.post_form("/accounts/login/", {"username": "maud", "password": PASSWORD})
     assert landed == f"{deploy.url}/"
     assert "maud" in again.get("/")
+
+
+def test_a_file_just_under_the_limit_passes_through_nginx(deploy: Deploy) -> None:
+    """nginx's ``client_max_body_size`` leaves room for the largest file the chat takes,
+    and the form around it (its default of 1 MiB would answer a bare 413)."""
+    uploader = deploy.browser()
+    uploader.sign_up("uma")
+    slug = create_public_room(uploader, "Files")
+    token = csrf_token(uploader.get(f"/r/{slug}/"))
+    data = b"\0" * (settings.CHAT_UPLOAD_MAX_BYTES - 1024)
+    body, content_type = multipart({"csrfmiddlewaretoken": token}, "file", "big.bin", data)
+    request = urllib.request.Request(
+        f"{deploy.url}/r/{slug}/attachments",
+        data=body,
+        headers={"Content-Type": content_type, "Referer": f"{deploy.url}/r/{slug}/"},
+    )
+    with uploader.opener.open(request, timeout=60) as reply:
+        assert reply.status == 200  # the room, after the redirect to its new message
+
+    assert "big.bin" in uploader.get(f"/r/{slug}/")
+
+
+def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple:
+    """A multipart/form-data body with ``fields`` and one file; the body and its type."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class NoRedirects(urllib.request.HTTPRedirectHandler):

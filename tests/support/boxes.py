@@ -65,7 +65,13 @@ def two_boxes_behind_nginx(
     require_redis(redis_url)
     redis.Redis.from_url(redis_url).flushdb()
     with fresh_database("chat_boxes") as database_url, ExitStack() as stack:
-        env = {**BEHIND_TLS_PROXY, "REDIS_URL": redis_url, "DATABASE_URL": database_url}
+        env = {
+            **BEHIND_TLS_PROXY,
+            "REDIS_URL": redis_url,
+            "DATABASE_URL": database_url,
+            # One folder for both (one machine): a deploy's shared file storage.
+            "CHAT_MEDIA_ROOT": str(tmp_path / "media"),
+        }
         args = ("--proxy-headers", *serve_args)
         boxes = [
             LiveServer(tmp_path / f"box-{name}.sqlite3", env=env, serve_args=args) for name in "ab"
