@@ -273,7 +273,7 @@ def test_a_stopping_parent_lets_go_of_the_listening_socket_first(two_workers) ->
     (listener,) = listening_inodes(server.port)
     alice = Visitor(server)
     alice.sign_up("alice")
-    alice.notes_socket().close()  # the first note opens the notes room
+    alice.post_form("/p/alice/", {"body": "my first note"})  # which opens the notes room
     with silent_socket(alice, "/ws/p/alice/"):
         server.process.send_signal(signal.SIGTERM)
         server.wait_for_output(r"stopping \d+ worker")
