@@ -11,8 +11,10 @@ comes from ``chat.serving.daphne_internals``, and from nowhere else.
 open WebSocket is dropped without a close frame and browsers see 1006. Here SIGTERM and
 SIGINT instead:
 
-1. stop accepting connections on this process's copy of the socket (siblings and the
-   parent keep theirs, so nothing queued is refused);
+1. stop accepting connections on this process's copy of the socket (a worker stopped
+   alone leaves the port to its siblings; when the whole server stops, the parent has
+   closed its copy first, so the port then refuses new connections and a proxy passes
+   them to another box);
 2. send every open WebSocket a close frame with code 1012, "service restart": the htmx
    ws extension reconnects by itself after 1012 (to a sibling, or to the server once it
    is back), and the page's resume frame catches up on what was missed;

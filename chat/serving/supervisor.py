@@ -49,8 +49,10 @@ may share the queue (each queued task goes to one of them), so leaving it out is
 of where work runs, never needed for correctness. With ``CHAT_TASKS_IMMEDIATE`` tasks run
 where they are asked for and no consumer starts.
 
-**Stopping.** SIGTERM or SIGINT to the parent is forwarded (as SIGTERM) to every worker
-and the parent waits for them, killing any still there ``--shutdown-grace`` + 10 s later;
+**Stopping.** SIGTERM or SIGINT to the parent closes its copy of the listening socket
+(so that once the workers close theirs, new connections are refused at once, not queued
+where nobody accepts them), is forwarded (as SIGTERM) to every worker, and the parent
+waits for them, killing any still there ``--shutdown-grace`` + 10 s later;
 then it exits 0. Workers run in their own process group, so a Ctrl-C in a terminal
 reaches them only through the parent. Each worker closes its WebSockets with 1012
 ("service restart"), so browsers reconnect by themselves; see ``chat.serving.server``. A
@@ -314,6 +316,11 @@ class Supervisor:
 
     def stop(self, wake_read: int) -> None:
         """SIGTERM every worker, wait for them all; SIGKILL the ones that outstay the timeout."""
+        # The parent's copy of the listening socket goes first: once each worker has
+        # closed its own (the first thing it does on SIGTERM), the port refuses new
+        # connections, and a proxy in front passes them to another box at once. Kept
+        # open, they would queue where no worker accepts any more, until the last is gone.
+        self.listener.close()
         alive = {n: p for n, p in self.workers.items() if p.poll() is None}
         self.say(f"stopping {len(alive)} worker(s)")
         for process in alive.values():

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -241,6 +242,44 @@ def test_sigterm_closes_sockets_on_every_worker_with_service_restart(two_workers
 
         assert [close_code(socket) for socket in sockets] == [SERVICE_RESTART] * 6
     server.wait_for_output("all workers stopped")
+    assert server.process.wait(timeout=30) == 0
+
+
+def silent_socket(visitor: Visitor, path: str) -> socket.socket:
+    """A WebSocket to ``path`` opened by hand, that will never answer the server's close
+    frame: its worker, stopping, waits for it (autobahn's 1 s close timeout)."""
+    server = visitor.server
+    raw = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    raw.sendall(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\nOrigin: {server.url}\r\n"
+        f"Cookie: {visitor.cookie_header()}\r\n\r\n".encode()
+    )
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += raw.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 101"), answer
+    return raw
+
+
+@needs_proc
+def test_a_stopping_parent_lets_go_of_the_listening_socket_first(two_workers) -> None:
+    """On SIGTERM the parent closes its copy of the listening socket before its workers
+    drain: once they close theirs, the port refuses connections (a proxy passes them to
+    another box) and any still queued are reset at once. Kept by the parent, they waited in
+    a queue no worker accepts from any more, for as long as the workers took to stop."""
+    server, _ = two_workers
+    (listener,) = listening_inodes(server.port)
+    alice = Visitor(server)
+    alice.sign_up("alice")
+    alice.post_form("/p/alice/", {"body": "my first note"})  # which opens the notes room
+    with silent_socket(alice, "/ws/p/alice/"):
+        server.process.send_signal(signal.SIGTERM)
+        server.wait_for_output(r"stopping \d+ worker")
+
+        assert listener not in socket_inodes(server.process.pid)
+        assert server.process.poll() is None, "the workers were still draining"
     assert server.process.wait(timeout=30) == 0
 
 

@@ -15,22 +15,23 @@ from dataclasses import dataclass
 PASSWORD = "Correct-Horse-42-battery"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 TIMEOUT = 30
-#: https to nginx on loopback (``bench.proxy``), whose certificate is made for the run.
-LOOPBACK_TLS = ssl.create_default_context()
-LOOPBACK_TLS.check_hostname = False
-LOOPBACK_TLS.verify_mode = ssl.CERT_NONE
 
 
 class Browser:
-    """One person's cookie jar against one server on loopback (http, or https to nginx)."""
+    """One person's cookie jar against one server on loopback: http, or https to nginx.
 
-    def __init__(self, base_url: str) -> None:
+    ``tls`` is the TLS context for an https ``base_url`` (its sockets use it too); by default
+    ``LOOPBACK_TLS``, for the self-signed certificate a test or the bench makes for nginx.
+    """
+
+    def __init__(self, base_url: str, tls: ssl.SSLContext | None = None) -> None:
         self.base_url = base_url
+        self.tls = tls or LOOPBACK_TLS
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.ProxyHandler({}),
+            urllib.request.HTTPSHandler(context=self.tls),
             urllib.request.HTTPCookieProcessor(self.jar),
-            urllib.request.HTTPSHandler(context=LOOPBACK_TLS),
         )
 
     def get(self, path: str) -> str:
@@ -67,6 +68,18 @@ class Browser:
             "/accounts/signup/",
             {"username": username, "password1": PASSWORD, "password2": PASSWORD},
         )
+
+
+def unverified_tls() -> ssl.SSLContext:
+    """A TLS client context that accepts any certificate: for a test's own self-signed one."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+#: What a Browser and the bench's sockets use for https and wss to nginx on loopback.
+LOOPBACK_TLS = unverified_tls()
 
 
 def csrf_token(page: str) -> str:

@@ -77,10 +77,18 @@ class RoomSocket:
     """One open room page: a socket that reconnects and resumes like the real page."""
 
     def __init__(
-        self, browser: Browser, path: str, *, base_url: str | None = None, label: str = ""
+        self,
+        browser: Browser,
+        path: str,
+        *,
+        base_url: str | None = None,
+        label: str = "",
+        source: str | None = None,
     ) -> None:
         self.browser = browser
         self.label = label
+        #: The local address to connect from (another loopback address: another client).
+        self.source = source
         self.base_url = base_url or browser.base_url
         self.path = path
         self.page = PageModel()
@@ -94,9 +102,14 @@ class RoomSocket:
 
     async def open(self) -> None:
         """Connect, then resume from the page's cursor and resend unanswered sends."""
-        url = self.base_url.replace("http://", "ws://") + self.path
+        url = "ws" + self.base_url.removeprefix("http") + self.path  # ws:// or wss://
         headers = {"Cookie": self.browser.cookie_header(), "Origin": self.base_url}
-        self._socket = await websockets.connect(url, additional_headers=headers, max_size=2**22)
+        options = {"ssl": self.browser.tls} if url.startswith("wss:") else {}
+        if self.source:
+            options["local_addr"] = (self.source, 0)
+        self._socket = await websockets.connect(
+            url, additional_headers=headers, max_size=2**22, **options
+        )
         self._reader = asyncio.create_task(self._read(self._socket))
         await self._resume()
         for fields in list(self.unanswered.values()):

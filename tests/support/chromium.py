@@ -23,8 +23,9 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def launched_chromium() -> Iterator[Browser]:
-    """Debian's Chromium under Playwright, never a downloaded browser.
+def launched_chromium(*extra_args: str) -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, never a downloaded browser; ``extra_args`` go on
+    its command line after the usual ones.
 
     Missing Chromium fails the test under CI=true and skips it, loudly, elsewhere.
     """
@@ -34,7 +35,9 @@ def launched_chromium() -> Iterator[Browser]:
             pytest.fail(f"{reason} (CI=true, so this is an error, not a skip)")
         pytest.skip(f"!!! SKIPPED BROWSER TESTS: {reason}. Install chromium to run them. !!!")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra_args]
+        )
         try:
             yield browser
         finally:

@@ -103,6 +103,14 @@ def listening_inodes(port: int) -> list[str]:
     return [row[9] for row in _tcp_table() if _port(row[1]) == port and row[3] == "0A"]
 
 
+def established_to(server_port: int) -> set[int]:
+    """The client ports of the established TCP connections to ``server_port`` (01 is
+    ESTABLISHED), as the server's ends of them are listed."""
+    return {
+        _port(row[2]) for row in _tcp_table() if _port(row[1]) == server_port and row[3] == "01"
+    }
+
+
 def connection_inode(server_port: int, client_port: int) -> str:
     """Inode of the server's end of the TCP connection from ``client_port``."""
     for row in _tcp_table():
