@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from chat.broadcast.reading import _write
 from chat.models import Membership
 from tests.support.joining import join
 from tests.support.messages import say
+
+
+@contextmanager
+def statements() -> Iterator[list[tuple[str, list]]]:
+    """Every statement run in the block, with its rows of parameters (one row for a plain
+    ``execute``, each row of an ``executemany``)."""
+    seen: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        seen.append((sql, list(params) if many else [params]))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        yield seen
 
 
 def test_a_batch_locks_rows_in_one_order_whatever_order_it_was_noted_in(alice, bob, lunch):
@@ -20,14 +34,11 @@ def test_a_batch_locks_rows_in_one_order_whatever_order_it_was_noted_in(alice, b
     upto = say(lunch, alice, "read me")[-1].id
     noted_last_first = {(bob.pk, lunch.pk): upto, (alice.pk, lunch.pk): upto}
 
-    with CaptureQueriesContext(connection) as queries:
+    with statements() as sent:
         _write(noted_last_first)
 
-    updated = [
-        int(re.search(r'"user_id" = (\d+)', q["sql"])[1])
-        for q in queries
-        if q["sql"].startswith("UPDATE")
-    ]
+    # (last_read, user_id, room_id, last_read) per row, in the order the rows are written.
+    updated = [row[1] for sql, rows in sent if sql.startswith("UPDATE") for row in rows]
     assert updated == sorted([alice.pk, bob.pk])
     assert set(Membership.objects.filter(room=lunch).values_list("last_read", flat=True)) == {upto}
 
@@ -37,8 +48,8 @@ def test_a_batch_of_rooms_of_many_asks_nothing_for_receipts(alice, bob, lunch):
     join(bob, "lunch")
     upto = say(lunch, alice, "read me")[-1].id
 
-    with CaptureQueriesContext(connection) as queries:
+    with statements() as queries:
         sent = _write({(bob.pk, lunch.pk): upto})
 
     assert sent == []
-    assert [q["sql"].split()[0] for q in queries if "SAVEPOINT" not in q["sql"]] == ["UPDATE"]
+    assert [sql.split()[0] for sql, _rows in queries if "SAVEPOINT" not in sql] == ["UPDATE"]
