@@ -72,6 +72,23 @@ class PersonsSocket(AsyncWebsocketConsumer):
             if getattr(cls, name, None) is PersonsSocket.pass_on:
                 setattr(cls, name, None)
 
+    async def __call__(self, scope: dict, receive, send) -> None:
+        """Run the socket: each ASGI message it receives, in turn, to its handler.
+
+        Channels' consumer waits on its ``receive`` and its own channel together, each as
+        a task of its own, for as long as the socket is open; a socket here has no
+        channel (``chat.broadcast.fanout``), so one ``receive`` at a time is awaited
+        directly, without a task, its context and ``asyncio.wait``'s futures.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message: dict) -> None:
         """Hand an ASGI message (connect, a frame, disconnect) to its handler.
 
@@ -167,9 +184,7 @@ class PersonsSocket(AsyncWebsocketConsumer):
         if this socket's session ended with it, with 4402 for a new password (the page
         says why), else 4401."""
         session = self.scope.get("session")
-        why = await database_sync_to_async(accounts.why_socket_session_ended)(
-            session, self.user.pk
-        )
+        why = await database_sync_to_async(accounts.why_socket_session_ended)(session, self.user.pk)
         if why == accounts.PASSWORD_CHANGED:
             await self.close(code=CLOSE_PASSWORD_CHANGED)
         elif why is not None:

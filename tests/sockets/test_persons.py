@@ -5,6 +5,7 @@ hold."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -206,3 +207,18 @@ async def test_the_socket_cap_counts_the_sockets_other_processes_hold(
     await refused_with(await open_socket("/ws/r/lunch/", alice), 4409)
     # Written for the other processes to count: this one holds one of hers.
     assert cache.get(f"presence:{alice.pk}:{presence.PROCESS}") == 1
+
+
+# --- what an open socket holds ---------------------------------------------------
+
+
+async def test_an_open_socket_runs_in_its_applications_task_alone(open_socket, alice, bob, lunch):
+    await open_socket("/ws/r/lunch/", alice)  # the process's own tasks start with the first
+    before = len(asyncio.all_tasks())
+
+    socket = await open_socket("/ws/r/lunch/", bob)
+
+    assert socket.accepted
+    # The communicator's task for the application, and no task of the socket's own
+    # waiting on its input (Channels' consumer keeps one for as long as it is open).
+    assert len(asyncio.all_tasks()) == before + 1
