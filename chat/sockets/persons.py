@@ -134,13 +134,20 @@ class PersonsSocket(AsyncWebsocketConsumer):
         """Called when the page says whether its tab is shown (each time it says so): for a
         kind of socket whose page does something of it."""
 
-    async def _arrive(self, groups: list[str], what: str) -> bool:
+    async def _arrive(self, groups: list[str], what: str, admitted: bool | None = None) -> bool:
         """Count this socket towards its person's sockets and join ``groups`` on this
         process's channel; False, the socket refused (4409, or 1013 while the channel layer
-        is unreachable: the page retries by itself), when it may not stay."""
+        is unreachable: the page retries by itself), when it may not stay.
+
+        ``admitted``: the answer of a ``presence.reserve``/``admit`` the socket made
+        already, in its own trip to the database thread; None to ask now."""
         self.groups_joined = groups
         self.fanout = fanout.fanout()
-        if not await presence.presence().arrive(self.user.pk):
+        if admitted is None:
+            admitted = await presence.presence().arrive(self.user.pk)
+        elif not admitted:
+            presence.presence().release(self.user.pk)
+        if not admitted:
             await self._refuse(CLOSE_TOO_MANY_SOCKETS)
             return False
         try:

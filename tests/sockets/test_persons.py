@@ -9,7 +9,7 @@ import asyncio
 import time
 
 import pytest
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
@@ -222,3 +222,31 @@ async def test_an_open_socket_runs_in_its_applications_task_alone(open_socket, a
     # The communicator's task for the application, and no task of the socket's own
     # waiting on its input (Channels' consumer keeps one for as long as it is open).
     assert len(asyncio.all_tasks()) == before + 1
+
+
+async def test_a_room_socket_opens_in_two_trips_to_the_database_thread(
+    open_socket, alice, lunch, monkeypatch
+):
+    trips: list[str] = []
+    trip = DatabaseSyncToAsync.__call__
+
+    async def counted(self, *args, **kwargs):
+        trips.append(getattr(self.func, "__name__", repr(self.func)))
+        return await trip(self, *args, **kwargs)
+
+    await open_socket("/ws/r/lunch/", alice)  # the cookie is made on the thread too
+    monkeypatch.setattr(DatabaseSyncToAsync, "__call__", counted)
+
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    assert socket.accepted
+    # Who the session signs in; then the room, the profile and presence's count together.
+    assert trips == ["session_cookie", "signed_in", "_opening"]
+
+
+async def test_a_socket_refused_for_its_room_leaves_its_person_uncounted(
+    open_socket, alice, lunch, secret, mallory
+):
+    await open_socket(f"/ws/r/{secret.slug}/", mallory)  # refused: not a member
+
+    assert presence.presence().local[mallory.pk] == 0
