@@ -26,6 +26,13 @@ daphne
   Twisted as text, which only works for AF_INET; an IPv6 socket needs the constant.
 - ``WebSocketProtocol.serverSend`` and ``serverClose``, where a consumer's ``send`` and
   ``close`` end: overridden for the close codes and the write path below.
+- ``WebSocketProtocol.request``, autobahn's ``ConnectionRequest``, of which daphne reads
+  only ``path`` once the socket is open (``onOpen``, ``onClose``): replaced by the path
+  alone when it opens, with autobahn's ``http_request_data`` and ``http_headers``, read
+  only by the handshake.
+- ``WebRequest.process`` hands an upgrade to the WebSocket and sets the request's
+  ``transport`` to None: such a request, which Twisted's channel keeps for as long as
+  the socket is open, drops its headers, cookies, arguments and body.
 - ``WebRequest.handle_reply`` (how daphne writes an ASGI message to Twisted) and
   ``client_addr`` (what its access log prints): used to answer an over-large body
   with 413 before the application sees it.
@@ -73,6 +80,7 @@ from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from twisted.internet import tcp
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
+from twisted.web.http_headers import Headers
 
 from chat.serving.body_limit import cut_off_bytes, most_body_bytes, refusal
 from chat.serving.input_queue import InputQueue
@@ -80,6 +88,15 @@ from chat.serving.input_queue import InputQueue
 #: Close codes a server may send (RFC 6455 7.4.1 and the IANA registry, 1004-1006 and
 #: 1015 being reserved), and the ranges for libraries and applications.
 SENDABLE_CLOSE_CODES = frozenset([1000, 1001, 1002, 1003, *range(1007, 1015)])
+
+
+class _Handshook:
+    """What is kept of a socket's handshake request once it is open: its path."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
 
 
 class ChatWebSocketProtocol(WebSocketProtocol):
@@ -101,6 +118,14 @@ class ChatWebSocketProtocol(WebSocketProtocol):
             return
         write_now(self.transport, frame)
         self.trafficStats.outgoingOctetsWireLevel += len(frame)
+
+    def onOpen(self) -> None:
+        """The handshake is done: daphne logs it; then its copies of the request go (the
+        scope keeps the headers): autobahn's raw request and parsed headers, and daphne's
+        ``ConnectionRequest``, of which only the path is read again (its access log)."""
+        super().onOpen()
+        self.http_request_data = self.http_headers = None
+        self.request = _Handshook(self.request.path)
 
     def serverClose(self, code: int | None = None) -> None:
         code = 1000 if code is None else code
@@ -210,10 +235,22 @@ class LimitedRequest(WebRequest):
 
     def process(self):
         if not self.too_large:
-            return super().process()
+            processed = super().process()
+            if self.transport is None:
+                self._forget_handshake()
+            return processed
         if hasattr(self.client, "host"):  # for daphne's access log, as its process() does
             self.client_addr = [str(self.client.host), self.client.port]
         return self._refuse_body()
+
+    def _forget_handshake(self) -> None:
+        # daphne handed the connection to a WebSocket (it takes the transport and
+        # re-sends the request to it); Twisted's channel keeps this request for as long
+        # as the socket is open, and nothing reads its headers, cookies or body again.
+        self.requestHeaders = Headers()
+        self.received_cookies = {}
+        self.args = {}
+        self.content = None
 
     def _refuse_body(self) -> None:
         length = self.getHeader(b"content-length")

@@ -19,6 +19,7 @@ import pytest
 from autobahn.twisted.websocket import WebSocketServerFactory
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import WebRequest
+from daphne.ws_protocol import WebSocketFactory
 from twisted.internet import defer, reactor, tcp
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
@@ -188,6 +189,43 @@ def test_a_body_over_the_limit_is_answered_413_through_daphnes_reply(settings) -
             "size": logged[0]["size"],
         }
     ]
+
+
+async def test_an_open_socket_keeps_nothing_of_its_handshake_but_the_path() -> None:
+    opened = asyncio.Event()
+
+    async def application(scope, receive, send) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        opened.set()
+        await receive()
+
+    server = HookedServer(application=application, endpoints=["tcp:0"])
+    server.connections = {}
+    server.ws_factory = WebSocketFactory(server, server="daphne")  # as run() makes it
+    server.ws_factory.setProtocolOptions(allowNullOrigin=True)
+    channel = LimitedHTTPFactory(server).buildProtocol(PEER)
+    transport = StringTransport(peerAddress=PEER)
+    channel.makeConnection(transport)
+
+    channel.dataReceived(
+        b"GET /ws/r/lunch/?q=1 HTTP/1.1\r\nHost: chat\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nCookie: sessionid=abc\r\n\r\n"
+    )
+    await opened.wait()
+
+    assert transport.value().startswith(b"HTTP/1.1 101 ")
+    # The upgraded request, which Twisted's channel keeps while the socket is open.
+    (request,) = [held for held in server.connections if isinstance(held, LimitedRequest)]
+    assert request.transport is None
+    assert list(request.requestHeaders.getAllRawHeaders()) == []
+    assert request.received_cookies == {}
+    (socket,) = server.open_websockets()
+    assert socket.request.path == "/ws/r/lunch/"  # daphne's access log reads it at close
+    assert socket.http_headers is None
+    assert socket.http_request_data is None
+    server.connections[socket]["application_instance"].cancel()
 
 
 def test_twisteds_request_hooks_keep_their_shape() -> None:
