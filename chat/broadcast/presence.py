@@ -167,14 +167,30 @@ class Presence:
         """Called when a socket of ``user_id`` opens in this process: counted, and True;
         or, when the person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open on all
         processes together, False and nothing counted (the socket is to be refused)."""
-        self._start()
-        # Reserved here, on the event loop, so two sockets opening at once both count.
-        self.local[user_id] += 1
-        count = self.local[user_id]
-        if await database_sync_to_async(self._arrived)(user_id, count):
+        count = self.reserve(user_id)
+        if await database_sync_to_async(self.admit)(user_id, count):
             return True
         self._forget(user_id)
         return False
+
+    def reserve(self, user_id: int) -> int:
+        """The first half of ``arrive``, on the event loop: a socket of ``user_id`` counted
+        here (so two sockets opening at once both count); this process's count of theirs.
+        ``admit`` it on the database thread (in a trip the socket makes anyway), then
+        ``release`` it if it is not let in."""
+        self._start()
+        self.local[user_id] += 1
+        return self.local[user_id]
+
+    def release(self, user_id: int) -> None:
+        """Undo a ``reserve`` whose socket was not let in (on the event loop)."""
+        self._forget(user_id)
+
+    def admit(self, user_id: int, count: int) -> bool:
+        """The second half of ``arrive``, on the database thread: whether the socket
+        ``reserve`` counted may stay (False past ``CHAT_SOCKETS_PER_PERSON``), recorded
+        in the cache for the other processes."""
+        return self._arrived(user_id, count)
 
     def _arrived(self, user_id: int, count: int) -> bool:
         try:

@@ -11,7 +11,11 @@ daphne
 - ``Server.run`` builds its factories as ``self.http_factory`` and ``self.ws_factory``,
   with no option to choose their classes: :class:`HookedServer` catches both assignments,
   so every request is a :class:`LimitedRequest` and every socket a
-  :class:`ChatWebSocketProtocol`.
+  :class:`ChatWebSocketProtocol`, built by a :class:`ChatWebSocketFactory` made again
+  from the one daphne made (its ``server_class`` and autobahn's ``server`` name).
+- ``Server.create_application(protocol, scope)``, which starts an application and
+  returns its input queue (``put_nowait`` by daphne, ``get`` as the application's
+  ``receive``): overridden so that a socket's queue is a small :class:`InputQueue`.
 - ``Server.listen_success(port)`` is where a listening port arrives: kept, so that a
   stopping server stops accepting on it.
 - ``Server.connections`` maps each protocol to ``{"disconnected": time,
@@ -22,12 +26,23 @@ daphne
   Twisted as text, which only works for AF_INET; an IPv6 socket needs the constant.
 - ``WebSocketProtocol.serverSend`` and ``serverClose``, where a consumer's ``send`` and
   ``close`` end: overridden for the close codes and the write path below.
+- ``WebSocketProtocol.request``, autobahn's ``ConnectionRequest``, of which daphne reads
+  only ``path`` once the socket is open (``onOpen``, ``onClose``): replaced by the path
+  alone when it opens, with autobahn's ``http_request_data`` and ``http_headers``, read
+  only by the handshake.
+- ``WebRequest.process`` hands an upgrade to the WebSocket and sets the request's
+  ``transport`` to None: such a request, which Twisted's channel keeps for as long as
+  the socket is open, drops its headers, cookies, arguments and body.
 - ``WebRequest.handle_reply`` (how daphne writes an ASGI message to Twisted) and
   ``client_addr`` (what its access log prints): used to answer an over-large body
   with 413 before the application sees it.
 
 autobahn
 
+- ``CONFIG_ATTRS``, the options ``_connectionMade`` copies from the factory onto each new
+  protocol unless the protocol has them already (and formats the list for a debug line):
+  a factory's options are class attributes of its protocol class instead
+  (:meth:`ChatWebSocketFactory.setProtocolOptions`), so no socket copies them.
 - ``sendCloseFrame(code=, isReply=False)``: daphne closes through ``sendClose``, which
   only accepts 1000 and 3000-4999, so 1012 ("service restart") on stopping, and the
   consumer's 1003 (binary frame) and 1009 (frame too big) raised and reached the
@@ -53,22 +68,35 @@ versions, so an upgrade that renames or removes one fails there, not in producti
 
 from __future__ import annotations
 
+import asyncio
 import socket
+from functools import partial
 
 # daphne.server installs Twisted's asyncio reactor when imported: these daphne imports
 # (sorted before twisted's) make sure that happens before anything else.
 import daphne.server as daphne_server
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
-from daphne.ws_protocol import WebSocketProtocol
+from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
 from twisted.internet import tcp
 from twisted.internet.endpoints import AdoptedStreamServerEndpoint, serverFromString
+from twisted.web.http_headers import Headers
 
 from chat.serving.body_limit import cut_off_bytes, most_body_bytes, refusal
+from chat.serving.input_queue import InputQueue
 
 #: Close codes a server may send (RFC 6455 7.4.1 and the IANA registry, 1004-1006 and
 #: 1015 being reserved), and the ranges for libraries and applications.
 SENDABLE_CLOSE_CODES = frozenset([1000, 1001, 1002, 1003, *range(1007, 1015)])
+
+
+class _Handshook:
+    """What is kept of a socket's handshake request once it is open: its path."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
 
 
 class ChatWebSocketProtocol(WebSocketProtocol):
@@ -91,12 +119,48 @@ class ChatWebSocketProtocol(WebSocketProtocol):
         write_now(self.transport, frame)
         self.trafficStats.outgoingOctetsWireLevel += len(frame)
 
+    def onOpen(self) -> None:
+        """The handshake is done: daphne logs it; then its copies of the request go (the
+        scope keeps the headers): autobahn's raw request and parsed headers, and daphne's
+        ``ConnectionRequest``, of which only the path is read again (its access log)."""
+        super().onOpen()
+        self.http_request_data = self.http_headers = None
+        self.request = _Handshook(self.request.path)
+
     def serverClose(self, code: int | None = None) -> None:
         code = 1000 if code is None else code
         if code in SENDABLE_CLOSE_CODES or 3000 <= code <= 4999:
             self.sendCloseFrame(code=code, isReply=False)
         else:
             super().serverClose(code=code)  # autobahn refuses it, as before
+
+
+class ChatWebSocketFactory(WebSocketFactory):
+    """daphne's WebSocket factory, whose protocols read its options from their class.
+
+    autobahn copies some 40 options from the factory onto every new protocol, each one an
+    entry of the socket's ``__dict__`` for as long as it is open, and formats the list for
+    a debug line nobody reads: a tenth of a connect's CPU. Here each setting of the options
+    makes a protocol class holding them as class attributes, with nothing left to copy.
+    """
+
+    protocol = ChatWebSocketProtocol
+
+    def setProtocolOptions(self, **options) -> None:
+        """Set autobahn's options (as its own does); its protocols hold them from now on."""
+        super().setProtocolOptions(**options)
+        held = {
+            # An option that is a function (``perMessageCompressionAccept``) must not be
+            # bound to the socket as a method.
+            name: staticmethod(value) if callable(value) else value
+            for name in ChatWebSocketProtocol.CONFIG_ATTRS
+            for value in [getattr(self, name)]
+        }
+        self.protocol = type(
+            ChatWebSocketProtocol.__name__,
+            (ChatWebSocketProtocol,),
+            {**held, "CONFIG_ATTRS": (), "__module__": __name__},
+        )
 
 
 #: The text last framed by ``prepared_text`` and its frame.
@@ -171,10 +235,22 @@ class LimitedRequest(WebRequest):
 
     def process(self):
         if not self.too_large:
-            return super().process()
+            processed = super().process()
+            if self.transport is None:
+                self._forget_handshake()
+            return processed
         if hasattr(self.client, "host"):  # for daphne's access log, as its process() does
             self.client_addr = [str(self.client.host), self.client.port]
         return self._refuse_body()
+
+    def _forget_handshake(self) -> None:
+        # daphne handed the connection to a WebSocket (it takes the transport and
+        # re-sends the request to it); Twisted's channel keeps this request for as long
+        # as the socket is open, and nothing reads its headers, cookies or body again.
+        self.requestHeaders = Headers()
+        self.received_cookies = {}
+        self.args = {}
+        self.content = None
 
     def _refuse_body(self) -> None:
         length = self.getHeader(b"content-length")
@@ -216,9 +292,29 @@ class HookedServer(daphne_server.Server):
 
     @ws_factory.setter
     def ws_factory(self, factory) -> None:
-        # daphne's run() makes the factory; every socket it builds is one of ours.
-        factory.protocol = ChatWebSocketProtocol
-        self._ws_factory = factory
+        # daphne's run() makes the factory, then sets its options; every socket it builds
+        # is one of ours, its options held by its class.
+        self._ws_factory = ChatWebSocketFactory(factory.server_class, server=factory.server)
+
+    def create_application(self, protocol, scope: dict):
+        """Start the application for a new connection; its input queue. A socket's queue is
+        an :class:`InputQueue` (daphne's ``asyncio.Queue`` holds four deques, 2.8 KiB, for
+        as long as the socket is open); an HTTP request keeps daphne's."""
+        if scope.get("type") != "websocket":
+            return super().create_application(protocol, scope)
+        # daphne's create_application, with the queue replaced.
+        assert "application_instance" not in self.connections[protocol]
+        queue = InputQueue()
+        scope.setdefault("asgi", {"version": "3.0"})
+        instance = self.application(
+            scope=scope, receive=queue.get, send=partial(self.handle_reply, protocol)
+        )
+        if protocol not in self.connections:
+            return None
+        self.connections[protocol]["application_instance"] = asyncio.ensure_future(
+            instance, loop=asyncio.get_event_loop()
+        )
+        return queue
 
     def listen_success(self, port) -> None:
         self.ports.append(port)

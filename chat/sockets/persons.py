@@ -72,6 +72,23 @@ class PersonsSocket(AsyncWebsocketConsumer):
             if getattr(cls, name, None) is PersonsSocket.pass_on:
                 setattr(cls, name, None)
 
+    async def __call__(self, scope: dict, receive, send) -> None:
+        """Run the socket: each ASGI message it receives, in turn, to its handler.
+
+        Channels' consumer waits on its ``receive`` and its own channel together, each as
+        a task of its own, for as long as the socket is open; a socket here has no
+        channel (``chat.broadcast.fanout``), so one ``receive`` at a time is awaited
+        directly, without a task, its context and ``asyncio.wait``'s futures.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+
     async def dispatch(self, message: dict) -> None:
         """Hand an ASGI message (connect, a frame, disconnect) to its handler.
 
@@ -117,13 +134,20 @@ class PersonsSocket(AsyncWebsocketConsumer):
         """Called when the page says whether its tab is shown (each time it says so): for a
         kind of socket whose page does something of it."""
 
-    async def _arrive(self, groups: list[str], what: str) -> bool:
+    async def _arrive(self, groups: list[str], what: str, admitted: bool | None = None) -> bool:
         """Count this socket towards its person's sockets and join ``groups`` on this
         process's channel; False, the socket refused (4409, or 1013 while the channel layer
-        is unreachable: the page retries by itself), when it may not stay."""
+        is unreachable: the page retries by itself), when it may not stay.
+
+        ``admitted``: the answer of a ``presence.reserve``/``admit`` the socket made
+        already, in its own trip to the database thread; None to ask now."""
         self.groups_joined = groups
         self.fanout = fanout.fanout()
-        if not await presence.presence().arrive(self.user.pk):
+        if admitted is None:
+            admitted = await presence.presence().arrive(self.user.pk)
+        elif not admitted:
+            presence.presence().release(self.user.pk)
+        if not admitted:
             await self._refuse(CLOSE_TOO_MANY_SOCKETS)
             return False
         try:
@@ -167,9 +191,7 @@ class PersonsSocket(AsyncWebsocketConsumer):
         if this socket's session ended with it, with 4402 for a new password (the page
         says why), else 4401."""
         session = self.scope.get("session")
-        why = await database_sync_to_async(accounts.why_socket_session_ended)(
-            session, self.user.pk
-        )
+        why = await database_sync_to_async(accounts.why_socket_session_ended)(session, self.user.pk)
         if why == accounts.PASSWORD_CHANGED:
             await self.close(code=CLOSE_PASSWORD_CHANGED)
         elif why is not None:

@@ -19,6 +19,7 @@ import pytest
 from autobahn.twisted.websocket import WebSocketServerFactory
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import WebRequest
+from daphne.ws_protocol import WebSocketFactory
 from twisted.internet import defer, reactor, tcp
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
@@ -26,6 +27,7 @@ from twisted.web import http
 
 from chat.serving.body_limit import most_body_bytes
 from chat.serving.daphne_internals import (
+    ChatWebSocketFactory,
     ChatWebSocketProtocol,
     HookedServer,
     LimitedHTTPFactory,
@@ -34,6 +36,7 @@ from chat.serving.daphne_internals import (
     prepared_text,
     write_now,
 )
+from chat.serving.input_queue import InputQueue
 
 PEER = IPv4Address("TCP", "127.0.0.1", 50000)
 
@@ -91,7 +94,10 @@ def test_daphnes_run_builds_its_factories_and_endpoints_where_the_hooks_catch_th
 
     assert type(server.http_factory) is LimitedHTTPFactory
     assert listened == [server.http_factory]
-    assert server.ws_factory.protocol is ChatWebSocketProtocol
+    assert issubclass(server.ws_factory.protocol, ChatWebSocketProtocol)
+    # Its options are its protocol class's: no socket copies them (CONFIG_ATTRS).
+    assert server.ws_factory.protocol.allowNullOrigin is True
+    assert server.ws_factory.protocol.CONFIG_ATTRS == ()
     assert [type(port) for port in server.ports] == [Port]  # through listen_success
     assert server.connections == {}
 
@@ -117,6 +123,28 @@ async def test_daphne_records_each_connection_as_the_stopping_server_reads_it() 
     finish.set()
     await server.connections[protocol]["application_instance"]
     assert not server.busy()
+
+
+async def test_a_sockets_input_is_a_small_queue_and_a_requests_is_daphnes() -> None:
+    received: list = []
+
+    async def application(scope, receive, send) -> None:
+        received.append(await receive())
+
+    server = HookedServer(application=application, endpoints=["tcp:0"])
+    server.connections = {}
+    socket, request = socket_on_a_string(), socket_on_a_string()
+    server.protocol_connected(socket)
+    server.protocol_connected(request)
+
+    queue = server.create_application(socket, {"type": "websocket"})
+    queue.put_nowait({"type": "websocket.connect"})  # as daphne's applicationCreateWorked
+    await server.connections[socket]["application_instance"]
+
+    assert type(queue) is InputQueue
+    assert received == [{"type": "websocket.connect"}]
+    assert type(server.create_application(request, {"type": "http"})) is asyncio.Queue
+    server.connections[request]["application_instance"].cancel()
 
 
 def test_daphnes_fd_endpoint_is_adopted_with_its_own_family(monkeypatch) -> None:
@@ -163,6 +191,43 @@ def test_a_body_over_the_limit_is_answered_413_through_daphnes_reply(settings) -
     ]
 
 
+async def test_an_open_socket_keeps_nothing_of_its_handshake_but_the_path() -> None:
+    opened = asyncio.Event()
+
+    async def application(scope, receive, send) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        opened.set()
+        await receive()
+
+    server = HookedServer(application=application, endpoints=["tcp:0"])
+    server.connections = {}
+    server.ws_factory = WebSocketFactory(server, server="daphne")  # as run() makes it
+    server.ws_factory.setProtocolOptions(allowNullOrigin=True)
+    channel = LimitedHTTPFactory(server).buildProtocol(PEER)
+    transport = StringTransport(peerAddress=PEER)
+    channel.makeConnection(transport)
+
+    channel.dataReceived(
+        b"GET /ws/r/lunch/?q=1 HTTP/1.1\r\nHost: chat\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\nCookie: sessionid=abc\r\n\r\n"
+    )
+    await opened.wait()
+
+    assert transport.value().startswith(b"HTTP/1.1 101 ")
+    # The upgraded request, which Twisted's channel keeps while the socket is open.
+    (request,) = [held for held in server.connections if isinstance(held, LimitedRequest)]
+    assert request.transport is None
+    assert list(request.requestHeaders.getAllRawHeaders()) == []
+    assert request.received_cookies == {}
+    (socket,) = server.open_websockets()
+    assert socket.request.path == "/ws/r/lunch/"  # daphne's access log reads it at close
+    assert socket.http_headers is None
+    assert socket.http_request_data is None
+    server.connections[socket]["application_instance"].cancel()
+
+
 def test_twisteds_request_hooks_keep_their_shape() -> None:
     assert parameters(http.Request.gotLength) == ["self", "length"]
     assert parameters(http.Request.handleContentChunk) == ["self", "data"]
@@ -172,6 +237,20 @@ def test_twisteds_request_hooks_keep_their_shape() -> None:
 
 
 # --- autobahn ----------------------------------------------------------------------------
+
+
+def test_a_socket_reads_its_options_from_its_class_and_copies_none() -> None:
+    factory = ChatWebSocketFactory(None, server="daphne")
+    factory.setProtocolOptions(allowNullOrigin=True, autoPingTimeout=7)
+    protocol = factory.buildProtocol(PEER)
+    protocol.makeConnection(StringTransport(peerAddress=PEER))
+
+    assert isinstance(protocol, ChatWebSocketProtocol)
+    copied = set(WebSocketServerFactory.protocol.CONFIG_ATTRS) & set(vars(protocol))
+    assert copied == set()
+    assert (protocol.allowNullOrigin, protocol.autoPingTimeout) == (True, 7)
+    # An option that is a function is called as the factory's, not bound to the socket.
+    assert protocol.perMessageCompressionAccept([]) is None
 
 
 def test_autobahns_protocol_has_what_the_direct_send_reads() -> None:

@@ -5,10 +5,11 @@ hold."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
@@ -206,3 +207,46 @@ async def test_the_socket_cap_counts_the_sockets_other_processes_hold(
     await refused_with(await open_socket("/ws/r/lunch/", alice), 4409)
     # Written for the other processes to count: this one holds one of hers.
     assert cache.get(f"presence:{alice.pk}:{presence.PROCESS}") == 1
+
+
+# --- what an open socket holds ---------------------------------------------------
+
+
+async def test_an_open_socket_runs_in_its_applications_task_alone(open_socket, alice, bob, lunch):
+    await open_socket("/ws/r/lunch/", alice)  # the process's own tasks start with the first
+    before = len(asyncio.all_tasks())
+
+    socket = await open_socket("/ws/r/lunch/", bob)
+
+    assert socket.accepted
+    # The communicator's task for the application, and no task of the socket's own
+    # waiting on its input (Channels' consumer keeps one for as long as it is open).
+    assert len(asyncio.all_tasks()) == before + 1
+
+
+async def test_a_room_socket_opens_in_two_trips_to_the_database_thread(
+    open_socket, alice, lunch, monkeypatch
+):
+    trips: list[str] = []
+    trip = DatabaseSyncToAsync.__call__
+
+    async def counted(self, *args, **kwargs):
+        trips.append(getattr(self.func, "__name__", repr(self.func)))
+        return await trip(self, *args, **kwargs)
+
+    await open_socket("/ws/r/lunch/", alice)  # the cookie is made on the thread too
+    monkeypatch.setattr(DatabaseSyncToAsync, "__call__", counted)
+
+    socket = await open_socket("/ws/r/lunch/", alice)
+
+    assert socket.accepted
+    # Who the session signs in; then the room, the profile and presence's count together.
+    assert trips == ["session_cookie", "signed_in", "_opening"]
+
+
+async def test_a_socket_refused_for_its_room_leaves_its_person_uncounted(
+    open_socket, alice, lunch, secret, mallory
+):
+    await open_socket(f"/ws/r/{secret.slug}/", mallory)  # refused: not a member
+
+    assert presence.presence().local[mallory.pk] == 0
