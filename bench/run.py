@@ -318,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         typing_every=args.typing,
     )
     redis = args.redis or (DEFAULT_REDIS if args.workers > 1 else None)
+    sockets = args.storm or args.sockets
     config = StackConfig(
         workers=args.workers,
         postgres=args.postgres,
@@ -326,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         extra_env={
             "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": str(args.users + 1),
             "CHAT_ROOMS_PER_PERSON_PER_HOUR": str(args.rooms + 1),
+            # A person's sockets at once (20 by default): 1,000 sockets of 5 people need more.
+            "CHAT_SOCKETS_PER_PERSON": str(max(20, math.ceil(sockets / args.users))),
             **dict(item.split("=", 1) for item in args.server_env),
         },
         keep=args.keep,
