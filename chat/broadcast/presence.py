@@ -168,10 +168,12 @@ class Presence:
         or, when the person already has ``CHAT_SOCKETS_PER_PERSON`` sockets open on all
         processes together, False and nothing counted (the socket is to be refused)."""
         count = self.reserve(user_id)
-        if await database_sync_to_async(self.admit)(user_id, count):
-            return True
-        self._forget(user_id)
-        return False
+        rooms = await database_sync_to_async(self.admit)(user_id, count)
+        if rooms is None:
+            self._forget(user_id)
+            return False
+        self.redraw(rooms)
+        return True
 
     def reserve(self, user_id: int) -> int:
         """The first half of ``arrive``, on the event loop: a socket of ``user_id`` counted
@@ -186,16 +188,18 @@ class Presence:
         """Undo a ``reserve`` whose socket was not let in (on the event loop)."""
         self._forget(user_id)
 
-    def admit(self, user_id: int, count: int) -> bool:
-        """The second half of ``arrive``, on the database thread: whether the socket
-        ``reserve`` counted may stay (False past ``CHAT_SOCKETS_PER_PERSON``), recorded
-        in the cache for the other processes."""
-        return self._arrived(user_id, count)
+    def admit(self, user_id: int, count: int) -> list[int] | None:
+        """The second half of ``arrive``, on the database thread: None if the socket
+        ``reserve`` counted may not stay (past ``CHAT_SOCKETS_PER_PERSON``); else it is
+        recorded in the cache for the other processes, and the rooms whose members lists
+        now show the person online (none unless it is their first socket here).
 
-    def _arrived(self, user_id: int, count: int) -> bool:
+        Those lists are the socket's to ``redraw`` once it listens to its rooms: drawn
+        before, they would reach every socket but the new one, and the new one would not
+        get them later either (an unchanged list is not sent again)."""
         try:
             if count + _open_elsewhere(user_id) > settings.CHAT_SOCKETS_PER_PERSON:
-                return False
+                return None
             # The count, not just a mark: other processes add it up against the cap.
             cache.set(_user_key(user_id, PROCESS), count, _expiry())
             if count == 1:
@@ -203,9 +207,12 @@ class Presence:
         except Exception as error:
             # An unreachable cache must not lock everyone out: the socket is let in.
             logger.warning("presence not recorded, the cache failed (%r)", error)
-        if count == 1:
-            self.dirty.update(_rooms_of(user_id))
-        return True
+        return _rooms_of(user_id) if count == 1 else []
+
+    def redraw(self, rooms: list[int]) -> None:
+        """Have the members lists of ``rooms`` drawn again at the next flush (on the
+        event loop)."""
+        self.dirty.update(rooms)
 
     def _forget(self, user_id: int) -> int:
         self.local[user_id] -= 1

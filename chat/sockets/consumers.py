@@ -50,14 +50,13 @@ def _is_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
 
-def _opening(user, route: dict, here: presence.Presence, count: int) -> tuple[Conversation, bool]:
+def _opening(user, route: dict) -> Conversation:
     """The conversation a socket asks for (``NotFound`` if not the user's to hear; without
-    a room for one nobody has written in yet), the user's profile read (the typing line
-    and messages show their name), and whether the socket ``here.reserve`` counted
-    (``count``) may stay: one trip to the database thread for the three."""
+    a room for one nobody has written in yet), with the user's profile read (the typing
+    line and messages show their name)."""
     found = conversations.conversation(user, route, begun=False)
     profiles.reload(user)
-    return found, here.admit(user.pk, count)
+    return found
 
 
 class RoomConsumer(PersonsSocket):
@@ -96,16 +95,9 @@ class RoomConsumer(PersonsSocket):
         route = self.scope["url_route"]["kwargs"]
         # The room is found through the user's rights: an outsider guessing a private
         # or direct room's URL is refused exactly as for a room that does not exist.
-        here = presence.presence()
-        count = here.reserve(user.pk)
         try:
-            conversation, admitted = await database_sync_to_async(_opening)(
-                user, route, here, count
-            )
-        except BaseException as refusal:
-            here.release(user.pk)
-            if not isinstance(refusal, NotFound):
-                raise
+            conversation, redraw = await self._admitting(user, _opening, user, route)
+        except NotFound:
             await self._refuse(CLOSE_NOT_ALLOWED)
             return
         room = conversation.room
@@ -119,11 +111,10 @@ class RoomConsumer(PersonsSocket):
         self.other_frames = SlidingWindowLimiter()
         self.typing_frames = SlidingWindowLimiter(TYPING_FRAMES_PER_WINDOW, TYPING_FRAME_SECONDS)
         typists.board()  # this process follows who types in the rooms it serves
-        if not await self._arrive(groups, f"socket for {self.links.page}", admitted):
+        if not await self._arrive(groups, f"socket for {self.links.page}", redraw):
             return
         self.room = room
-        await self.accept()
-        self.live = True
+        await self._go_live()
 
     async def disconnect(self, code: int) -> None:
         """Called when the socket closes: stop receiving the room's and the user's events;

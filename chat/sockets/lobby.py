@@ -47,15 +47,14 @@ class LobbyConsumer(PersonsSocket):
             await self._refuse(CLOSE_SIGNED_OUT)
             return
         self.user = user
-        room_ids = await database_sync_to_async(rooms.room_ids_of)(user)
+        room_ids, redraw = await self._admitting(user, rooms.room_ids_of, user)
         groups = [fanout.user_group(user.pk)]
         groups += [fanout.room_group(room_id) for room_id in room_ids]
         if self.follows_public and b"public=1" in self.scope.get("query_string", b""):
             groups.append(fanout.LOBBY_GROUP)
-        if not await self._arrive(groups, "lobby socket"):
+        if not await self._arrive(groups, "lobby socket", redraw):
             return
-        await self.accept()
-        self.live = True
+        await self._go_live()
         # The page was rendered a moment ago; counts read since (another tab) show now.
         self._render_soon()
 

@@ -17,7 +17,10 @@ new messages, not for their typing lines).
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -42,6 +45,8 @@ CLOSE_TOO_MANY_SOCKETS = 4409
 CLOSE_FLOODING = 4429
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class PersonsSocket(AsyncWebsocketConsumer):
@@ -134,20 +139,36 @@ class PersonsSocket(AsyncWebsocketConsumer):
         """Called when the page says whether its tab is shown (each time it says so): for a
         kind of socket whose page does something of it."""
 
-    async def _arrive(self, groups: list[str], what: str, admitted: bool | None = None) -> bool:
+    async def _admitting(
+        self, user, find: Callable[..., T], *args
+    ) -> tuple[T, list[int] | None]:
+        """``find(*args)`` on the database thread, and in the same trip whether this socket of
+        ``user`` may stay (``presence.Presence.admit``): what it found, and the rooms whose
+        members lists to redraw once the socket listens, or None (it is to be refused, which
+        ``_arrive`` does). If ``find`` raises, the socket is not counted and it raises."""
+        here = presence.presence()
+        count = here.reserve(user.pk)
+
+        @functools.wraps(find)  # the trip goes by the name of what it finds
+        def trip() -> tuple[T, list[int] | None]:
+            return find(*args), here.admit(user.pk, count)
+
+        try:
+            return await database_sync_to_async(trip)()
+        except BaseException:
+            here.release(user.pk)
+            raise
+
+    async def _arrive(self, groups: list[str], what: str, redraw: list[int] | None) -> bool:
         """Count this socket towards its person's sockets and join ``groups`` on this
         process's channel; False, the socket refused (4409, or 1013 while the channel layer
         is unreachable: the page retries by itself), when it may not stay.
 
-        ``admitted``: the answer of a ``presence.reserve``/``admit`` the socket made
-        already, in its own trip to the database thread; None to ask now."""
+        ``redraw``: what ``_admitting`` answered (None: not admitted)."""
         self.groups_joined = groups
         self.fanout = fanout.fanout()
-        if admitted is None:
-            admitted = await presence.presence().arrive(self.user.pk)
-        elif not admitted:
+        if redraw is None:
             presence.presence().release(self.user.pk)
-        if not admitted:
             await self._refuse(CLOSE_TOO_MANY_SOCKETS)
             return False
         try:
@@ -158,7 +179,16 @@ class PersonsSocket(AsyncWebsocketConsumer):
             await presence.presence().leave(self.user.pk)
             await self._refuse(CLOSE_TRY_AGAIN_LATER)
             return False
+        self._redraw = redraw
         return True
+
+    async def _go_live(self) -> None:
+        """Accept the socket ``_arrive`` let in; from now on its events reach the page.
+        Only now are the members lists its person's arrival changed drawn again, so that
+        this socket gets them too."""
+        await self.accept()
+        self.live = True
+        presence.presence().redraw(self._redraw)
 
     async def _refuse(self, code: int) -> None:
         await self.accept()

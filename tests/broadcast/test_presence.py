@@ -187,6 +187,26 @@ async def test_members_frame_reaches_a_room_socket_when_someone_arrives(
     assert online_entry(alice) in html
 
 
+async def test_members_frame_drawn_while_a_socket_joins_its_room_still_reaches_it(
+    open_socket, alice, lunch, monkeypatch
+):
+    # Joining the room's groups awaits the channel layer, so a flush can run meanwhile.
+    # The list showing alice must not be drawn before her socket listens: it would reach
+    # everyone but her, and, unchanged since, never be sent again.
+    hub = fanout.fanout()
+    attach = hub.attach
+
+    async def flush_then_attach(socket, groups):
+        await presence.presence().flush()
+        await attach(socket, groups)
+
+    monkeypatch.setattr(hub, "attach", flush_then_attach)
+
+    alice_socket = await open_socket("/ws/r/lunch/", alice)
+
+    await members_frame_showing(alice_socket, alice)
+
+
 async def test_members_frame_is_the_same_string_for_every_reader(
     open_socket, alice, bob, mallory, lunch
 ):
