@@ -6,7 +6,10 @@ starts N workers). Threads are included: /proc/<pid>/stat sums them per process.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import subprocess
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -37,6 +40,21 @@ def process_tree(root: int) -> list[int]:
         tree.append(pid)
         todo.extend(children.get(pid, []))
     return tree
+
+
+def stop(process: subprocess.Popen | None, timeout: float) -> None:
+    """SIGTERM ``process`` (its graceful stop); if it outstays ``timeout`` seconds, SIGKILL
+    it and every process it started, youngest first."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for pid in reversed(process_tree(process.pid)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
 
 
 def cpu_seconds(pids: list[int]) -> float:

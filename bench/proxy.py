@@ -10,13 +10,11 @@ self-signed certificate for 127.0.0.1. The bench (``run.py --proxy``) and the te
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import ipaddress
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -171,16 +169,7 @@ class Nginx:
 
     def stop(self) -> None:
         """Stop nginx at once (SIGTERM to the master, which stops its worker)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            for pid in reversed(self.pids()):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            self.process.wait()
+        procstat.stop(self.process, timeout=10)
 
     def pids(self) -> list[int]:
         """nginx's master and worker processes."""

@@ -9,11 +9,9 @@ in a :class:`ServerProcess`: ours through ``manage.py serve``, the baseline thro
 
 from __future__ import annotations
 
-import contextlib
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -122,16 +120,7 @@ class ServerProcess:
         """SIGTERM (the graceful stop), SIGKILL if it outstays STOP_TIMEOUT; nginx first."""
         if self.proxy is not None:
             self.proxy.stop()
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            for pid in reversed(self.pids()):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            self.process.wait()
+        procstat.stop(self.process, STOP_TIMEOUT)
 
     def pids(self) -> list[int]:
         """The server's processes: the one started and its workers."""
