@@ -50,8 +50,11 @@ class ReadTracker:
         self._pending.pop((user_id, room_id), None)
 
     async def _flush_later(self) -> None:
-        await asyncio.sleep(self.interval)
-        await self.flush()
+        # Until nothing is left: what is noted while a batch is being written finds this
+        # task not done yet, starts none of its own, and is the next batch.
+        while self._pending:
+            await asyncio.sleep(self.interval)
+            await self.flush()
 
     async def flush(self, user_id: int | None = None) -> None:
         """Write everything noted so far (or only ``user_id``'s), in one transaction."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import connection
 
-from chat.broadcast.reading import _write
+from chat.broadcast import reading
+from chat.broadcast.reading import ReadTracker, _write
 from chat.models import Membership
 from tests.support.joining import join
 from tests.support.messages import say
@@ -53,3 +56,29 @@ def test_a_batch_of_rooms_of_many_asks_nothing_for_receipts(alice, bob, lunch):
 
     assert sent == []
     assert [sql.split()[0] for sql, _rows in queries if "SAVEPOINT" not in sql] == ["UPDATE"]
+
+
+async def test_what_is_noted_while_a_batch_is_written_is_written_next(monkeypatch):
+    # A note finds the timer's task still running while it writes (a slow database), and
+    # starts no task of its own: the running one must take it, not leave it for whatever
+    # is noted next (the other person's "Seen" waited for that).
+    written: list[dict] = []
+    writing, go_on = threading.Event(), threading.Event()
+
+    def slow_write(batch, direct=frozenset()):
+        written.append(dict(batch))
+        if len(written) == 1:
+            writing.set()
+            go_on.wait(10)
+        return []
+
+    monkeypatch.setattr(reading, "_write", slow_write)
+    tracker = ReadTracker(interval=0)
+    tracker.note(1, 10, 5)
+    await asyncio.to_thread(writing.wait, 10)
+
+    tracker.note(2, 10, 5)
+    go_on.set()
+    await asyncio.wait_for(tracker._task, 10)
+
+    assert written == [{(1, 10): 5}, {(2, 10): 5}]
