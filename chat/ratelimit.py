@@ -167,7 +167,10 @@ if redis.call('ZCARD', KEYS[1]) < limit then
 end
 return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
 """
-_scripts: dict[int, object] = {}
+#: The sliding log's script, registered once per process. Django's Redis cache makes a
+#: new client for every call: each call runs it through its own (a script kept per client
+#: kept every client, 6 KiB for each event counted).
+_script = None
 #: The local-memory cache's logs are read and written under this lock.
 _local_lock = threading.Lock()
 
@@ -193,11 +196,11 @@ def _log_event(rate: Rate, limit: int, subject: object, now: float) -> float | N
     found = _redis(key)
     if found is not None:
         client, full_key = found
-        script = _scripts.get(id(client))
-        if script is None:
-            script = _scripts[id(client)] = client.register_script(_TAKE_SCRIPT)
+        global _script
+        if _script is None:
+            _script = client.register_script(_TAKE_SCRIPT)
         member = f"{now_ms}:{secrets.token_hex(8)}"
-        oldest = script(keys=[full_key], args=[now_ms, window_ms, limit, member])
+        oldest = _script(keys=[full_key], args=[now_ms, window_ms, limit, member], client=client)
         return None if oldest is None else int(oldest) / 1000
     with _local_lock:
         stamps = [stamp for stamp in cache.get(key, []) if stamp > now_ms - window_ms]

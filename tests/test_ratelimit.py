@@ -3,6 +3,7 @@ with the local-memory cache and with Redis."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from site import redis_urls
 
@@ -130,6 +131,21 @@ def test_take_forgets_events_older_than_the_window():
 
 
 # --- giving back -----------------------------------------------------------------------
+
+
+def test_counting_keeps_nothing_of_each_event_in_the_process():
+    # Django's Redis cache makes a client for each call: none may outlive its event (a
+    # long-running server counts events all day).
+    def clients() -> int:
+        gc.collect()
+        return sum(isinstance(thing, redis.Redis) for thing in gc.get_objects())
+
+    take(RATE, "warm-up", now=1.0)
+    before = clients()
+
+    take_many("bob", *(100.0 + 11 * n for n in range(30)))  # one a window: all let through
+
+    assert clients() == before
 
 
 def test_give_back_undoes_one_take():
