@@ -120,12 +120,15 @@ class ChatWebSocketProtocol(WebSocketProtocol):
         self.trafficStats.outgoingOctetsWireLevel += len(frame)
 
     def onOpen(self) -> None:
-        """The handshake is done: daphne logs it; then its copies of the request go (the
-        scope keeps the headers): autobahn's raw request and parsed headers, and daphne's
-        ``ConnectionRequest``, of which only the path is read again (its access log)."""
+        """The handshake is done: daphne logs it; then its copies of the request go:
+        autobahn's raw request and parsed headers, daphne's ``ConnectionRequest``, of which
+        only the path is read again (its access log), and the scope's headers, which the
+        application read as it decided to accept (the origin, the session cookie). The
+        headers list is emptied in place: each layer's copy of the scope shares it."""
         super().onOpen()
         self.http_request_data = self.http_headers = None
         self.request = _Handshook(self.request.path)
+        self.clean_headers.clear()
 
     def serverClose(self, code: int | None = None) -> None:
         code = 1000 if code is None else code

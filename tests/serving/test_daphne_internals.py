@@ -193,9 +193,12 @@ def test_a_body_over_the_limit_is_answered_413_through_daphnes_reply(settings) -
 
 async def test_an_open_socket_keeps_nothing_of_its_handshake_but_the_path() -> None:
     opened = asyncio.Event()
+    scopes: list[dict] = []
 
     async def application(scope, receive, send) -> None:
         assert (await receive())["type"] == "websocket.connect"
+        assert (b"cookie", b"sessionid=abc") in scope["headers"]  # read before accepting
+        scopes.append(dict(scope))  # a layer's copy, as middleware makes
         await send({"type": "websocket.accept"})
         opened.set()
         await receive()
@@ -225,6 +228,7 @@ async def test_an_open_socket_keeps_nothing_of_its_handshake_but_the_path() -> N
     assert socket.request.path == "/ws/r/lunch/"  # daphne's access log reads it at close
     assert socket.http_headers is None
     assert socket.http_request_data is None
+    assert scopes[0]["headers"] == []
     server.connections[socket]["application_instance"].cancel()
 
 
