@@ -160,9 +160,9 @@ class PersonsSocket(AsyncWebsocketConsumer):
             raise
 
     async def _arrive(self, groups: list[str], what: str, redraw: list[int] | None) -> bool:
-        """Count this socket towards its person's sockets and join ``groups`` on this
-        process's channel; False, the socket refused (4409, or 1013 while the channel layer
-        is unreachable: the page retries by itself), when it may not stay.
+        """Join ``groups`` on this process's channel, for the socket ``_admitting`` counted;
+        False, the socket refused (4409, or 1013 while the channel layer is unreachable:
+        the page retries by itself), when it may not stay.
 
         ``redraw``: what ``_admitting`` answered (None: not admitted)."""
         self.groups_joined = groups
