@@ -268,3 +268,50 @@ async def test_flush_skips_a_list_another_process_sent(alice, lunch, monkeypatch
     await here.flush()
 
     assert sent == []
+
+
+# --- heartbeats -----------------------------------------------------------------------------
+
+
+async def test_a_heartbeat_draws_no_list_that_shows_who_is_online(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+    await members_frame_showing(socket, alice)  # drawn and sent as she arrived
+    here = presence.presence()
+
+    await here.beat()
+
+    assert here.dirty == set()
+
+
+async def test_a_heartbeat_draws_again_a_list_showing_someone_whose_process_fell_silent(
+    open_socket, alice, bob, lunch
+):
+    await ajoin(bob, "lunch")
+    await database_sync_to_async(mark_online)(bob)  # through another process
+    socket = await open_socket("/ws/r/lunch/", alice)
+    await members_frame_showing(socket, bob)
+    # That process was killed: its entry for bob expired, and nobody said so.
+    await database_sync_to_async(cache.delete)(f"presence:{bob.pk}:elsewhere")
+    here = presence.presence()
+
+    await here.beat()
+
+    assert here.dirty == {lunch.id}
+    while True:  # the next flush sends the list showing bob away
+        html = await socket.receive_from(TIMEOUT)
+        if html.startswith(MEMBERS) and online_entry(bob) not in html:
+            break
+    assert online_entry(alice) in html
+
+
+async def test_a_heartbeat_draws_again_a_list_another_process_sent(open_socket, alice, lunch):
+    socket = await open_socket("/ws/r/lunch/", alice)
+    await members_frame_showing(socket, alice)
+    # Another process drew the list since (a name changed there, say): what it shows is
+    # not known here.
+    await fanout.fanout().dispatch(events.members(lunch.id, f"{MEMBERS}</div>"))
+    here = presence.presence()
+
+    await here.beat()
+
+    assert here.dirty == {lunch.id}
