@@ -168,6 +168,14 @@ def sender_sockets(args: argparse.Namespace) -> int:
     return senders
 
 
+def most_sockets_of_one(sockets: int, args: argparse.Namespace) -> int:
+    """The most sockets one person holds (``wire.person_of``): the people's shares are
+    uneven when the blocks of sockets do not divide among them (10,000 sockets in 100
+    rooms for 17 people: 500 or 600 each, not 589)."""
+    owners = Counter(wire.person_of(i, args.rooms, args.users) for i in range(sockets))
+    return max(owners.values())
+
+
 def rooms_of_people(users: int, rooms: int, sockets: int) -> list[set[int]]:
     """The rooms each person has sockets in (``wire.person_of``)."""
     joined: list[set[int]] = [set() for _ in range(users)]
@@ -328,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             "CHAT_SIGNUPS_PER_ADDRESS_PER_HOUR": str(args.users + 1),
             "CHAT_ROOMS_PER_PERSON_PER_HOUR": str(args.rooms + 1),
             # A person's sockets at once (20 by default): 1,000 sockets of 5 people need more.
-            "CHAT_SOCKETS_PER_PERSON": str(max(20, math.ceil(sockets / args.users))),
+            "CHAT_SOCKETS_PER_PERSON": str(max(20, most_sockets_of_one(sockets, args))),
             **dict(item.split("=", 1) for item in args.server_env),
         },
         keep=args.keep,

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bench.load import Plan, Tally
 from bench.proxy import nginx_binary
-from bench.wire import Delivery
+from bench.run import most_sockets_of_one, parse_args
+from bench.wire import Delivery, person_of
 from tests.support import REPO
 from tests.support.required import require
 
@@ -107,3 +109,12 @@ def test_tally_counts_by_room() -> None:
         "stray": 2,
         "stored_twice": 0,
     }
+
+
+def test_the_server_lets_the_busiest_person_hold_all_their_sockets() -> None:
+    """The server's cap on a person's sockets is raised to the largest share, not the
+    average: 10,000 sockets in 100 rooms fall to 17 people in blocks of 100."""
+    args = parse_args(["--sockets", "10000", "--rooms", "100", "--users", "17"])
+    owners = Counter(person_of(i, 100, 17) for i in range(10000))
+
+    assert most_sockets_of_one(10000, args) == max(owners.values()) == 600
