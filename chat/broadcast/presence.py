@@ -313,7 +313,12 @@ class Presence:
 
     async def _seen(self, event: dict) -> None:
         if self.last_sent.get(event["room"]) != event["html"]:
+            # Not the list this process sent last: another process's, or one a request
+            # drew (someone joined). Lists drawn at different moments can arrive in the
+            # other order, the older last, and it is what the pages then show: the room is
+            # drawn again at the next flush, sent only if it differs from the last one.
             self.showing.pop(event["room"], None)
+            self.dirty.add(event["room"])
         self.last_sent[event["room"]] = event["html"]
 
     async def flush(self) -> None:

@@ -207,6 +207,19 @@ async def test_members_frame_drawn_while_a_socket_joins_its_room_still_reaches_i
     await members_frame_showing(alice_socket, alice)
 
 
+async def test_a_members_list_drawn_earlier_but_arriving_last_is_corrected(
+    open_socket, alice, lunch
+):
+    # A flush drew the list just before someone joined; the join's own list went out
+    # first, and the older one arrived after it: the pages show the older one.
+    socket = await open_socket("/ws/r/lunch/", alice)
+    current = await members_frame_showing(socket, alice)
+    await fanout.fanout().dispatch(events.members(lunch.id, f"{MEMBERS}drawn earlier</div>"))
+    assert "drawn earlier" in await socket.receive_from(TIMEOUT)
+
+    assert await members_frame_showing(socket, alice) == current
+
+
 async def test_members_frame_is_the_same_string_for_every_reader(
     open_socket, alice, bob, mallory, lunch
 ):
