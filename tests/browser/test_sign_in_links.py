@@ -51,5 +51,8 @@ def test_a_phone_signs_in_by_the_link_and_is_signed_out_from_the_profile(
     expect(alice.page.locator(".sign-ins li")).to_contain_text("Signed out")
     expect(alice.page.locator(".whoami")).to_contain_text("alice")  # alice stays signed in
 
+    # The phone's open page hears it at once (its socket closes with 4401) and goes to
+    # the login page by itself; a page loaded afresh is sent there too.
+    expect(phone.page).to_have_url(re.compile(r"/accounts/login/"))
     phone.page.goto("/")
     expect(phone.page).to_have_url(re.compile(r"/accounts/login/"))
