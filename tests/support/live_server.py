@@ -204,15 +204,16 @@ def _migrated_sqlite(env: dict[str, str]) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="chat-schema-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         made = folder / "migrated.sqlite3"
-        subprocess.run(
+        result = subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
             cwd=REPO,
             env={**env, "DATABASE_URL": f"sqlite:///{made}"},
             capture_output=True,
             text=True,
             timeout=120,
-            check=True,
         )
+        if result.returncode != 0:  # say why, as LiveServer.manage does
+            raise RuntimeError(f"manage.py migrate failed:\n{result.stderr}")
         # Closed cleanly, the write-ahead log is folded into the file: it is whole alone.
         assert not made.with_name(made.name + "-wal").exists()
         _template = made
