@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from bench import procstat, sockets, stats, wire
+from bench import collector, procstat, sockets, stats, wire
 from bench.stack import ServerProcess
 
 WARM_SOCKETS = 4
@@ -227,26 +227,29 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     rss_open = server.rss_bytes()
 
     tally = Tally.for_plan(plan)
-    readers = [
-        asyncio.create_task(_read(ws, index, side, tally)) for index, ws in enumerate(connections)
-    ]
-    cpu_before, client_before = server.cpu_seconds(), time.process_time()
-    proxy_before = server.proxy_cpu_seconds()
-    machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
-    typing = asyncio.create_task(_type(side, connections, plan))
-    first_send_ns, last_send_ns, worst_lag = await _send(side, connections, plan)
-    send_seconds = time.monotonic() - wall_before
-    typing.cancel()
-    typing_frames = await typing
-    with contextlib.suppress(TimeoutError):  # what is still missing is counted as lost
-        await asyncio.wait_for(tally.complete.wait(), plan.drain)
-    wall = time.monotonic() - wall_before
-    cpu = server.cpu_seconds() - cpu_before
-    client_cpu = time.process_time() - client_before
-    proxy_cpu = None if proxy_before is None else server.proxy_cpu_seconds() - proxy_before
-    others = (
-        procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
-    )
+    # Nothing of the harness's own collector in what it times (bench.collector).
+    with collector.held():
+        readers = [
+            asyncio.create_task(_read(ws, index, side, tally))
+            for index, ws in enumerate(connections)
+        ]
+        cpu_before, client_before = server.cpu_seconds(), time.process_time()
+        proxy_before = server.proxy_cpu_seconds()
+        machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
+        typing = asyncio.create_task(_type(side, connections, plan))
+        first_send_ns, last_send_ns, worst_lag = await _send(side, connections, plan)
+        send_seconds = time.monotonic() - wall_before
+        typing.cancel()
+        typing_frames = await typing
+        with contextlib.suppress(TimeoutError):  # what is still missing is counted as lost
+            await asyncio.wait_for(tally.complete.wait(), plan.drain)
+        wall = time.monotonic() - wall_before
+        cpu = server.cpu_seconds() - cpu_before
+        client_cpu = time.process_time() - client_before
+        proxy_cpu = None if proxy_before is None else server.proxy_cpu_seconds() - proxy_before
+        others = (
+            procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
+        )
 
     await sockets.close_all(connections)
     await asyncio.gather(*readers, return_exceptions=True)
