@@ -74,17 +74,7 @@ class LiveServer:
         self, *args: str, check: bool = True, timeout: float = 120
     ) -> subprocess.CompletedProcess:
         """Run ``manage.py <args>`` with this server's environment; output is captured."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=REPO,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if check and result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return result
+        return run_manage(self.env, *args, check=check, timeout=timeout)
 
     _manage = manage  # the earlier name
 
@@ -194,6 +184,24 @@ class LiveServer:
         return log
 
 
+def run_manage(
+    env: dict[str, str], *args: str, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """Run ``manage.py <args>`` with ``env``; output is captured, and a failure (with
+    ``check``) raises with what it wrote to stderr."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result
+
+
 _template: Path | None = None
 
 
@@ -204,16 +212,7 @@ def _migrated_sqlite(env: dict[str, str]) -> Path:
         folder = Path(tempfile.mkdtemp(prefix="chat-schema-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         made = folder / "migrated.sqlite3"
-        result = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=REPO,
-            env={**env, "DATABASE_URL": f"sqlite:///{made}"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:  # say why, as LiveServer.manage does
-            raise RuntimeError(f"manage.py migrate failed:\n{result.stderr}")
+        run_manage({**env, "DATABASE_URL": f"sqlite:///{made}"}, "migrate", "--no-input", "-v0")
         # Closed cleanly, the write-ahead log is folded into the file: it is whole alone.
         assert not made.with_name(made.name + "-wal").exists()
         _template = made
