@@ -22,9 +22,10 @@ from django.contrib.sessions.models import Session
 from django.db.models import Q
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from chat.models import SignInLink
+from chat.task_locks import one_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def forget_sessions() -> None:
 
 
 @db_periodic_task(crontab(minute="17"))
-@lock_task("chat.housekeeping")
+@one_at_a_time("chat.housekeeping", expires_after=30 * 60)
 def housekeeping() -> None:
     """Each hour: forget sign-in links and sessions that are over."""
     links = forget_sign_in_links()

@@ -5,7 +5,7 @@ The database is the log. Each change of a room takes its next revision
 change commits (``chat.messages.posting.revision_taken``), a task is queued for each bot of
 the room with a feed (``deliver_feed``). The task sends, oldest first, every message whose
 revision is past the bot's cursor, and moves the cursor after each 2xx. Only one delivery
-runs for a bot at a time (a lock in the shared cache, see ``_claimed``), so the order holds
+runs for a bot at a time (a lock in the shared cache, ``chat.task_locks``), so the order holds
 across workers and processes.
 
 A failed delivery (no answer, a non-2xx, a refused address) is tried again after 5 s,
@@ -34,14 +34,13 @@ the events.
 from __future__ import annotations
 
 import logging
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from huey.contrib.djhuey import db_task
 
+from chat import task_locks
 from chat.bots import reading
 from chat.bots import services as bots
 from chat.bots import webhooks as hooks
@@ -109,21 +108,6 @@ def _lock_key(bot_id: int) -> str:
     return f"bot-feed-lock:{bot_id}"
 
 
-def _claimed(bot_id: int) -> str | None:
-    """Take the bot's delivery lock: a token for ``_release``, or None when another worker
-    has it. In the shared cache (Redis with ``REDIS_URL``, where ``add`` is atomic across
-    processes; else the one process's memory), with an expiry: a lock of the task queue's
-    own storage would outlive a worker killed while holding it."""
-    token = secrets.token_hex(8)
-    return token if cache.add(_lock_key(bot_id), token, LOCK_SECONDS) else None
-
-
-def _release(bot_id: int, token: str) -> None:
-    # Only our own: past its expiry, the lock may be another run's now.
-    if cache.get(_lock_key(bot_id)) == token:
-        cache.delete(_lock_key(bot_id))
-
-
 def deliver(bot_id: int, attempt: int = 0) -> str:
     """Send the bot's pending events, oldest first; what happened, in a word: "idle"
     (nothing to send, or no feed), "busy" (another run has the lock), "more" (a full run:
@@ -132,7 +116,9 @@ def deliver(bot_id: int, attempt: int = 0) -> str:
 
     ``attempt`` counts the failures before this run (0 for a run queued by a change).
     """
-    token = _claimed(bot_id)
+    # In the shared cache, with an expiry: a lock of the task queue's own storage would
+    # outlive a worker killed while holding it.
+    token = task_locks.claim(_lock_key(bot_id), LOCK_SECONDS)
     if token is None:
         # The run holding it may have read the table before this change committed. A retry
         # keeps its count: run again as a change's, a failure would schedule no next retry
@@ -143,7 +129,7 @@ def deliver(bot_id: int, attempt: int = 0) -> str:
     try:
         return _deliver(bot_id, attempt)
     finally:
-        _release(bot_id, token)
+        task_locks.release(_lock_key(bot_id), token)
 
 
 def _deliver(bot_id: int, attempt: int) -> str:

@@ -40,12 +40,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from chat.broadcast.notifications import reaches
 from chat.errors import NotFound
 from chat.models import Membership, Mention, Message, Mute, Profile, Room, name_of
 from chat.people import instance
+from chat.task_locks import one_at_a_time
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ def send_digest(user_id: int) -> None:
 
 
 @db_periodic_task(crontab())
-@lock_task("chat.people.digests")
+@one_at_a_time("chat.people.digests", expires_after=5 * 60)
 def send_due_digests() -> None:
     """Every minute: enqueue the digest of everyone something may be due to."""
     for user_id in due_people(timezone.now()):

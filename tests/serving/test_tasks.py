@@ -118,19 +118,43 @@ def test_a_task_another_process_enqueues_is_run_by_serves_consumer(tmp_path: Pat
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in sent
 
 
-def test_a_queue_out_of_reach_is_one_line_without_a_traceback() -> None:
+def logged(msg: str, args: tuple | None, error: BaseException) -> logging.LogRecord:
+    """What huey logs with ``logger.exception(msg, *args)`` while ``error`` is raised, as
+    the consumer's log filter gets it."""
     from chat.management.commands.run_tasks import QueueUnreachable
 
     try:
-        raise ConnectionError("Connection closed by server.")
-    except ConnectionError:
-        record = logging.LogRecord(
-            "huey.consumer.Worker-1", logging.ERROR, __file__, 1, "Error reading from queue",
-            None, sys.exc_info(),
-        )  # fmt: skip
-
+        raise error
+    except BaseException:
+        record = logging.LogRecord("huey", logging.ERROR, __file__, 1, msg, args, sys.exc_info())
     assert QueueUnreachable().filter(record)
-    line = logging.Formatter("%(levelname)s %(message)s").format(record)
-    assert line == (
+    return record
+
+
+def one_line(record: logging.LogRecord) -> str:
+    return logging.Formatter("%(levelname)s %(message)s").format(record)
+
+
+def test_a_queue_out_of_reach_is_one_line_without_a_traceback() -> None:
+    closed = ConnectionError("Connection closed by server.")
+    record = logged("Error reading from queue", None, closed)
+    assert one_line(record) == (
         "WARNING The task queue cannot be reached (Connection closed by server.): trying again"
     )
+
+
+def test_a_task_stopped_by_redis_going_away_is_one_line_without_a_traceback() -> None:
+    from redis.exceptions import ConnectionError as RedisUnreachable
+
+    unreachable = RedisUnreachable("Error 111 connecting to 127.0.0.1:6379.")
+    unreachable.__cause__ = ConnectionRefusedError(111, "Connection refused")
+    record = logged("Unhandled exception in task %s.", ("ab12",), unreachable)
+    assert one_line(record) == (
+        "WARNING Task ab12 did not finish: Redis cannot be reached"
+        " (Error 111 connecting to 127.0.0.1:6379.)"
+    )
+
+
+def test_a_task_that_fails_for_another_reason_keeps_its_traceback() -> None:
+    record = logged("Unhandled exception in task %s.", ("ab12",), ValueError("a bug"))
+    assert record.levelno == logging.ERROR and record.exc_info

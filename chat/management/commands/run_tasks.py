@@ -6,7 +6,8 @@ a consumer never outlives the ``serve`` that started it. Run alone it is ``run_h
 
 huey logs every failed read of its queue with a traceback, once a second while Redis is
 away (restarting, failing over); here that is one line naming the error, as the server's
-own log says it (the consumer tries again by itself).
+own log says it (the consumer tries again by itself). So is a task that Redis stopped
+midway: a periodic one runs again at its next time.
 """
 
 from __future__ import annotations
@@ -41,17 +42,37 @@ QUEUE_ERRORS = (
     "Error enqueueing %s.",
     "Error enqueueing periodic task %s.",
 )
+#: What huey says, with a traceback, when a task raised.
+TASK_FAILED = "Unhandled exception in task %s."
+
+
+def _out_of_reach(error: BaseException | None) -> bool:
+    """Whether ``error``, or one it came from, is Redis not answering."""
+    from redis.exceptions import ConnectionError, TimeoutError
+
+    while error is not None:
+        if isinstance(error, ConnectionError | TimeoutError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 class QueueUnreachable(logging.Filter):
-    """A queue that cannot be reached is one warning line, without its traceback."""
+    """A queue that cannot be reached is one warning line, without its traceback; so is a
+    task stopped by Redis going away (the queue's own lock, or the task's enqueueing)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg in QUEUE_ERRORS and record.exc_info and record.exc_info[1]:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.msg in QUEUE_ERRORS and error:
             record.msg = "The task queue cannot be reached (%s): trying again"
-            record.args = (record.exc_info[1],)
-            record.exc_info = record.exc_text = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.args = (error,)
+        elif record.msg == TASK_FAILED and _out_of_reach(error):
+            record.msg = "Task %s did not finish: Redis cannot be reached (%s)"
+            record.args = (*record.args, error)
+        else:
+            return True
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
