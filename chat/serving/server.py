@@ -39,10 +39,6 @@ accepts 1000 and 3000-4999: 1012 here, and the consumer's own 1003 (binary frame
 1009 (frame too big), would raise and reach the browser as 1011 instead. The sockets
 served here send every code a server may send (RFC 6455 section 7.4) as it is.
 
-**The collector.** Its full passes walk only what survived the last one
-(``chat.serving.collector``): a worker holding thousands of sockets no longer stops for a
-second whenever one comes.
-
 **Socket writes.** A message to a room is framed once for all its sockets and written to
 each at once when nothing waits before it (``daphne_internals.prepared_text`` and
 ``write_now``).
@@ -65,7 +61,6 @@ import daphne.server  # noqa: F401
 from daphne.access import AccessLogGenerator
 from twisted.internet import reactor
 
-from chat.serving import collector
 from chat.serving.daphne_internals import HookedServer, adopt_fd_endpoints, run_command_line
 
 logger = logging.getLogger(__name__)
@@ -176,6 +171,5 @@ def serve_on_fd(
     if proxy_headers:
         argv.append("--proxy-headers")
     logs.for_a_server()  # before daphne's command line, whose basicConfig then does nothing
-    collector.freeze_survivors()  # no pause of a second per full collection at 5,000 sockets
     server = partial(_logged_server, grace=grace, parent_pid=parent_pid)
     run_command_line([*argv, "site.asgi:application"], server)
