@@ -28,6 +28,11 @@ logger = logging.getLogger(__name__)
 Task = TypeVar("Task", bound=Callable[..., None])
 
 
+def lock_key(name: str) -> str:
+    """The cache key of the periodic task lock ``name``."""
+    return f"chat:task-lock:{name}"
+
+
 def claim(key: str, seconds: int) -> str | None:
     """Take the lock ``key`` for ``seconds`` at most: a token for ``release``, or None when
     another run holds it. ``add`` is atomic in Redis across processes. The cache's errors
@@ -52,7 +57,7 @@ def one_at_a_time(name: str, *, expires_after: int) -> Callable[[Task], Task]:
 
     A run that finds the lock taken, or the cache out of reach, is skipped with a log line:
     the scheduler enqueues the task again at its next time."""
-    key = f"chat:task-lock:{name}"
+    key = lock_key(name)
 
     def decorate(task: Task) -> Task:
         @functools.wraps(task)

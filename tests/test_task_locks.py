@@ -15,6 +15,7 @@ from chat import task_locks
 
 #: Nothing listens on port 1: a cache there is Redis out of reach, as in an outage.
 UNREACHABLE = "redis://127.0.0.1:1/0"
+TIDY = task_locks.lock_key("tidy")
 
 
 def redis_cache(url: str) -> RedisCache:
@@ -59,7 +60,7 @@ def test_a_lock_no_one_gave_back_expires(monkeypatch) -> None:
         runs.append(1)
 
     # A run killed while holding it: the lock is taken and never given back.
-    assert task_locks.claim("chat:task-lock:tidy", 300) is not None
+    assert task_locks.claim(TIDY, 300) is not None
     tidy()
     assert runs == []
 
@@ -71,15 +72,15 @@ def test_a_lock_no_one_gave_back_expires(monkeypatch) -> None:
 
 @pytest.mark.redis
 def test_a_run_gives_back_only_its_own_lock(shared) -> None:
-    first = task_locks.claim("chat:task-lock:tidy", 60)
-    shared.delete("chat:task-lock:tidy")  # as if it had expired during a long run
-    second = task_locks.claim("chat:task-lock:tidy", 60)
+    first = task_locks.claim(TIDY, 60)
+    shared.delete(TIDY)  # as if it had expired during a long run
+    second = task_locks.claim(TIDY, 60)
     assert first and second and first != second
 
-    task_locks.release("chat:task-lock:tidy", first)
-    assert task_locks.claim("chat:task-lock:tidy", 60) is None  # still the second run's
-    task_locks.release("chat:task-lock:tidy", second)
-    assert task_locks.claim("chat:task-lock:tidy", 60) is not None
+    task_locks.release(TIDY, first)
+    assert task_locks.claim(TIDY, 60) is None  # still the second run's
+    task_locks.release(TIDY, second)
+    assert task_locks.claim(TIDY, 60) is not None
 
 
 def test_redis_out_of_reach_skips_the_run_with_a_warning(monkeypatch, caplog) -> None:
@@ -111,5 +112,5 @@ def test_redis_going_away_during_a_run_does_not_fail_it(shared, monkeypatch, cap
         tidy()
     assert runs == [1]
     assert "chat:task-lock:tidy expires by itself: the cache cannot be reached" in caplog.text
-    key = shared.make_and_validate_key("chat:task-lock:tidy")
+    key = shared.make_and_validate_key(TIDY)
     assert 0 < shared._cache.get_client().ttl(key) <= 60  # left behind, and expiring
