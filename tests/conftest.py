@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
@@ -94,6 +95,18 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def no_collector() -> Iterator[None]:
+    """Python's cycle collector off for the test (after one full pass): whatever the test
+    lets go of and is still alive is held by a reference cycle."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @pytest.fixture

@@ -183,6 +183,19 @@ def reload(user: AbstractBaseUser) -> None:
         user.profile = profile[0]
 
 
+def let_go(user: AbstractBaseUser) -> None:
+    """Forget the user that ``user``'s cached profile points back to.
+
+    Django caches a one-to-one on both sides (``reload`` sets ``user.profile``, and with it
+    ``profile.user``), so a socket's user and profile hold each other: when the socket
+    closes they are freed only by the collector's next full pass, which on a busy server
+    is seconds to minutes later. Called by a closing socket, so they go with it."""
+    accessor = getattr(type(user), "profile", None)  # an AnonymousUser has none
+    profile = accessor.related.get_cached_value(user, None) if accessor else None
+    if profile is not None and Profile.user.field.is_cached(profile):
+        Profile.user.field.delete_cached_value(profile)
+
+
 def avatar_file(user_id: int, name: str) -> tuple[FieldFile, str]:
     """The stored picture of ``user_id`` called ``name`` (the last part of its stored name,
     as ``Profile.avatar_url`` gives it) and its content type; ``NotFound`` for any other."""

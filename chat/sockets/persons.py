@@ -113,6 +113,9 @@ class PersonsSocket(AsyncWebsocketConsumer):
         if self.shown:
             self.shown = False
             await visibility.visibility().hidden(self.user.pk)
+        user = getattr(self, "user", None)  # a socket refused before it knew its person has none
+        if user is not None:
+            profiles.let_go(user)
         raise StopConsumer()
 
     async def _visibility(self, frame: dict) -> None:

@@ -6,6 +6,7 @@ hold."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
 from chat.broadcast import fanout, presence
-from chat.models import Message
+from chat.models import Message, Profile
 from chat.rooms import services as rooms
 from tests.support.sockets import TIMEOUT, drain, frame, receive_frames, refused_with
 
@@ -242,6 +243,27 @@ async def test_a_room_socket_opens_in_two_trips_to_the_database_thread(
     assert socket.accepted
     # Who the session signs in; then the room, the profile and presence's count together.
     assert trips == ["session_cookie", "signed_in", "_opening"]
+
+
+def _profiles_of(user) -> int:
+    """How many profiles of ``user`` are alive, collected or not."""
+    alive = gc.get_objects()
+    return sum(1 for held in alive if isinstance(held, Profile) and held.user_id == user.pk)
+
+
+async def test_a_closed_sockets_person_goes_with_it_not_with_the_collector(
+    open_socket, alice, lunch, no_collector
+):
+    # The socket reads its person's profile at connect; Django caches the one-to-one on
+    # both sides, so the user and the profile hold each other.
+    before = _profiles_of(alice)
+    socket = await open_socket("/ws/r/lunch/", alice)
+    assert socket.accepted
+    assert _profiles_of(alice) == before + 1
+
+    await socket.disconnect()
+
+    assert _profiles_of(alice) == before
 
 
 async def test_a_socket_refused_for_its_room_leaves_its_person_uncounted(
