@@ -28,7 +28,7 @@ SAMPLE_FIELDS = {
 CRITERIA = [
     "RSS growth after warm-up (%)",
     "open files first/last/max",
-    "DB connections first/last/max",
+    "DB connections, first/last window's highest, max",
     "deliveries lost",
     "deliveries duplicated",
     "failed actions",
@@ -131,16 +131,33 @@ def test_the_budget_keeps_a_person_under_the_posting_limit() -> None:
     assert budget.take(1)
 
 
-def criteria(rss: list[int], files: list[int], lost: int, p99: tuple[float, float]) -> dict:
+def criteria(
+    rss: list[int],
+    files: list[int],
+    lost: int,
+    p99: tuple[float, float],
+    connections: list[int] | None = None,
+) -> dict:
+    """The criteria's verdicts on samples 30 s apart; the p99 windows are 60 s."""
+    connections = connections or [4] * len(rss)
     measured = [
-        {"rss_bytes": r, "open_files": f, "db_connections": 4}
-        for r, f in zip(rss, files, strict=True)
+        {"t_s": 300 + 30 * n, "rss_bytes": r, "open_files": f, "db_connections": c}
+        for n, (r, f, c) in enumerate(zip(rss, files, connections, strict=True))
     ]
     kinds = {"lost": lost, "duplicated": 0}
     deliveries = {"messages": kinds, "edits": {"lost": 0, "duplicated": 0}}
-    windows = {"first": {"p99_ms": p99[0]}, "last": {"p99_ms": p99[1]}}
+    windows = {"window_seconds": 60, "first": {"p99_ms": p99[0]}, "last": {"p99_ms": p99[1]}}
     rows = soak_report.criteria(measured, deliveries, {}, windows)
     return {row["name"]: row["passed"] for row in rows}
+
+
+def test_database_connections_fail_when_their_highs_climb_not_when_they_swing() -> None:
+    name = "DB connections, first/last window's highest, max"
+    flat = [1, 1, 1, 1, 1, 1, 1]
+    swinging = criteria(flat, flat, 0, (1.0, 1.0), connections=[8, 11, 4, 14, 5, 12, 11])
+    assert swinging[name] is True  # 11 at the start, 12 at the end: a swing
+    climbing = criteria(flat, flat, 0, (1.0, 1.0), connections=[8, 9, 8, 10, 11, 11, 12])
+    assert climbing[name] is False
 
 
 def test_the_criteria() -> None:
@@ -150,7 +167,7 @@ def test_the_criteria() -> None:
     assert failed == {
         "RSS growth after warm-up (%)": False,
         "open files first/last/max": False,
-        "DB connections first/last/max": True,
+        "DB connections, first/last window's highest, max": True,
         "deliveries lost": False,
         "deliveries duplicated": True,
         "failed actions": True,
