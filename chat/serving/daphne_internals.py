@@ -68,7 +68,9 @@ Twisted
   at once when nothing waits before it, instead of on the loop's next turn.
 
 ``tests/serving/test_daphne_internals.py`` checks each of these names and shapes on the installed
-versions, so an upgrade that renames or removes one fails there, not in production.
+versions, so an upgrade that renames or removes one fails there, not in production;
+``tests/serving/test_socket_lifetime.py`` what a socket keeps of its handshake, and of
+itself once closed.
 """
 
 from __future__ import annotations
