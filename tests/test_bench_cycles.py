@@ -24,5 +24,9 @@ def test_the_cycles_bench_counts_what_sockets_leave_to_the_collector(tmp_path: P
     assert run.returncode == 0, f"bench failed:\n{run.stdout}\n{run.stderr}"
     (measured,) = json.loads(results_path.read_text())["runs"]
     assert measured["tracked_per_open_socket"] > 0
-    # 51 per socket while autobahn's, Twisted's and the profile's cycles held each one.
-    assert measured["unreachable_per_closed_socket"] < 5, measured["unreachable_by_type"]
+    # Each closed socket left its protocol, Twisted's connection and channel, the upgraded
+    # request and autobahn's parts in cycles (51 objects); what is left now is the members
+    # lists' renders (users and profiles), whose number depends on presence's timing.
+    leftovers = measured["unreachable_by_type"]
+    servers = ("twisted.", "autobahn.", "daphne.", "chat.serving.")
+    assert [kind for kind in leftovers if kind.startswith(servers)] == [], leftovers

@@ -31,7 +31,7 @@ def _report(signum, frame) -> None:
     line = {
         "tracked": len(gc.get_objects()),
         "unreachable": sum(unreachable.values()),
-        "unreachable_by_type": dict(unreachable.most_common(25)),
+        "unreachable_by_type": dict(unreachable.most_common()),
     }
     with open(os.environ["CHAT_BENCH_CYCLES"], "a") as out:
         out.write(json.dumps(line) + "\n")
