@@ -31,6 +31,8 @@ class ReadTracker:
         #: The direct rooms among those noted: only their positions ask for a receipt.
         self._direct: set[int] = set()
         self._task: asyncio.Task | None = None
+        #: Held while a batch is taken and written: ``forget`` waits on it (one per loop).
+        self._writing: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
 
     def note(self, user_id: int, room_id: int, upto: int, *, direct: bool = False) -> None:
         """Called when a socket shows messages up to ``upto``; written shortly after.
@@ -44,10 +46,21 @@ class ReadTracker:
         if self._task is None or self._task.done() or self._task.get_loop() is not loop:
             self._task = loop.create_task(self._flush_later())
 
-    def forget(self, user_id: int, room_id: int) -> None:
-        """Drop what was noted for (``user_id``, ``room_id``) and not written yet: the person
-        marked the room unread, and a write a moment later must not undo it."""
+    async def forget(self, user_id: int, room_id: int) -> None:
+        """Drop what was noted for (``user_id``, ``room_id``) and not written yet (the person
+        marked the room unread, and a write a moment later must not undo it), and wait for a
+        batch being written, which may hold it: after this, nothing of this process moves
+        the position on (``chat.messages.catching_up.keep_unread`` puts it back if it did)."""
         self._pending.pop((user_id, room_id), None)
+        async with self._lock():
+            pass
+
+    def _lock(self) -> asyncio.Lock:
+        # A process runs one loop; the tests start one per test, and a lock is bound to its.
+        loop = asyncio.get_running_loop()
+        if self._writing is None or self._writing[0] is not loop:
+            self._writing = (loop, asyncio.Lock())
+        return self._writing[1]
 
     async def _flush_later(self) -> None:
         # Until nothing is left: what is noted while a batch is being written finds this
@@ -58,17 +71,21 @@ class ReadTracker:
 
     async def flush(self, user_id: int | None = None) -> None:
         """Write everything noted so far (or only ``user_id``'s), in one transaction."""
-        if user_id is None:
-            batch, self._pending = self._pending, {}
-        else:
-            batch = {key: upto for key, upto in self._pending.items() if key[0] == user_id}
-            for key in batch:
-                del self._pending[key]
-        if not batch:
-            return
-        direct = {room_id for _user, room_id in batch if room_id in self._direct}
-        if user_id is None:
-            self._direct = set()
+        async with self._lock():
+            if user_id is None:
+                batch, self._pending = self._pending, {}
+            else:
+                batch = {key: upto for key, upto in self._pending.items() if key[0] == user_id}
+                for key in batch:
+                    del self._pending[key]
+            if not batch:
+                return
+            direct = {room_id for _user, room_id in batch if room_id in self._direct}
+            if user_id is None:
+                self._direct = set()
+            await self._store(batch, direct)
+
+    async def _store(self, batch: dict[tuple[int, int], int], direct: set[int]) -> None:
         try:
             receipts_frames = await database_sync_to_async(_write)(batch, direct)
             # The direct rooms whose "Seen" moved (chat.broadcast.receipts): after commit.

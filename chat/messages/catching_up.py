@@ -7,8 +7,10 @@ page shows the line "New since your last visit" before the first of them, as the
 opens (``new_since``: read before the visit marks the room read). "Mark unread" moves the
 position back to just before a message; it holds on the page that asked until the person
 comes back to the conversation or writes in it, as the room socket stops recording what
-it shows (``chat.sockets.consumers``, told by ``events.marked_unread``). "Mark all read"
-moves every position of the person to their rooms' newest message.
+it shows (``chat.sockets.consumers``, told by ``events.marked_unread``); a read it noted
+just before the news reached it, and wrote just after the mark, is put back
+(``keep_unread``). "Mark all read" moves every position of the person to their rooms'
+newest message.
 
 The mentions page lists every ``Mention`` of the person (an ``@username``, or a reply to
 one of their messages: ``chat.messages.replies`` records the replied-to author as
@@ -78,6 +80,19 @@ def mark_unread(user: AbstractBaseUser, message_id: int) -> Message:
     Membership.objects.filter(pk=membership.pk).update(last_read=message.id - 1)
     transaction.on_commit(lambda: events.marked_unread(user.pk, message.room_id, message.id))
     return message
+
+
+def keep_unread(user_id: int, room_id: int, message_id: int) -> bool:
+    """Called by each page of the person showing the room, once it stopped recording reads
+    there: a read it noted before the mark reached it, written after the mark, is put back
+    to just before ``message_id``, and the counts sent again. True if one was."""
+    with transaction.atomic():
+        moved = Membership.objects.filter(
+            user_id=user_id, room_id=room_id, last_read__gte=message_id
+        ).update(last_read=message_id - 1)
+        if moved:
+            transaction.on_commit(lambda: events.marked_unread(user_id, room_id, message_id))
+    return bool(moved)
 
 
 def mark_all_read(user: AbstractBaseUser) -> int:

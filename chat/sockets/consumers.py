@@ -24,6 +24,7 @@ from chat.limits import (
     TYPING_FRAMES_PER_WINDOW,
     SlidingWindowLimiter,
 )
+from chat.messages import catching_up
 from chat.messages import posting as messages
 from chat.messages.forms import MessageForm
 from chat.models import Room
@@ -213,7 +214,10 @@ class RoomConsumer(PersonsSocket):
         unread (what it shows is no longer recorded read), or marked all read."""
         if self.room is not None and event.get("unread") == self.room.id:
             self.reads_held = True
-            read_tracker.forget(self.user.pk, self.room.id)
+            await read_tracker.forget(self.user.pk, self.room.id)
+            await database_sync_to_async(catching_up.keep_unread)(
+                self.user.pk, self.room.id, event["upto"]
+            )
             return
         if event.get("all_read"):
             self.reads_held = False

@@ -98,6 +98,38 @@ async def test_writing_in_the_room_ends_the_hold(open_socket, login, alice, bob,
     assert await database_sync_to_async(last_read)(lunch, bob) == later.id
 
 
+async def test_a_read_written_after_the_mark_is_put_back(
+    open_socket, login, alice, bob, lunch, monkeypatch
+):
+    """The page showed a message a moment before its reader marked it unread, and the batch
+    holding that read was written only after the mark: the mark still holds, everywhere."""
+    await ajoin(bob, "lunch")
+    room_socket = await open_socket("/ws/r/lunch/", bob)
+    lobby = await open_socket("/ws/lobby/", bob)
+    taken, release = asyncio.Event(), asyncio.Event()
+    store = read_tracker._store
+
+    async def late(batch, direct):
+        taken.set()
+        await release.wait()
+        await store(batch, direct)
+
+    monkeypatch.setattr(read_tracker, "_store", late)
+    (first,) = await asay(lunch, alice, "one")
+    await room_socket.receive_from(TIMEOUT)
+    async with asyncio.timeout(TIMEOUT):
+        await taken.wait()  # the read of "one" is being written
+
+    client = await database_sync_to_async(login)(bob)
+    await database_sync_to_async(client.post)(f"/m/{first.id}/unread", **HTMX)
+    await until(lobby, LOBBY, lunch, "1")
+    release.set()
+
+    # The late read landed, was put back, and the counts were sent again.
+    await until(lobby, LOBBY, lunch, "1")
+    assert await database_sync_to_async(last_read)(lunch, bob) == first.id - 1
+
+
 async def test_a_hidden_tab_reads_nothing_until_it_is_shown(open_socket, alice, bob, lunch):
     """What arrives on a page whose tab is hidden stays unread (counted in the lobby, left to
     Web Push and digests), and is read once the page says it is shown again."""
