@@ -3,8 +3,9 @@
 Django builds and compiles a query's SQL every time it runs it. For a lookup of one row by
 one key, made at every socket's connect and on many pages, that building costs several times
 the query itself: on SQLite, a profile by its user took about 220 µs through the ORM and
-30 µs this way, and a storm of connects took a quarter less of the server's CPU
-(docs/performance.md, "The lookups of a connect, compiled once").
+30 µs this way, and with the person, the room and the profile compiled a storm of connects
+took a third less of the server's CPU (docs/performance.md, "The lookups of a connect,
+compiled once").
 
 A :class:`CompiledLookup` keeps what Django's compiler made of the query the first time
 (the SQL, which column fills which field, and the database's converters for them) and runs

@@ -158,12 +158,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# django-axes counts failed sign-ins per username (under its lookalike skeleton, see
-# chat.people.accounts.login_key) and refuses a locked one before checking the password. Failures
-# per client address are the chat's own limiter (chat.ratelimit): axes has one limit for
-# every parameter, and an address can be a whole office behind one NAT.
+# django-axes counts failed sign-ins per username (its lookalike skeleton: accounts.login_key)
+# and refuses a locked one before checking the password; per client address the chat's own
+# limiter counts (chat.ratelimit: an address can be a whole office behind one NAT). Django's
+# backend is for sessions older than ours (docs/deploying.md, "Accounts").
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "chat.people.backend.Accounts",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every process
@@ -177,8 +178,7 @@ AXES_RESET_ON_SUCCESS = True
 # A guess at a locked username is refused unchecked; it must not extend the lock either.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_DISABLE_ACCESS_LOG = True  # no record of every sign-in's address; failures only
-# W006 asks for "ip_address" among the lockout parameters: addresses have their own,
-# higher limit in chat.ratelimit (see above).
+# W006 asks for "ip_address" among the lockout parameters: addresses have chat.ratelimit's.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Anti-automation, per client address and per person (chat.ratelimit); an operator

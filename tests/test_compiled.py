@@ -3,30 +3,21 @@ statement, and no SQL built again once compiled; a query they cannot keep is the
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
-from unittest import mock
 
 import pytest
 from django.db import connection
-from django.db.models.sql.query import Query
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from chat.compiled import CompiledLookup
 from chat.models import Membership, Profile, Room
 from chat.people import profiles
+from tests.support.queries import nothing_compiled
 
 pytestmark = pytest.mark.django_db
 
 ROOM_BY_SLUG = CompiledLookup(lambda slug: Room.objects.filter(slug=slug).order_by())
-
-
-@contextmanager
-def nothing_compiled():
-    """Fail on any query Django would build and compile now."""
-    with mock.patch.object(Query, "get_compiler", side_effect=AssertionError("SQL compiled")):
-        yield
 
 
 def fields(instance) -> dict:

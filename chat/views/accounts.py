@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from chat import ratelimit
 from chat.errors import Forbidden, TooFast
-from chat.people import accounts, instance, setup
+from chat.people import accounts, backend, instance, setup
 from chat.people.forms import SignupForm
 from chat.views import params
 from chat.views.refusals import KEPT_IN_FORM, form_holding
@@ -32,7 +32,8 @@ from chat.views.refusals import KEPT_IN_FORM, form_holding
 logger = logging.getLogger(__name__)
 
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+#: The backend a sign-in without a password (a new account, a link) records.
+MODEL_BACKEND = backend.PATH
 
 
 def signup_page(
