@@ -80,14 +80,14 @@ class CompiledLookup(Generic[M]):
 def _compile(queryset: QuerySet, values: tuple, using: str) -> _Statement | None:
     compiler = queryset.query.get_compiler(using=using)
     sql, params = compiler.as_sql()
-    if tuple(params) != values or compiler.annotation_col_map:
+    if tuple(params) != values:
         return None
     select = [column for column, _sql, _alias in compiler.select]
     model = queryset.model
     own = [field.attname for field in model._meta.concrete_fields]
     fields = [getattr(getattr(column, "target", None), "attname", None) for column in select]
-    # Model.from_db takes the columns in the model's order; a join or a deferred field would
-    # need Django's own row building.
+    # Model.from_db takes the columns in the model's order; a join, an annotation or a
+    # deferred field would need Django's own row building.
     if fields != own or any(
         getattr(column, "alias", None) != model._meta.db_table for column in select
     ):

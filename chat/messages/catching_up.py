@@ -86,12 +86,11 @@ def keep_unread(user_id: int, room_id: int, message_id: int) -> bool:
     """Called by each page of the person showing the room, once it stopped recording reads
     there: a read it noted before the mark reached it, written after the mark, is put back
     to just before ``message_id``, and the counts sent again. True if one was."""
-    with transaction.atomic():
-        moved = Membership.objects.filter(
-            user_id=user_id, room_id=room_id, last_read__gte=message_id
-        ).update(last_read=message_id - 1)
-        if moved:
-            transaction.on_commit(lambda: events.marked_unread(user_id, room_id, message_id))
+    moved = Membership.objects.filter(
+        user_id=user_id, room_id=room_id, last_read__gte=message_id
+    ).update(last_read=message_id - 1)
+    if moved:
+        transaction.on_commit(lambda: events.marked_unread(user_id, room_id, message_id))
     return bool(moved)
 
 

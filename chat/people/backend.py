@@ -24,9 +24,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from chat.compiled import CompiledLookup
 
-#: This backend's path, which a session signed in with it names.
-PATH = "chat.people.backend.Accounts"
-
 _USER = CompiledLookup(lambda user_id: get_user_model()._default_manager.filter(pk=user_id))
 
 
@@ -57,3 +54,7 @@ class Accounts(ModelBackend):
         return await sync_to_async(self.authenticate)(
             request, username=username, password=password, **kwargs
         )
+
+
+#: This backend's path, which a session signed in with it names (and settings list).
+PATH = f"{Accounts.__module__}.{Accounts.__qualname__}"
