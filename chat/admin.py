@@ -1,8 +1,11 @@
-"""Django admin for rooms, memberships and messages."""
+"""Django admin for rooms, memberships and messages, and its accounts page."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from chat.models import Membership, Message, Room
+from chat.people import accounts
 
 
 class MembershipInline(admin.TabularInline):
@@ -31,3 +34,18 @@ class MessageAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ["room", "user", "joined_at", "last_read"]
     raw_id_fields = ["room", "user"]
+
+
+class AccountAdmin(UserAdmin):
+    """Django's own page for accounts. An account added here is one a person will use (on a
+    closed instance, it is how people get one), so it gets what every such account gets:
+    the default room and the lobby's welcome."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            accounts.welcome_new_account(obj)  # in the admin's transaction, with the account
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AccountAdmin)

@@ -2,8 +2,9 @@
 they dismiss it (``Profile.welcomed``).
 
 Accounts made through sign-up (``chat.people.accounts.sign_up``, an invitation's
-``chat.people.invitations.join``) start unwelcomed; accounts made otherwise (an admin, a
-script, a bot) are never greeted. Dismissing is for good, from any tab.
+``chat.people.invitations.join``, the admin's "Add user", ``chat.admin``) start unwelcomed;
+accounts made otherwise (a script, a bot) are never greeted. Dismissing is for good, from
+any tab.
 """
 
 from __future__ import annotations

@@ -137,8 +137,8 @@ def default_room() -> Room | None:
 
 def welcome_to_default_room(user: AbstractBaseUser) -> Room | None:
     """Make a new account a member of the default room (``default_room``); the room, or
-    None when there is none. Called once the account exists, by every way one is made:
-    sign-up, an invitation, the first run's setup."""
+    None when there is none. Called once the account exists, by every way one is made for
+    a person: sign-up, an invitation, the first run's setup, the admin's "Add user"."""
     room = default_room()
     if room is None:
         return None

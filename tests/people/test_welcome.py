@@ -1,9 +1,11 @@
 """The welcome (``chat.people.welcome``; the lobby's panel, ``POST /welcome/dismiss``): for
-accounts made through sign-up, by an open form or an invitation, until they dismiss it."""
+accounts made through sign-up, by an open form or an invitation, or added in the admin,
+until they dismiss it."""
 
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from chat.models import Profile, Room
@@ -36,6 +38,41 @@ def test_an_account_made_through_an_invitation_is_to_be_welcomed(alice, by_invit
     user = invitations.join(token, signup_data("invited"), ADDRESS)
 
     assert not welcomed(user)
+
+
+@pytest.fixture
+def superuser(make_user):
+    """Who uses Django's admin at ``/admin/``."""
+    user = make_user("root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def test_an_account_added_in_the_admin_joins_the_default_room_and_is_welcomed(login, superuser):
+    """On a closed instance the admin's "Add user" is how people get accounts."""
+    passphrase = "a long passphrase"
+    data = {"username": "newcomer", "usable_password": "true"}
+    data |= {"password1": passphrase, "password2": passphrase}
+
+    response = login(superuser).post("/admin/auth/user/add/", data)
+
+    assert response.status_code == 302, response.content.decode()
+    newcomer = get_user_model().objects.get(username="newcomer")
+    assert Room.objects.get(slug="general").memberships.filter(user=newcomer).exists()
+    assert welcome.welcome_for(newcomer) is not None
+
+
+def test_an_account_changed_in_the_admin_is_not_greeted_again(login, superuser, alice):
+    page = f"/admin/auth/user/{alice.pk}/change/"
+    data = {"username": "alice", "is_active": "on"}
+    data |= {"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
+
+    response = login(superuser).post(page, data)
+
+    assert response.status_code == 302, response.content.decode()
+    assert welcomed(alice)
+    assert not Room.objects.filter(slug="general").exists()
 
 
 def test_an_account_made_otherwise_is_not_greeted(alice):
