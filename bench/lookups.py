@@ -31,7 +31,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from bench.message_path import fresh_django
+from bench.in_process import fresh_django
 from bench.stats import percentile
 
 

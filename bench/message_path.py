@@ -18,20 +18,18 @@ p50, p90 and p99 per kind in microseconds, each the median over ``--runs``.
 
 from __future__ import annotations
 
-import os
 import sys
 
 if __name__ == "__main__":
     import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
 import argparse
-import contextlib
 import secrets
 import statistics
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+
+from bench import in_process
 
 CODE = """```python
 def fanout(room, html):
@@ -55,35 +53,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=400, help="messages of each kind")
     parser.add_argument("--runs", type=int, default=1, help="runs; each figure their median")
     return parser.parse_args(argv)
-
-
-@contextlib.contextmanager
-def fresh_django(prefix: str) -> Iterator[None]:
-    """Django set up on a fresh SQLite file, migrated, in a temp dir named ``prefix``…, with
-    production settings (DEBUG off) and no link previews; the dir is removed after."""
-    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
-        _set_up_django(folder)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        yield
-
-
-def _set_up_django(folder: str) -> None:
-    os.environ.pop("REDIS_URL", None)
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{folder}/bench.sqlite3",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        CHAT_MEDIA_ROOT=f"{folder}/media",
-        CHAT_LINK_PREVIEWS="0",
-    )
-    import django
-
-    import manage  # noqa: F401 - attaches the site/ package before settings are read
-
-    django.setup()
 
 
 def _store():
@@ -128,7 +97,7 @@ def _percentile(values: list[float], share: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table."""
     options = _arguments(argv)
-    with fresh_django("chat-message-path-"):
+    with in_process.fresh_django("chat-message-path-"):
         runs = [_one_run(options.messages) for _ in range(options.runs)]
     print(f"message path: {options.messages} messages of each kind, {options.runs} run(s), µs")
     print(f"{'kind':<12} {'p50':>8} {'p90':>8} {'p99':>8}")

@@ -185,6 +185,15 @@ def admin(db, make_user):
 
 
 @pytest.fixture
+def root(db, make_user):
+    """A superuser: who uses Django's admin at ``/admin/``, and outranks staff."""
+    user = make_user("root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
 def login() -> Callable[..., Client]:
     """A test client signed in as the given user."""
 

@@ -86,11 +86,7 @@ def test_nobody_bans_themselves(admin):
     assert not Ban.objects.exists()
 
 
-def test_only_a_superuser_bans_a_superuser(admin, make_user):
-    root = make_user("root")
-    root.is_staff = root.is_superuser = True
-    root.save()
-
+def test_only_a_superuser_bans_a_superuser(admin, root):
     with pytest.raises(Forbidden):
         moderation.ban(admin, root.pk, A_WEEK)
     assert moderation.people_page(admin).object_list[-1].may_ban is False

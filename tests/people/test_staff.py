@@ -16,14 +16,6 @@ from tests.support.accounts import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def root(make_user):
-    user = make_user("root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
 def reload(user):
     return get_user_model().objects.get(pk=user.pk)
 

@@ -40,22 +40,13 @@ def test_an_account_made_through_an_invitation_is_to_be_welcomed(alice, by_invit
     assert not welcomed(user)
 
 
-@pytest.fixture
-def superuser(make_user):
-    """Who uses Django's admin at ``/admin/``."""
-    user = make_user("root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    return user
-
-
-def test_an_account_added_in_the_admin_joins_the_default_room_and_is_welcomed(login, superuser):
+def test_an_account_added_in_the_admin_joins_the_default_room_and_is_welcomed(login, root):
     """On a closed instance the admin's "Add user" is how people get accounts."""
     passphrase = "a long passphrase"
     data = {"username": "newcomer", "usable_password": "true"}
     data |= {"password1": passphrase, "password2": passphrase}
 
-    response = login(superuser).post("/admin/auth/user/add/", data)
+    response = login(root).post("/admin/auth/user/add/", data)
 
     assert response.status_code == 302, response.content.decode()
     newcomer = get_user_model().objects.get(username="newcomer")
@@ -63,12 +54,12 @@ def test_an_account_added_in_the_admin_joins_the_default_room_and_is_welcomed(lo
     assert welcome.welcome_for(newcomer) is not None
 
 
-def test_an_account_changed_in_the_admin_is_not_greeted_again(login, superuser, alice):
+def test_an_account_changed_in_the_admin_is_not_greeted_again(login, root, alice):
     page = f"/admin/auth/user/{alice.pk}/change/"
     data = {"username": "alice", "is_active": "on"}
     data |= {"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"}
 
-    response = login(superuser).post(page, data)
+    response = login(root).post(page, data)
 
     assert response.status_code == 302, response.content.decode()
     assert welcomed(alice)
