@@ -42,6 +42,10 @@ served here send every code a server may send (RFC 6455 section 7.4) as it is.
 **Socket writes.** A message to a room is framed once for all its sockets and written to
 each at once when nothing waits before it (``daphne_internals.prepared_text`` and
 ``write_now``).
+
+**SQLite's checkpoints.** On SQLite a thread of the process copies the write-ahead log
+back into the database file, instead of the commit of whichever message crosses SQLite's
+threshold (``chat.serving.checkpoints``).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ import daphne.server  # noqa: F401
 from daphne.access import AccessLogGenerator
 from twisted.internet import reactor
 
+from chat.serving import checkpoints
 from chat.serving.daphne_internals import HookedServer, adopt_fd_endpoints, run_command_line
 
 logger = logging.getLogger(__name__)
@@ -171,5 +176,6 @@ def serve_on_fd(
     if proxy_headers:
         argv.append("--proxy-headers")
     logs.for_a_server()  # before daphne's command line, whose basicConfig then does nothing
+    checkpoints.start_for_serving()  # before the first connection is opened
     server = partial(_logged_server, grace=grace, parent_pid=parent_pid)
     run_command_line([*argv, "site.asgi:application"], server)

@@ -14,6 +14,7 @@ import daphne.server
 import pytest
 from daphne.cli import CommandLineInterface
 
+from chat.serving import checkpoints
 from chat.serving.server import serve_on_fd
 
 
@@ -41,6 +42,16 @@ def daphne_argv(monkeypatch) -> list[list[str]]:
     return runs
 
 
+@pytest.fixture(autouse=True)
+def checkpointing(monkeypatch) -> list[str]:
+    """Each time ``serve_on_fd`` asked for SQLite's checkpoints to move to a thread:
+    recorded, not started (a thread and a signal receiver would stay in this process;
+    tests/serving/test_checkpoints.py tests them)."""
+    asked: list[str] = []
+    monkeypatch.setattr(checkpoints, "start_for_serving", lambda: asked.append("asked"))
+    return asked
+
+
 def test_serve_on_fd_gives_sockets_no_time_limit(listening_fd, daphne_argv):
     serve_on_fd(listening_fd, proxy_headers=False, grace=1.0)
 
@@ -63,3 +74,16 @@ def test_serve_on_fd_trusts_proxy_headers_only_when_asked(listening_fd, daphne_a
     without, with_proxy = daphne_argv
     assert "--proxy-headers" not in without
     assert "--proxy-headers" in with_proxy
+
+
+def test_serve_on_fd_moves_sqlites_checkpoints_off_the_message_path(
+    listening_fd, daphne_argv, checkpointing, monkeypatch
+):
+    """Before daphne runs, so that no connection of the process is opened before it."""
+    monkeypatch.setattr(
+        checkpoints, "start_for_serving", lambda: checkpointing.append(f"{len(daphne_argv)} runs")
+    )
+    serve_on_fd(listening_fd, proxy_headers=False, grace=1.0)
+
+    assert checkpointing == ["0 runs"]
+    assert len(daphne_argv) == 1
