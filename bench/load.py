@@ -4,7 +4,8 @@
    loaded;
 2. server RSS with no socket open, then with N idle sockets open: memory per socket;
 3. server CPU time, then M messages sent at a steady R per second, round-robin over the
-   sender sockets; every frame received is read for messages (``bench.wire``); wait
+   sender sockets; every frame received is read for messages (``bench.wire``), timed
+   when its bytes were read off the socket (``bench.lean_client``); wait
    until every socket has every message of its room, or the drain time is over; server
    CPU again.
 
@@ -21,9 +22,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
 
-from bench import collector, procstat, sockets, stats, wire
+from bench import collector, lean_client, procstat, sockets, stats, wire
 from bench.stack import ServerProcess
 
 WARM_SOCKETS = 4
@@ -137,18 +137,29 @@ class Tally:
         }
 
 
-async def _read(ws: ClientConnection, index: int, side: wire.Side, tally: Tally) -> None:
-    try:
-        async for frame in ws:
-            received_ns = time.monotonic_ns()
-            found, notices = side.read(frame)
+class _Inbox:
+    """The measured sockets' messages, each with the time its bytes arrived: read for
+    deliveries once the sockets read in the same turn of the loop have all been stamped,
+    so that one socket's reading never delays another's time."""
+
+    def __init__(self, side: wire.Side, tally: Tally) -> None:
+        self.side = side
+        self.tally = tally
+        self.waiting: list[tuple[int, str, int]] = []
+
+    def __call__(self, index: int, text: str, arrived_ns: int) -> None:
+        if not self.waiting:
+            asyncio.get_running_loop().call_soon(self.read)
+        self.waiting.append((index, text, arrived_ns))
+
+    def read(self) -> None:
+        """Tally what has arrived."""
+        waiting, self.waiting = self.waiting, []
+        for index, text, arrived_ns in waiting:
+            found, notices = self.side.read(text)
             for delivery in found:
-                tally.record(index, delivery, received_ns)
-            tally.notices.update(notices)
-    except ConnectionClosed:
-        pass
-    if ws.close_code is not None and ws.close_code != 1000:
-        tally.closes[ws.close_code] += 1
+                self.tally.record(index, delivery, arrived_ns)
+            self.tally.notices.update(notices)
 
 
 async def _warm_up(side: wire.Side, count: int, rooms: int) -> None:
@@ -172,7 +183,7 @@ async def _warm_up(side: wire.Side, count: int, rooms: int) -> None:
 
 
 async def _send(
-    side: wire.Side, connections: list[ClientConnection], plan: Plan
+    side: wire.Side, connections: list[lean_client.LeanSocket], plan: Plan
 ) -> tuple[int, int, float]:
     """Send the plan's messages on schedule: first and last send times, worst lateness (s)."""
     start = time.monotonic()
@@ -197,7 +208,7 @@ async def _send(
 TYPING_SECONDS = 3.0
 
 
-async def _type(side: wire.Side, connections: list[ClientConnection], plan: Plan) -> int:
+async def _type(side: wire.Side, connections: list[lean_client.LeanSocket], plan: Plan) -> int:
     """Have every ``plan.typing_every``-th socket say "typing" every few seconds, staggered,
     until cancelled; the typing frames sent."""
     frame = side.typing_frame()
@@ -220,19 +231,16 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     await _warm_up(side, min(WARM_SOCKETS, plan.sockets), plan.rooms)
     await asyncio.sleep(plan.settle)
     rss_idle = server.rss_bytes()
+    tally = Tally.for_plan(plan)
+    inbox = _Inbox(side, tally)
     opening = time.monotonic()
-    connections = await sockets.open_many(side, range(plan.sockets))
+    connections = await lean_client.open_many(side, range(plan.sockets), inbox)
     open_seconds = time.monotonic() - opening
     await asyncio.sleep(plan.settle)
     rss_open = server.rss_bytes()
 
-    tally = Tally.for_plan(plan)
     # Nothing of the harness's own collector in what it times (bench.collector).
     with collector.held():
-        readers = [
-            asyncio.create_task(_read(ws, index, side, tally))
-            for index, ws in enumerate(connections)
-        ]
         cpu_before, client_before = server.cpu_seconds(), time.process_time()
         proxy_before = server.proxy_cpu_seconds()
         machine_before, wall_before = procstat.machine_busy_seconds(), time.monotonic()
@@ -251,8 +259,11 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
             procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
         )
 
-    await sockets.close_all(connections)
-    await asyncio.gather(*readers, return_exceptions=True)
+    await lean_client.close_all(connections)
+    inbox.read()
+    for ws in connections:
+        if ws.close_code is not None and ws.close_code != 1000:
+            tally.closes[ws.close_code] += 1
 
     deliveries = tally.deliveries()
     received = deliveries["received"]
