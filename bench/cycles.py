@@ -9,7 +9,7 @@ workers' full collections"). And what a closed socket leaves in reference cycles
 only by such a pass, not as the socket closes.
 
 Ours only (one worker, SQLite, the in-memory layer; the tutorial is not the question here).
-The server runs with ``bench/cycles_hook`` on its ``PYTHONPATH``: on SIGUSR1 it makes a full
+The server runs with ``bench/server_hook`` on its ``PYTHONPATH``: on SIGUSR1 it makes a full
 pass and writes what it tracks and what it found unreachable. For each run: open and close
 a few sockets (so what is made once is made), report; open ``--sockets``, report; close
 them, report. Prints, per run, the tracked objects per open socket and the unreachable
@@ -36,7 +36,7 @@ from bench import sockets
 from bench.run import set_up_ours
 from bench.stack import ServerProcess, Stack, StackConfig
 
-HOOK = Path(__file__).resolve().parent / "cycles_hook"
+HOOK = Path(__file__).resolve().parent / "server_hook"
 USERS = 5
 WARM_UP = 20
 #: How long the server has to finish closing the sockets before it reports.

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection
 
@@ -142,10 +144,12 @@ class _Inbox:
     deliveries once the sockets read in the same turn of the loop have all been stamped,
     so that one socket's reading never delays another's time."""
 
-    def __init__(self, side: wire.Side, tally: Tally) -> None:
+    def __init__(self, side: wire.Side, tally: Tally, *, keep: bool = False) -> None:
         self.side = side
         self.tally = tally
         self.waiting: list[tuple[int, str, int]] = []
+        #: With ``keep``, every message's arrival (seq, socket, ns), for ``bench/timeline.py``.
+        self.arrivals: list[tuple[int, int, int]] | None = [] if keep else None
 
     def __call__(self, index: int, text: str, arrived_ns: int) -> None:
         if not self.waiting:
@@ -159,7 +163,16 @@ class _Inbox:
             found, notices = self.side.read(text)
             for delivery in found:
                 self.tally.record(index, delivery, arrived_ns)
+                if self.arrivals is not None:
+                    self.arrivals.append((delivery.seq, index, arrived_ns))
             self.tally.notices.update(notices)
+
+    def write_arrivals(self, path: Path, pids: list[int]) -> None:
+        """The arrivals kept, one ``seq, socket, ns`` line each, after a line naming the
+        server's processes (``pids``), whose moments they go with."""
+        with path.open("w") as out:
+            out.write("# " + " ".join(map(str, pids)) + "\n")
+            out.writelines(f"{seq}\t{socket}\t{ns}\n" for seq, socket, ns in self.arrivals or ())
 
 
 async def _warm_up(side: wire.Side, count: int, rooms: int) -> None:
@@ -232,7 +245,9 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
     await asyncio.sleep(plan.settle)
     rss_idle = server.rss_bytes()
     tally = Tally.for_plan(plan)
-    inbox = _Inbox(side, tally)
+    # The server's side of the timeline is written by bench/server_hook (bench/timeline.py).
+    timeline = os.environ.get("CHAT_BENCH_TIMELINE")
+    inbox = _Inbox(side, tally, keep=bool(timeline))
     opening = time.monotonic()
     connections = await lean_client.open_many(side, range(plan.sockets), inbox)
     open_seconds = time.monotonic() - opening
@@ -259,8 +274,12 @@ async def run_load(side: wire.Side, server: ServerProcess, plan: Plan) -> dict:
             procstat.machine_busy_seconds() - machine_before - cpu - client_cpu - (proxy_cpu or 0)
         )
 
+    if timeline:  # while the server's processes are all still there to be named
+        pids = server.pids()
     await lean_client.close_all(connections)
     inbox.read()
+    if timeline:
+        inbox.write_arrivals(Path(timeline) / f"arrivals-{server.process.pid}.tsv", pids)
     for ws in connections:
         if ws.close_code is not None and ws.close_code != 1000:
             tally.closes[ws.close_code] += 1

@@ -3,6 +3,7 @@ once (``chat.messages.posting``), without the sockets, for four kinds of body.
 
     python bench/message_path.py                    # 400 messages of each kind, SQLite
     python bench/message_path.py --messages 1000 --runs 3
+    python bench/message_path.py --gap 0.05         # a post every 50 ms, as at 20 messages/s
 
 A fresh SQLite file in a temp dir, migrated, with production settings (DEBUG off) and an
 in-process cache; two people in one public room. Each message goes through
@@ -13,7 +14,9 @@ channel layer, the deliveries, a link preview's fetch) is not counted: ``bench/r
 measures deliveries, and a preview's fetch runs later on a pool of its own.
 
 The kinds take turns, so a slow patch of the machine spreads over all of them. Prints the
-p50, p90 and p99 per kind in microseconds, each the median over ``--runs``.
+p50, p90 and p99 per kind in microseconds, each the median over ``--runs``. Back to back,
+every post finds the CPU's caches warm from the last; with ``--gap`` the bench waits that
+long after each post, as a server does between messages at a bench's rate.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=400, help="messages of each kind")
     parser.add_argument("--runs", type=int, default=1, help="runs; each figure their median")
+    parser.add_argument("--gap", type=float, default=0.0, help="seconds to wait after each post")
     return parser.parse_args(argv)
 
 
@@ -63,7 +67,7 @@ def _store():
     return posting._store
 
 
-def _one_run(count: int) -> dict[str, list[float]]:
+def _one_run(count: int, gap: float = 0.0) -> dict[str, list[float]]:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
 
@@ -86,6 +90,8 @@ def _one_run(count: int) -> dict[str, list[float]]:
         started = time.perf_counter()
         store(room, alice, data)
         timings[kind].append((time.perf_counter() - started) * 1e6)
+        if gap:
+            time.sleep(gap)
     return timings
 
 
@@ -98,8 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table."""
     options = _arguments(argv)
     with in_process.fresh_django("chat-message-path-"):
-        runs = [_one_run(options.messages) for _ in range(options.runs)]
-    print(f"message path: {options.messages} messages of each kind, {options.runs} run(s), µs")
+        runs = [_one_run(options.messages, options.gap) for _ in range(options.runs)]
+    gap = f", {options.gap * 1000:g} ms after each post" if options.gap else ""
+    print(f"message path: {options.messages} messages of each kind, {options.runs} run(s){gap}, µs")
     print(f"{'kind':<12} {'p50':>8} {'p90':>8} {'p99':>8}")
     for kind in BODIES:
         row = [

@@ -1,6 +1,6 @@
-"""Each server process's full collections, from the log ``bench/cycles_hook`` writes.
+"""Each server process's full collections, from the log ``bench/server_hook`` writes.
 
-    PYTHONPATH=bench/cycles_hook CHAT_BENCH_PASSES=/tmp/passes \\
+    PYTHONPATH=bench/server_hook CHAT_BENCH_PASSES=/tmp/passes \\
         python bench/run.py --workers 2 --sockets 10000 ...
     python bench/passes.py /tmp/passes [--over 50]
 

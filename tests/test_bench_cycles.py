@@ -38,7 +38,7 @@ def test_the_pass_log_has_each_full_pass_of_a_server(tmp_path: Path) -> None:
     ``bench/passes.py`` sums them up."""
     environment = {
         **os.environ,
-        "PYTHONPATH": str(REPO / "bench" / "cycles_hook"),
+        "PYTHONPATH": str(REPO / "bench" / "server_hook"),
         "CHAT_BENCH_PASSES": str(tmp_path),
     }
     serving = "import gc; gc.collect(0); gc.collect(1); gc.collect(); gc.collect(2)"
