@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 from chat.models import Room
@@ -95,6 +98,24 @@ def fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def database_thread_let_go() -> Iterator[None]:
+    """After each test, the thread that runs async code's database work closes what it
+    holds.
+
+    Channels' ``database_sync_to_async`` closes its connection after each use here
+    (``CONN_MAX_AGE=0``, below), but Django's async ORM (``acount``, ``aget``: asgiref's
+    plain ``sync_to_async``) runs on the same thread and closes nothing. A connection a
+    test left there made the next test's ``database_sync_to_async`` check it, in a test
+    without the database: pytest-django refused, and a test of read positions that never
+    touches the database failed, depending on which test had run before it.
+    """
+    yield
+    # Still busy with a test's work after 10 s: that test's own teardown is where it shows.
+    with contextlib.suppress(TimeoutError):
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=10)
 
 
 @pytest.fixture
