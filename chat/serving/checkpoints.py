@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from contextlib import closing
 
 from django.conf import settings
 from django.db.backends.signals import connection_created
@@ -56,12 +55,15 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def checkpoint(self) -> tuple[int, int, int]:
-        """One passive checkpoint now: SQLite's answer (busy, frames in the log, frames
-        copied into the database file)."""
-        with closing(sqlite3.connect(self.path, timeout=BUSY_SECONDS)) as database:
-            busy, logged, copied = database.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    def checkpoint(self, database: sqlite3.Connection) -> tuple[int, int, int]:
+        """One passive checkpoint now, through ``database`` (a connection of this thread's):
+        SQLite's answer (busy, frames in the log, frames copied into the database file)."""
+        busy, logged, copied = database.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return busy, logged, copied
+
+    def connect(self) -> sqlite3.Connection:
+        """A connection of the calling thread's to the database."""
+        return sqlite3.connect(self.path, timeout=BUSY_SECONDS)
 
     def start(self) -> None:
         """Checkpoint in a thread of this process from now on."""
@@ -75,15 +77,24 @@ class Checkpointer:
             self._thread.join()
 
     def _run(self) -> None:
+        # One connection for every pass: opening one reads the schema again, which cost
+        # as much CPU as the checkpoint itself.
+        database: sqlite3.Connection | None = None
         while not self._stop.wait(self.interval):
             try:
-                self.checkpoint()
+                database = database or self.connect()
+                self.checkpoint(database)
             except sqlite3.Error as error:
-                # The next pass tries again; meanwhile the log only grows.
+                # The next pass tries again, on a new connection; meanwhile the log grows.
                 logger.warning("could not checkpoint the database (%s)", error)
+                if database is not None:
+                    database.close()
+                database = None
             with self.done:
                 self.passes += 1
                 self.done.notify_all()
+        if database is not None:
+            database.close()
 
 
 def start_for_serving(database: dict | None = None) -> Checkpointer | None:

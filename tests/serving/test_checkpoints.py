@@ -125,3 +125,17 @@ def test_serving_on_postgresql_changes_nothing() -> None:
     database = {"ENGINE": "django.db.backends.postgresql", "NAME": "chat"}
     assert checkpoints.start_for_serving(database) is None
     assert not connection_created.disconnect(checkpoints.no_checkpoint_on_commit)
+
+
+def test_a_failed_checkpoint_is_logged_and_tried_again(tmp_path, caplog) -> None:
+    checkpointer = checkpoints.Checkpointer(str(tmp_path / "no such folder" / "chat.sqlite3"), 0.01)
+    with checkpointer.done:
+        checkpointer.start()
+        try:
+            assert checkpointer.done.wait_for(lambda: checkpointer.passes >= 2, timeout=10)
+        finally:
+            checkpointer.stop()
+
+    failures = [r for r in caplog.records if r.name == "chat.serving.checkpoints"]
+    assert len(failures) >= 2
+    assert "could not checkpoint the database (unable to open database file)" in failures[0].message
