@@ -150,7 +150,11 @@ async def open_one(side: Side, index: int, on_message: OnMessage) -> LeanSocket:
     _, socket = await loop.create_connection(
         lambda: LeanSocket(index, protocol, on_message), uri.host, uri.port, ssl=tls
     )
-    await asyncio.wait_for(socket.opened, 30)
+    try:
+        await asyncio.wait_for(socket.opened, 30)
+    except BaseException:
+        socket.transport.abort()  # refused or too slow: nothing is left open
+        raise
     return socket
 
 

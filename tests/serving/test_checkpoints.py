@@ -80,6 +80,21 @@ def _frames_in_log(path: Path) -> int:
         return reader.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
 
 
+def _wait_for(checkpointer: checkpoints.Checkpointer, passes: int) -> None:
+    """Until the thread has made ``passes`` passes (10 s at most)."""
+    with checkpointer.done:
+        assert checkpointer.done.wait_for(lambda: checkpointer.passes >= passes, timeout=10)
+
+
+def _run(checkpointer: checkpoints.Checkpointer, passes: int) -> None:
+    """Start the thread, let it make ``passes`` passes, stop it."""
+    checkpointer.start()
+    try:
+        _wait_for(checkpointer, passes)
+    finally:
+        checkpointer.stop()
+
+
 def test_without_a_checkpoint_the_log_only_grows(tmp_path) -> None:
     """The control for the next test: nothing else checkpoints these writes."""
     path = tmp_path / "chat.sqlite3"
@@ -94,12 +109,7 @@ def test_the_thread_checkpoints_on_its_own(tmp_path) -> None:
     checkpointer = checkpoints.Checkpointer(str(path), interval=0.01)
     with closing(_writer(path)) as writer:
         _write(writer, 50)
-        with checkpointer.done:
-            checkpointer.start()
-            try:
-                assert checkpointer.done.wait_for(lambda: checkpointer.passes >= 1, timeout=10)
-            finally:
-                checkpointer.stop()
+        _run(checkpointer, passes=1)
         # The thread's checkpoint copied the whole log back: the next write starts it again
         # (without it, the log would hold 51 writes: the test above).
         _write(writer, 1)
@@ -112,8 +122,7 @@ def test_serving_on_sqlite_starts_the_thread(tmp_path) -> None:
     try:
         assert checkpointer is not None
         assert checkpointer.path == str(tmp_path / "chat.sqlite3")
-        with checkpointer.done:
-            assert checkpointer.done.wait_for(lambda: checkpointer.passes >= 1, timeout=10)
+        _wait_for(checkpointer, passes=1)
         assert connection_created.disconnect(checkpoints.no_checkpoint_on_commit)  # was connected
     finally:
         connection_created.disconnect(checkpoints.no_checkpoint_on_commit)
@@ -129,12 +138,7 @@ def test_serving_on_postgresql_changes_nothing() -> None:
 
 def test_a_failed_checkpoint_is_logged_and_tried_again(tmp_path, caplog) -> None:
     checkpointer = checkpoints.Checkpointer(str(tmp_path / "no such folder" / "chat.sqlite3"), 0.01)
-    with checkpointer.done:
-        checkpointer.start()
-        try:
-            assert checkpointer.done.wait_for(lambda: checkpointer.passes >= 2, timeout=10)
-        finally:
-            checkpointer.stop()
+    _run(checkpointer, passes=2)
 
     failures = [r for r in caplog.records if r.name == "chat.serving.checkpoints"]
     assert len(failures) >= 2
