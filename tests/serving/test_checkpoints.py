@@ -109,11 +109,16 @@ def test_the_thread_checkpoints_on_its_own(tmp_path) -> None:
     checkpointer = checkpoints.Checkpointer(str(path), interval=0.01)
     with closing(_writer(path)) as writer:
         _write(writer, 50)
-        _run(checkpointer, passes=1)
-        # The thread's checkpoint copied the whole log back: the next write starts it again
-        # (without it, the log would hold 51 writes: the test above).
-        _write(writer, 1)
-        assert _frames_in_log(path) <= 2
+        checkpointer.start()
+        try:
+            _wait_for(checkpointer, passes=1)
+            # The thread's checkpoint copied the whole log back, and its connection, still
+            # open, holds no old snapshot: the next write starts the log again (without the
+            # thread it would hold 51 writes: the test above).
+            _write(writer, 1)
+            assert _frames_in_log(path) <= 2
+        finally:
+            checkpointer.stop()
 
 
 def test_serving_on_sqlite_starts_the_thread(tmp_path) -> None:
