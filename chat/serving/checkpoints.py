@@ -4,8 +4,8 @@ With ``journal_mode=WAL`` (``site/settings.py``) every commit appends to the wri
 log, and by default the connection whose commit takes the log past 1,000 pages then
 copies the log back into the database file, with an fsync, before that commit returns
 (SQLite's ``wal_autocheckpoint``). In a serving process that connection is the database
-thread storing someone's message: one message in about 70 took 6 to 8 ms longer to
-store, and every message behind it waited too (docs/performance.md, "SQLite's
+thread storing someone's message: one message in about 70 took 8 to 9 ms to store
+instead of 2.6, and every message behind it waited too (docs/performance.md, "SQLite's
 checkpoints, off the message path").
 
 So a serving process's own connections never checkpoint (``wal_autocheckpoint=0``, set
