@@ -26,11 +26,10 @@ from websockets.http11 import Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from bench.sockets import OPEN_CONCURRENCY
 from bench.wire import Side
 from tests.support.accounts import LOOPBACK_TLS
 
-#: Handshakes in flight at once while setting up.
-OPEN_CONCURRENCY = 50
 #: How long a close handshake may take before the connection is dropped.
 CLOSE_SECONDS = 5.0
 
