@@ -82,7 +82,10 @@ def _each_once(chars) -> list[str]:
 def refused_characters(text: str) -> list[str]:
     """The characters of a message or a bio that are refused, each once, in order: what is
     not text and the direction controls."""
-    return _each_once(char for char in text if char in BIDI_CONTROLS or is_not_text(char))
+    if text.isascii():  # none of ASCII is refused; CPython knows this without a look
+        return []
+    # Each distinct character once, in order: a long message repeats most of its own.
+    return [char for char in dict.fromkeys(text) if char in BIDI_CONTROLS or is_not_text(char)]
 
 
 def hidden_characters(name: str) -> list[str]:

@@ -398,6 +398,17 @@ class Message(models.Model):
         """What it says, without its markup (``words_of``)."""
         return words_of(self.html, self.body)
 
+    @property
+    def shown_preview(self) -> LinkPreview | None:
+        """Its link preview, unless it has none or its author removed it. A template asking
+        ``message.preview`` of a message without one pays for Django's failed lookup (three
+        exceptions, a ``dir()`` of the message and a log record): every article would."""
+        try:
+            preview = self.preview
+        except LinkPreview.DoesNotExist:
+            return None
+        return None if preview.removed else preview
+
     @cached_property
     def address(self) -> str:
         """The message's link, ``/m/<id>/``; its forms are under it (``edit``, ``react``…).

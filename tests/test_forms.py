@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from chat.characters import refused_characters
 from chat.fields import has_visible_text, printable
 from chat.messages.forms import AttachmentForm, MessageForm
 from chat.people.forms import SignupForm
@@ -330,3 +331,11 @@ def test_signup_form_accepts_a_name_unlike_anyone_elses(alice):
 
     assert form.is_valid(), form.errors
     assert form.save().username == "alicia"
+
+
+def test_refused_characters_are_named_each_once_in_the_order_typed():
+    typed = "ok \u202e then \ue000 and \u202e again\u202e, \U0001f600 \ue000"
+
+    assert refused_characters(typed) == ["\u202e", "\ue000"]
+    assert refused_characters("plain ASCII, tabs\tand\nbreaks") == []
+    assert refused_characters("caf\u00e9 \U0001f600 \u200f") == []

@@ -139,6 +139,8 @@ class _Timeline:
             return posted
 
         module._store = stored
+        # Socket posts call it through a wrapper made once, at import.
+        module._astore = type(module._astore)(stored)
 
     def chat_broadcast_fanout(self, module) -> None:
         dispatch = module.Fanout.dispatch

@@ -248,10 +248,13 @@ def _cached_bot(user: AbstractBaseUser) -> Bot | None:
 
 def _called_bots(message: Message) -> list[Bot]:
     """The bots ``message`` mentions that have a hook to call; never its author itself."""
-    if "mentions" not in getattr(message, "_prefetched_objects_cache", {}):
+    # The mentions the message was stored with, as a list: most messages name nobody, and
+    # ``message.mentions.all()`` would build a related manager for every post to learn it.
+    mentions = getattr(message, "_prefetched_objects_cache", {}).get("mentions")
+    if not mentions:
         return []
     found = []
-    for mention in message.mentions.all():
+    for mention in mentions:
         bot = _cached_bot(mention.user)
         # A bot's own message never calls its own hook: it would answer itself for ever.
         if bot is None or bot.user_id == message.author_id:

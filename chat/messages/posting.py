@@ -266,12 +266,16 @@ def rendered(message: Message, found: list, *, ack: str | None = None) -> Posted
     )
 
 
+#: ``_store`` on the database thread, wrapped once rather than for every post.
+_astore = database_sync_to_async(_store)
+
+
 async def apost_message(room: Room, author: AbstractBaseUser, data: Mapping) -> Posted:
     """Post what a socket sent (the composer's fields) as ``author`` in ``room``.
 
     Raises ``Invalid``, ``TooFast`` or ``Unavailable``; nothing is stored then.
     """
-    posted = await database_sync_to_async(_store)(room, author, data)
+    posted = await _astore(room, author, data)
     if posted.frame is None:
         return posted
     sent = await events.amessage_posted(posted.message, posted.frame)

@@ -243,3 +243,31 @@ async def test_every_local_socket_resyncs_once_the_layer_is_back():
 
     await asyncio.wait_for(asyncio.gather(*(socket.resynced.wait() for socket in sockets)), TIMEOUT)
     hub.close()
+
+
+async def test_in_memory_the_sockets_have_an_event_when_its_sending_is_over():
+    # The sender goes on (its acknowledgement, its notifications) only after this process's
+    # listener has handed the event to its sockets.
+    layer = KeepGroupsInMemoryChannelLayer()
+    hub = Fanout(layer)
+    socket = FakeSocket("a")
+    await hub.attach(socket, ["room.1"])
+
+    event = socket_event("room.1", events.MESSAGE, id=1, html="<p>hi</p>")
+    await layer.group_send("room.1", event)
+
+    assert socket.got == [event]
+    hub.close()
+
+
+async def test_in_memory_a_full_channel_is_skipped_and_the_others_get_the_event():
+    layer = KeepGroupsInMemoryChannelLayer(capacity=1)
+    await layer.group_add("room.1", "full.inmemory!a")
+    await layer.group_add("room.1", "free.inmemory!b")
+    await layer.send("full.inmemory!a", {"type": "chat.message", "id": 0})
+
+    await layer.group_send("room.1", {"type": "chat.message", "id": 1})
+
+    assert (await layer.receive("full.inmemory!a"))["id"] == 0
+    assert (await layer.receive("free.inmemory!b"))["id"] == 1
+    assert layer.channels == {}  # nothing else was queued

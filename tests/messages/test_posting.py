@@ -143,7 +143,9 @@ def test_a_broadcast_that_fails_still_stores(alice, lunch, monkeypatch):
     async def layer_down(*args, **kwargs):
         raise ConnectionError("the channel layer is down")
 
-    monkeypatch.setattr("channels.layers.InMemoryChannelLayer.group_send", layer_down)
+    monkeypatch.setattr(
+        "chat.broadcast.layers.KeepGroupsInMemoryChannelLayer.group_send", layer_down
+    )
 
     posted = post(lunch, alice, "stored anyway")
 

@@ -6,6 +6,7 @@ every page that must give nothing (slow, huge, not HTML, an SVG picture), or be 
 from __future__ import annotations
 
 import io
+import logging
 import time
 
 import pytest
@@ -314,3 +315,31 @@ def test_a_removed_preview_stays_off_when_the_link_is_edited(alice, lunch, page_
     assert page_server.asked == asked
     assert LinkPreview.objects.get(message=message).removed
     assert "preview" not in article_of(message)
+
+
+# --- the article asking for its preview ----------------------------------------------------
+
+
+def test_shown_preview_is_none_without_a_preview_or_once_removed(alice, lunch, page_server):
+    serve_menu(page_server)
+    plain = said(lunch, alice, "no link here")
+    linked = post_link(lunch, alice, page_server.url("/menu"))
+    fetched = {m.pk: m for m in Message.objects.for_room(lunch)}
+
+    assert fetched[plain.pk].shown_preview is None
+    assert fetched[linked.pk].shown_preview == LinkPreview.objects.get(message=linked)
+
+    previews.remove_preview(alice, linked.id)
+    assert Message.objects.for_room(lunch).get(pk=linked.pk).shown_preview is None
+
+
+def test_an_article_without_a_preview_draws_without_a_failed_lookup(alice, lunch, caplog):
+    # Django's engine logs each variable it fails to find, after three exceptions and a
+    # dir() of the object: a message without a preview must not cost its article that.
+    message = said(lunch, alice, "no link here")
+
+    with caplog.at_level(logging.DEBUG, logger="django.template"):
+        html = article_of(message)
+
+    assert 'class="preview"' not in html
+    assert [r.getMessage() for r in caplog.records if "'preview'" in r.getMessage()] == []

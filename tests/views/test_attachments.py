@@ -68,7 +68,9 @@ def test_with_live_delivery_down_the_sender_gets_the_message_and_a_notice(
     async def layer_down(*args, **kwargs):
         raise ConnectionError("the channel layer is down")
 
-    monkeypatch.setattr("channels.layers.InMemoryChannelLayer.group_send", layer_down)
+    monkeypatch.setattr(
+        "chat.broadcast.layers.KeepGroupsInMemoryChannelLayer.group_send", layer_down
+    )
 
     response = login(alice).post("/r/lunch/attachments", {"file": upload("a.txt", b"hi")}, **HTMX)
 
