@@ -16,6 +16,11 @@ No library does this for Django's own querysets (a result cache such as django-c
 caches the rows, which a connect must read fresh). Only a query whose parameters are
 exactly the values it is called with is kept compiled; any other (a constant in the
 filter, a join) is built by the ORM every time, correct and as slow as before.
+
+A :class:`CompiledInsert` does the same for saving a new instance of one model: the
+INSERT Django's compiler writes for the model is kept, and each save runs it with the
+instance's values, converted by its fields as ``save()`` converts them. Every message is
+one such insert, and building it was a tenth of storing a message.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db import connections, transaction
+from django.db.models import NOT_PROVIDED, Field, Model, QuerySet
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery
 
 M = TypeVar("M", bound=Model)
 
@@ -93,3 +100,87 @@ def _compile(queryset: QuerySet, values: tuple, using: str) -> _Statement | None
     ):
         return None
     return _Statement(model, sql, fields, compiler.get_converters(select))
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    #: The columns it fills, in order, and those the database hands back (the new key).
+    fields: list[Field]
+    returning: list[Field]
+    returning_params: tuple
+    converters: dict[int, tuple[list[Callable], Any]]
+
+
+class CompiledInsert(Generic[M]):
+    """Saves new instances of ``model`` as ``instance.save()`` does (its fields' ``pre_save``
+    and conversions, the ``pre_save`` and ``post_save`` signals, the new key set on the
+    instance), with the INSERT compiled once per database. Takes values, not expressions
+    (``F()``); a model with parents, ``order_with_respect_to`` or a database default, or a
+    database that cannot return the new key from the insert, is saved by the ORM."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self._statements: dict[str, _Insert | None] = {}
+
+    def save(self, instance: M, using: str = "default") -> M:
+        """Insert ``instance`` (new, its key unset) and return it, saved."""
+        if using not in self._statements:
+            self._statements[using] = _compile_insert(self.model, using)
+        statement = self._statements[using]
+        if statement is None:
+            instance.save(force_insert=True, using=using)
+            return instance
+        model, connection = self.model, connections[using]
+        if pre_save.has_listeners(model):
+            pre_save.send(model, instance=instance, raw=False, using=using, update_fields=None)
+        instance._prepare_related_fields_for_save(operation_name="save")
+        values = []
+        for field in statement.fields:
+            value = field.pre_save(instance, True)
+            if hasattr(value, "resolve_expression"):
+                raise TypeError(f"{field.name}: a compiled insert takes values, not expressions")
+            values.append(field.get_db_prep_save(value, connection=connection))
+        with transaction.mark_for_rollback_on_error(using), connection.cursor() as cursor:
+            cursor.execute(statement.sql, (*values, *statement.returning_params))
+            row = list(
+                connection.ops.fetch_returned_insert_columns(cursor, statement.returning_params)
+            )
+        for position, (converters, expression) in statement.converters.items():
+            for convert in converters:
+                row[position] = convert(row[position], expression, connection)
+        for field, value in zip(statement.returning, row, strict=True):
+            setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = using
+        if post_save.has_listeners(model):
+            post_save.send(
+                model, instance=instance, created=True, update_fields=None, raw=False, using=using
+            )
+        return instance
+
+
+def _compile_insert(model: type[Model], using: str) -> _Insert | None:
+    connection = connections[using]
+    meta = model._meta
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    if (
+        not connection.features.can_return_columns_from_insert
+        or meta.parents
+        or meta.order_with_respect_to
+        or any(field.db_default is not NOT_PROVIDED for field in fields)
+    ):
+        return None
+    # The SQL is written for a blank instance: with values (not expressions) in every
+    # column, it is the same for every instance of the model.
+    query = InsertQuery(model)
+    query.insert_values(fields, [model()])
+    compiler = query.get_compiler(using=using)
+    compiler.returning_fields = returning = meta.db_returning_fields
+    [(sql, params)] = compiler.as_sql()
+    if len(params) != len(fields) + len(compiler.returning_params):
+        return None
+    columns = [field.get_col(meta.db_table) for field in returning]
+    return _Insert(
+        sql, fields, returning, tuple(compiler.returning_params), compiler.get_converters(columns)
+    )

@@ -1,17 +1,21 @@
-"""Lookups compiled once (``chat.compiled``): the same rows as the ORM's, in one plain
-statement, and no SQL built again once compiled; a query they cannot keep is the ORM's."""
+"""Lookups and inserts compiled once (``chat.compiled``): the same rows as the ORM's, in one
+plain statement, and no SQL built again once compiled; a query they cannot keep is the
+ORM's."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from chat.compiled import CompiledLookup
-from chat.models import Membership, Profile, Room
+from chat.compiled import CompiledInsert, CompiledLookup
+from chat.models import Membership, Message, Profile, Room
 from chat.people import profiles
 from tests.support.queries import nothing_compiled
 
@@ -80,3 +84,69 @@ def test_a_sockets_connect_compiles_no_lookup_after_the_first(alice, bob, secret
         assert fresh.profile == profile
         assert Room.objects.readable(alice, secret.slug) == secret
         assert Room.objects.readable(bob, secret.slug) is None  # not a member of the private room
+
+
+NEW_MESSAGE = CompiledInsert(Message)
+
+
+def a_message(room, author, **values) -> Message:
+    return Message(**{"room": room, "author": author, "body": "lunch?", "html": "", **values})
+
+
+def test_an_insert_stores_the_row_the_orm_would(lunch, alice, bob):
+    earlier = Message.objects.create(room=lunch, author=bob, body="hi", html="<p>hi</p>")
+    stamp = timezone.now()
+    values = {"client_id": uuid.uuid4(), "revision": 7, "created_at": stamp, "follows_on": True}
+    saved = NEW_MESSAGE.save(a_message(lunch, alice, reply_to=earlier, **values))
+    by_orm = Message.objects.create(room=lunch, author=alice, body="lunch?")
+
+    assert saved.pk is not None and by_orm.pk == saved.pk + 1
+    assert saved._state.adding is False and saved._state.db == "default"
+    stored = Message.objects.get(pk=saved.pk)
+    assert fields(stored) == fields(saved)
+    assert stored.client_id == values["client_id"] and stored.created_at == stamp
+    assert stored.reply_to_id == earlier.pk and stored.follows_on is True
+    assert stored.deleted is False and stored.edited_at is None  # the model's defaults
+
+
+def test_once_compiled_an_insert_is_one_statement_and_builds_no_sql(lunch, alice):
+    NEW_MESSAGE.save(a_message(lunch, alice))
+    with nothing_compiled(), CaptureQueriesContext(connection) as queries:
+        NEW_MESSAGE.save(a_message(lunch, alice))
+    assert [q["sql"].split()[0] for q in queries] == ["INSERT"]
+
+
+def test_an_insert_sends_the_models_save_signals(lunch, alice):
+    seen = []
+
+    def before(sender, instance, **kwargs):
+        seen.append(("pre_save", instance.pk, kwargs["raw"]))
+
+    def after(sender, instance, created, **kwargs):
+        seen.append(("post_save", instance.pk, created))
+
+    pre_save.connect(before, sender=Message)
+    post_save.connect(after, sender=Message)
+    try:
+        saved = NEW_MESSAGE.save(a_message(lunch, alice))
+    finally:
+        pre_save.disconnect(before, sender=Message)
+        post_save.disconnect(after, sender=Message)
+
+    assert seen == [("pre_save", None, False), ("post_save", saved.pk, True)]
+
+
+def test_a_refused_insert_raises_and_undoes_its_transaction(lunch, alice):
+    sent = uuid.uuid4()
+    NEW_MESSAGE.save(a_message(lunch, alice, client_id=sent))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NEW_MESSAGE.save(a_message(lunch, alice, body="again", client_id=sent))
+
+    assert Message.objects.filter(client_id=sent).count() == 1
+
+
+def test_an_insert_takes_values_not_expressions(lunch, alice):
+    with pytest.raises(TypeError, match="revision"):
+        NEW_MESSAGE.save(a_message(lunch, alice, revision=F("revision") + 1))
+    assert not Message.objects.exists()

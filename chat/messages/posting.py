@@ -27,6 +27,7 @@ from django.utils import timezone
 from chat import ratelimit
 from chat.broadcast import events, notifications
 from chat.broadcast import frames as rendering
+from chat.compiled import CompiledInsert
 from chat.conversations import Conversation
 from chat.errors import Forbidden, SignedOut, TooFast, Unavailable, validated
 from chat.limits import GROUP_SECONDS, RESUME_MAX_MESSAGES
@@ -154,6 +155,10 @@ def follows_on(room: Room, author: AbstractBaseUser, now) -> bool:
     return before is not None and before[0] == author.pk and not before[1] and bool(before[2])
 
 
+#: Every message is stored with the INSERT compiled once (``chat.compiled``).
+_NEW_MESSAGE = CompiledInsert(Message)
+
+
 def insert(
     room: Room,
     author: AbstractBaseUser,
@@ -192,17 +197,19 @@ def insert(
         room.archived_at = (room.archived_at or timezone.now()) if archived else None
         admin.check_writable(room)
         now = timezone.now()
-        message = Message.objects.create(
-            room=room,
-            author=author,
-            body=body,
-            html=html,
-            client_id=client_id,
-            has_attachment=attachment is not None,
-            reply_to=reply_to,
-            revision=revision,
-            created_at=now,
-            follows_on=follows_on(room, author, now),
+        message = _NEW_MESSAGE.save(
+            Message(
+                room=room,
+                author=author,
+                body=body,
+                html=html,
+                client_id=client_id,
+                has_attachment=attachment is not None,
+                reply_to=reply_to,
+                revision=revision,
+                created_at=now,
+                follows_on=follows_on(room, author, now),
+            )
         )
         if attachment is not None:
             attachment.message = message  # and the message keeps it, for its article

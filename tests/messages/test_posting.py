@@ -126,7 +126,7 @@ def test_a_failed_store_says_so_and_leaves_nothing_half_written(alice, lunch, mo
     def database_fails(*args, **kwargs):
         raise OperationalError("disk I/O error")
 
-    monkeypatch.setattr(Message.objects, "create", database_fails)
+    monkeypatch.setattr("chat.messages.posting._NEW_MESSAGE.save", database_fails)
 
     with pytest.raises(Unavailable) as refused:
         post(lunch, alice, "lost?")

@@ -191,7 +191,7 @@ async def test_database_failure_keeps_the_text_and_says_so(open_socket, alice, l
     def database_down(*args, **kwargs):
         raise OperationalError("database is unavailable")
 
-    monkeypatch.setattr(messages.Message.objects, "create", database_down)
+    monkeypatch.setattr(messages._NEW_MESSAGE, "save", database_down)
     await socket.send_to(text_data=frame(body="keep me"))
 
     answer = await socket.receive_from(TIMEOUT)

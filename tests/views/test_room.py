@@ -254,7 +254,7 @@ def test_post_fallback_storage_failure_keeps_the_text(login, alice, lunch, monke
     def database_down(*args, **kwargs):
         raise OperationalError("database is unavailable")
 
-    monkeypatch.setattr(Message.objects, "create", database_down)
+    monkeypatch.setattr("chat.messages.posting._NEW_MESSAGE.save", database_down)
 
     response = login(alice).post("/r/lunch/", {"body": "keep me"})
 
