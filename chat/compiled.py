@@ -132,9 +132,10 @@ class CompiledInsert(Generic[M]):
             instance.save(force_insert=True, using=using)
             return instance
         model, connection = self.model, connections[using]
+        # In save()'s order: related objects checked, then the signal.
+        instance._prepare_related_fields_for_save(operation_name="save")
         if pre_save.has_listeners(model):
             pre_save.send(model, instance=instance, raw=False, using=using, update_fields=None)
-        instance._prepare_related_fields_for_save(operation_name="save")
         values = []
         for field in statement.fields:
             value = field.pre_save(instance, True)

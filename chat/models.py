@@ -399,6 +399,13 @@ class Message(models.Model):
         return words_of(self.html, self.body)
 
     @property
+    def carried_mentions(self) -> list | None:
+        """The mentions this message carries from being stored (``chat.messages.posting``
+        leaves them on it, each with its user), read without a query; None when it carries
+        none (a message fetched later): then nothing is known, not "nobody"."""
+        return getattr(self, "_prefetched_objects_cache", {}).get("mentions")
+
+    @property
     def shown_preview(self) -> LinkPreview | None:
         """Its link preview, unless it has none or its author removed it. A template asking
         ``message.preview`` of a message without one pays for Django's failed lookup (three

@@ -248,9 +248,9 @@ def _cached_bot(user: AbstractBaseUser) -> Bot | None:
 
 def _called_bots(message: Message) -> list[Bot]:
     """The bots ``message`` mentions that have a hook to call; never its author itself."""
-    # The mentions the message was stored with, as a list: most messages name nobody, and
-    # ``message.mentions.all()`` would build a related manager for every post to learn it.
-    mentions = getattr(message, "_prefetched_objects_cache", {}).get("mentions")
+    # Most messages name nobody, and ``message.mentions.all()`` would build a related
+    # manager for every post to learn it.
+    mentions = message.carried_mentions
     if not mentions:
         return []
     found = []

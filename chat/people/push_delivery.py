@@ -74,7 +74,7 @@ def message_posted(sender: object, message: Message, **kwargs: object) -> None:
         return
     try:
         # Most messages are in rooms and mention nobody: they concern no one away.
-        found = getattr(message, "_prefetched_objects_cache", {}).get("mentions")
+        found = message.carried_mentions
         room_known = Message.room.is_cached(message)
         if found is not None and not found and room_known and not message.room.between_people:
             return
