@@ -29,6 +29,11 @@ On the way, in the text of the Markdown tokens (never in code, never inside a li
 ``@username`` of a mentioned member becomes the mention link (as ``mentions.linked_body``
 makes it), and ``:shortcode:`` its emoji. Nesting deeper than ``MAX_NESTING`` (quotes in
 quotes…) is shown as typed: markdown-it stops there, and a message must not lose words.
+
+A plain line (``_PLAIN``: no character that Markdown, linkify, shortcodes or mentions act
+on) is not parsed: markdown-it would make it one paragraph of itself, so it is wrapped in
+one directly and still goes through the sanitiser. The tests hold both paths to the same
+bytes.
 """
 
 from __future__ import annotations
@@ -60,6 +65,14 @@ LINK_REL = "nofollow noopener noreferrer"
 _SAFE_LINK = re.compile(r"(?:https?://|mailto:)", re.IGNORECASE)
 _MENTION_HREF = re.compile(r"/p/[^/?#]+/")
 _EMOJI_CLASS = "emoji-only"
+#: A body that every rule below would leave as it is: one line that starts with a letter,
+#: of letters and digits (any script), spaces and ``,;?!'"()-``, with a full stop only
+#: before a space or at the end (``file.py`` is a domain to linkify) and no space at the
+#: end. No Markdown begins there (a list, a quote, a fence), nothing marks it up (``*``,
+#: ``_``, ``~``, a backtick, ``[``, ``<``, ``&``, a backslash), and nothing is linked
+#: (``:`` and ``/`` of an address, ``@`` of a mention or a mail, a dot inside a word).
+#: Most of what people write in a chat is such a line.
+_PLAIN = re.compile(r"[^\W\d_](?:[^\W_]|[ ,;?!'\"()-]|\.(?= |\Z))*(?<! )")
 
 
 def _safe_link(url: str) -> bool:
@@ -197,9 +210,17 @@ def render(body: str, people: Iterable[AbstractBaseUser] = ()) -> str:
     """``body`` (Markdown as typed) as safe HTML, the mentions of ``people`` (the members it
     names, as ``chat.messages.mentions`` found them) linked. The same body and people give
     the same bytes."""
-    people = list(people)
     if not body:
         return ""
+    if _PLAIN.fullmatch(body):
+        # What markdown-it would make of it (one paragraph of the line, escaped), without
+        # its parse: a plain line costs a tenth of the time. Still through the sanitiser.
+        return sanitised(f"<p>{body}</p>").strip()
+    return _through_markdown(body, list(people))
+
+
+def _through_markdown(body: str, people: list[AbstractBaseUser]) -> str:
+    """``render`` for a body that may hold Markdown, links, shortcodes or mentions."""
     env = {"people": {person.get_username().casefold(): person for person in people}}
     md = _markdown()
     tokens = md.parse(body, env)
