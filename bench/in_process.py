@@ -1,5 +1,6 @@
 """Django in a bench's own process, on a fresh database: for the microbenchmarks that time
-the chat's code without a server (``message_path.py``, ``lookups.py``)."""
+the chat's code without a server (``message_path.py``, ``lookups.py``,
+``frame_render.py``)."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ once (``chat.messages.posting``), without the sockets, for four kinds of body.
     python bench/message_path.py                    # 400 messages of each kind, SQLite
     python bench/message_path.py --messages 1000 --runs 3
     python bench/message_path.py --gap 0.05         # a post every 50 ms, as at 20 messages/s
+    python bench/message_path.py --gap 0.005 --between spin   # the core busy in between
 
 A fresh SQLite file in a temp dir, migrated, with production settings (DEBUG off) and an
 in-process cache; two people in one public room. Each message goes through
@@ -16,7 +17,9 @@ measures deliveries, and a preview's fetch runs later on a pool of its own.
 The kinds take turns, so a slow patch of the machine spreads over all of them. Prints the
 p50, p90 and p99 per kind in microseconds, each the median over ``--runs``. Back to back,
 every post finds the CPU's caches warm from the last; with ``--gap`` the bench waits that
-long after each post, as a server does between messages at a bench's rate.
+long after each post, as a server does between messages at a bench's rate. ``--between``
+says how it waits: asleep (the default), spinning on the clock (the core busy, touching
+almost no memory) or building lists (the core busy with other data).
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=400, help="messages of each kind")
     parser.add_argument("--runs", type=int, default=1, help="runs; each figure their median")
     parser.add_argument("--gap", type=float, default=0.0, help="seconds to wait after each post")
+    parser.add_argument(
+        "--between", choices=sorted(WAITS), default="sleep", help="how to spend the gap"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,7 +73,23 @@ def _store():
     return posting._store
 
 
-def _one_run(count: int, gap: float = 0.0) -> dict[str, list[float]]:
+def _spin(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def _build_lists(seconds: float) -> None:
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        _ = [list(range(1000)) for _ in range(20)]
+
+
+#: How the bench spends ``--gap`` after each post.
+WAITS = {"sleep": time.sleep, "spin": _spin, "lists": _build_lists}
+
+
+def _one_run(count: int, gap: float = 0.0, between: str = "sleep") -> dict[str, list[float]]:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
 
@@ -91,7 +113,7 @@ def _one_run(count: int, gap: float = 0.0) -> dict[str, list[float]]:
         store(room, alice, data)
         timings[kind].append((time.perf_counter() - started) * 1e6)
         if gap:
-            time.sleep(gap)
+            WAITS[between](gap)
     return timings
 
 
@@ -104,8 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run the bench and print its table."""
     options = _arguments(argv)
     with in_process.fresh_django("chat-message-path-"):
-        runs = [_one_run(options.messages, options.gap) for _ in range(options.runs)]
-    gap = f", {options.gap * 1000:g} ms after each post" if options.gap else ""
+        runs = [
+            _one_run(options.messages, options.gap, options.between) for _ in range(options.runs)
+        ]
+    spent = "" if options.between == "sleep" else f" ({options.between})"
+    gap = f", {options.gap * 1000:g} ms after each post{spent}" if options.gap else ""
     print(f"message path: {options.messages} messages of each kind, {options.runs} run(s){gap}, µs")
     print(f"{'kind':<12} {'p50':>8} {'p90':>8} {'p99':>8}")
     for kind in BODIES:

@@ -1,7 +1,10 @@
 """Where a server's CPU went: py-spy's raw samples grouped by the step they were in.
 
-    py-spy record --pid <server pid> --rate 500 --duration 15 --format raw -o server.txt
+    py-spy record --gil --nonblocking --pid <server pid> --duration 15 --format raw -o server.txt
     python bench/shares.py server.txt
+
+(``--nonblocking``: stopping the server for every sample skews the shares towards the
+event loop; docs/performance.md, "Where a message's CPU goes on the server".)
 
 Samples of threads that were waiting (on epoll, on a thread pool's queue, on a child
 process) are left out: they cost no CPU. Each remaining sample is counted once, in the
