@@ -19,15 +19,7 @@ def test_the_message_path_bench_prints_a_row_for_each_kind():
     assert all(float(value) > 0 for row in rows for value in row.split()[-3:])
 
 
-def test_the_bench_waits_after_each_post_when_asked():
-    command = [sys.executable, "bench/message_path.py", "--messages", "2", "--gap", "0.001"]
-    run = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=180)
-
-    assert run.returncode == 0, f"bench failed:\n{run.stdout}\n{run.stderr}"
-    assert ", 1 ms after each post, µs" in run.stdout.splitlines()[0]
-
-
-def test_the_bench_spends_the_gap_as_asked():
+def test_the_bench_waits_after_each_post_as_asked():
     command = [sys.executable, "bench/message_path.py", "--messages", "2", "--gap", "0.001"]
     run = subprocess.run(
         [*command, "--between", "spin"], cwd=REPO, capture_output=True, text=True, timeout=180
