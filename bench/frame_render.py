@@ -32,7 +32,6 @@ if __name__ == "__main__":
 import argparse
 import cProfile
 import pstats
-import secrets
 import statistics
 import time
 import uuid
@@ -68,14 +67,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _a_stored_message():
-    from django.contrib.auth import get_user_model
-
     from chat.messages import posting
-    from chat.models import Membership, Room
 
-    alice = get_user_model().objects.create_user("alice", password=secrets.token_hex(8))
-    room = Room.objects.create(slug=f"bench-{secrets.token_hex(3)}", title="Bench")
-    Membership.objects.create(room=room, user=alice)
+    alice = in_process.a_person()
+    room = in_process.a_room([alice])
     data = {"body": "Lunch at noon? The usual place.", "client_id": str(uuid.uuid4())}
     return posting._store(room, alice, data).message
 

@@ -38,3 +38,22 @@ def _set_up_django(folder: str) -> None:
     import manage  # noqa: F401 - attaches the site/ package before settings are read
 
     django.setup()
+
+
+def a_person(prefix: str = "alice"):
+    """A new person (their name ``prefix`` and a few random letters, a random password), in
+    the database ``fresh_django`` set up."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(
+        f"{prefix}{secrets.token_hex(3)}", password=secrets.token_hex(8)
+    )
+
+
+def a_room(members=()):
+    """A new public room (a random slug) with ``members`` in it."""
+    from chat.models import Membership, Room
+
+    room = Room.objects.create(slug=f"bench-{secrets.token_hex(3)}", title="Bench")
+    Membership.objects.bulk_create([Membership(room=room, user=person) for person in members])
+    return room

@@ -26,12 +26,11 @@ if __name__ == "__main__":
     import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
 import argparse
-import secrets
 import statistics
 import time
 from collections.abc import Callable
 
-from bench.in_process import fresh_django
+from bench.in_process import a_person, a_room, fresh_django
 from bench.stats import percentile
 
 
@@ -44,17 +43,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def _pairs() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
     """Each lookup, through the ORM and compiled, ready to call."""
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.backends import ModelBackend
 
     from chat.models import Profile, Room
     from chat.people import profiles
     from chat.people.backend import Accounts
 
-    person = get_user_model().objects.create_user(
-        f"alice{secrets.token_hex(3)}", password=secrets.token_hex(8)
-    )
-    room = Room.objects.create(slug=f"bench-{secrets.token_hex(3)}", title="Bench")
+    person = a_person()
+    room = a_room()
     django_backend, ours = ModelBackend(), Accounts()
     return {
         "person": (

@@ -30,7 +30,6 @@ if __name__ == "__main__":
     import in_venv  # noqa: F401 - runs in .venv, the repository first on sys.path
 
 import argparse
-import secrets
 import statistics
 import time
 import uuid
@@ -93,13 +92,9 @@ def _one_run(count: int, gap: float = 0.0, between: str = "sleep") -> dict[str, 
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
 
-    from chat.models import Membership, Room
-
-    people = get_user_model().objects
-    alice = people.create_user(f"alice{secrets.token_hex(3)}", password=secrets.token_hex(8))
-    bob, _ = people.get_or_create(username="bob")
-    room = Room.objects.create(slug=f"bench-{secrets.token_hex(3)}", title="Bench")
-    Membership.objects.bulk_create([Membership(room=room, user=person) for person in (alice, bob)])
+    alice = in_process.a_person()
+    bob, _ = get_user_model().objects.get_or_create(username="bob")  # "@bob" is mentioned
+    room = in_process.a_room([alice, bob])
     store = _store()
     timings: dict[str, list[float]] = {kind: [] for kind in BODIES}
     for warm in range(20):
